@@ -1,0 +1,11 @@
+// CacheBypassReason: why a request neither uses nor fills the cache.
+
+/// Why the cache stays out of a request; maps to `fwd=method` or `fwd=bypass` in Cache-Status.
+public enum CacheBypassReason: String, Sendable, Equatable {
+    /// Not GET or HEAD.
+    case method
+    /// The request says `Cache-Control: no-store`.
+    case requestNoStore = "request-no-store"
+    /// A `Range` request: entries hold whole representations and are not sliced.
+    case range
+}

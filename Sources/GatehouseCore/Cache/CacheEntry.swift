@@ -1,0 +1,98 @@
+// CacheEntry: one stored response — status, headers, body and the timing its age is computed from.
+import NIOCore
+import NIOHTTP1
+
+/// A stored response. Headers are kept as received minus hop-by-hop fields and the fields of
+/// one exchange (`Age`, recomputed on every hit; `X-Request-Id`; rate-limit state), with
+/// `Content-Length` set to the stored body's length.
+public struct CacheEntry: Sendable, Equatable {
+    public var status: HTTPResponseStatus
+    public var headers: HTTPHeaders
+    public var body: ByteBuffer
+    /// When the response (or the 304 that last refreshed it) arrived: `response_time`.
+    public var responseTime: CacheTime
+    /// `corrected_initial_age` at `responseTime`.
+    public var initialAge: Int64
+    public var freshness: CacheFreshness
+    /// Normalised names of its `Vary` field; part of its key.
+    public var varyNames: [String]
+
+    public init(
+        status: HTTPResponseStatus,
+        headers: HTTPHeaders,
+        body: ByteBuffer,
+        responseTime: CacheTime,
+        initialAge: Int64,
+        freshness: CacheFreshness,
+        varyNames: [String]
+    ) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.responseTime = responseTime
+        self.initialAge = initialAge
+        self.freshness = freshness
+        self.varyNames = varyNames
+    }
+
+    /// Seconds since the origin generated it, as the `Age` header states it (RFC 9111 §4.2.3).
+    public func currentAge(at now: CacheTime) -> Int64 {
+        CacheAge.currentAge(initialAge: initialAge, responseTime: responseTime, now: now)
+    }
+
+    /// Freshness left at `now`; negative once stale (RFC 9211's `ttl`).
+    public func ttl(at now: CacheTime) -> Int64 {
+        freshness.lifetime - currentAge(at: now)
+    }
+
+    public var etag: EntityTag? {
+        headers.first(name: "etag").flatMap { EntityTag(parsing: $0) }
+    }
+
+    /// The raw `Last-Modified` value.
+    public var lastModified: String? {
+        headers.first(name: "last-modified")
+    }
+
+    /// Whether a conditional request can revalidate it.
+    public var hasValidator: Bool {
+        headers.contains(name: "etag") || headers.contains(name: "last-modified")
+    }
+
+    /// The headers of a response served from this entry at `now`: the stored ones plus `Age`.
+    public func responseHeaders(at now: CacheTime) -> HTTPHeaders {
+        var headers = self.headers
+        headers.replaceOrAdd(name: "age", value: String(currentAge(at: now)))
+        return headers
+    }
+
+    /// The headers of a 304 answering a client's conditional request from this entry
+    /// (RFC 9110 §15.4.5: the fields a 200 would carry that guide caches), plus `Age`.
+    public func notModifiedHeaders(at now: CacheTime) -> HTTPHeaders {
+        var result = HTTPHeaders()
+        let kept = ["cache-control", "content-location", "date", "etag", "expires", "vary"]
+        for (name, value) in headers where kept.contains(name.lowercased()) {
+            result.add(name: name, value: value)
+        }
+        if !headers.contains(name: "etag"), let lastModified {
+            result.add(name: "Last-Modified", value: lastModified)
+        }
+        result.add(name: "Age", value: String(currentAge(at: now)))
+        return result
+    }
+
+    /// The bytes it costs a memory store: headers and body plus a fixed allowance for the
+    /// bookkeeping around them (the key is added by the store).
+    public var storageCost: Int {
+        var cost = Self.overhead + body.readableBytes
+        for (name, value) in headers {
+            cost += name.utf8.count + value.utf8.count + 4
+        }
+        for name in varyNames {
+            cost += name.utf8.count
+        }
+        return cost
+    }
+
+    static let overhead = 160
+}

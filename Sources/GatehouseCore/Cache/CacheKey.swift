@@ -1,0 +1,58 @@
+// CacheKey: the key one stored response lives under — primary key plus the request's Vary values.
+import NIOHTTP1
+
+/// The second-level key. For a response without `Vary` it equals the primary key, so the
+/// common case costs one lookup. Field values are length-prefixed, so no value can forge
+/// another's key, and an absent header is distinguished from an empty one.
+public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
+    public let primary: CachePrimaryKey
+    /// Normalised `Vary` names (lower-case, sorted, unique); empty without `Vary`.
+    public let varyNames: [String]
+    /// The store key.
+    public let value: String
+
+    /// The key of the variant of `primary` that `requestHeaders` select.
+    public init(primary: CachePrimaryKey, varyNames: [String], requestHeaders: HTTPHeaders) {
+        self.primary = primary
+        self.varyNames = varyNames
+        guard !varyNames.isEmpty else {
+            self.value = primary.value
+            return
+        }
+        var value = primary.value + "v"
+        for name in varyNames {
+            CacheKeyBuilder.appendField(name, to: &value)
+            if let selected = Self.selectingValue(of: name, in: requestHeaders) {
+                value += "="
+                CacheKeyBuilder.appendField(selected, to: &value)
+            } else {
+                value += "-"
+            }
+        }
+        self.value = value
+    }
+
+    /// The URL key, for purging.
+    public var url: CacheURLKey { primary.url }
+
+    public var description: String { value }
+
+    /// The names of a response's `Vary` field, normalised; nil for `Vary: *`.
+    public static func varyNames(of headers: HTTPHeaders) -> [String]? {
+        var names: Set<String> = []
+        for line in headers[canonicalForm: "vary"] {
+            let name = line.trimmingOWS().lowercased()
+            guard !name.isEmpty else { continue }
+            guard name != "*" else { return nil }
+            names.insert(name)
+        }
+        return names.sorted()
+    }
+
+    /// The request's field lines for `name`, each trimmed, joined as one list; nil when absent.
+    static func selectingValue(of name: String, in headers: HTTPHeaders) -> String? {
+        let lines = headers[name]
+        guard !lines.isEmpty else { return nil }
+        return lines.map { $0.trimmingOWS() }.joined(separator: ", ")
+    }
+}

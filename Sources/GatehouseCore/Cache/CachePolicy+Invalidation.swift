@@ -1,0 +1,35 @@
+// CachePolicy+Invalidation: which URLs and namespaces a successful write invalidates.
+import NIOHTTP1
+
+extension CachePolicy {
+    /// Methods that never invalidate; every other method (including unknown ones) does.
+    public static let safeMethods: [HTTPMethod] = [.GET, .HEAD, .OPTIONS, .TRACE]
+
+    /// What `response` to `head` invalidates: nil for safe methods and for error statuses
+    /// (only 2xx and 3xx invalidate).
+    public func invalidation(for head: HTTPRequestHead, scheme: String = "http", response: HTTPResponseHead) -> CacheInvalidation? {
+        guard !Self.safeMethods.contains(head.method), (200..<400).contains(response.status.code) else {
+            return nil
+        }
+        let target = CacheTarget(request: head, scheme: scheme)
+        var targets = [target]
+        for name in ["location", "content-location"] {
+            guard let reference = response.headers.first(name: name),
+                  let resolved = target.resolving(reference),
+                  !targets.contains(resolved)
+            else { continue }
+            targets.append(resolved)
+        }
+        return CacheInvalidation(targets: targets, namespaces: rules.namespacesInvalidated(byWriteTo: target.path))
+    }
+
+    /// The URL key to purge for `target`, given the current version of its rule's namespace.
+    public func urlKey(for target: CacheTarget, namespaceVersion: UInt64) -> CacheURLKey {
+        keys.urlKey(for: target, namespace: rules.rule(forPath: target.path)?.namespace, namespaceVersion: namespaceVersion)
+    }
+
+    /// The namespace whose version `target`'s keys carry, if any.
+    public func namespace(of target: CacheTarget) -> String? {
+        rules.rule(forPath: target.path)?.namespace
+    }
+}

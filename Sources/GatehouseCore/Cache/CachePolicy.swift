@@ -1,0 +1,71 @@
+// CachePolicy: RFC 9111 for a shared cache — what may be served from, and stored in, the cache.
+import NIOHTTP1
+
+/// The cache's rules, built once per config and shared by every event loop. Pure: no store,
+/// no clock — every time-dependent question takes `now`. The request side lives here; storing,
+/// freshness, conditionals and invalidation in the `CachePolicy+…` files.
+public struct CachePolicy: Sendable {
+    public let rules: CacheRulePlan
+    public let keys: CacheKeyBuilder
+    /// Freshness when neither the response nor a rule gives one; 0 = don't store.
+    public let defaultTTL: Int64
+    public let staleWhileRevalidate: Int64
+    public let staleIfError: Int64
+    public let maxObjectSize: Int
+
+    public init(
+        rules: CacheRulePlan = CacheRulePlan(rules: []),
+        version: String = "1",
+        defaultTTL: Int64 = 0,
+        staleWhileRevalidate: Int64 = 10,
+        staleIfError: Int64 = 300,
+        maxObjectSize: Int = 1024 * 1024
+    ) {
+        self.rules = rules
+        self.keys = CacheKeyBuilder(version: version)
+        self.defaultTTL = defaultTTL
+        self.staleWhileRevalidate = staleWhileRevalidate
+        self.staleIfError = staleIfError
+        self.maxObjectSize = maxObjectSize
+    }
+
+    public init(config: CacheConfig) {
+        self.init(
+            rules: CacheRulePlan(config: config),
+            version: config.version,
+            defaultTTL: CacheRule.wholeSeconds(config.defaultTTL),
+            staleWhileRevalidate: CacheRule.wholeSeconds(config.staleWhileRevalidate),
+            staleIfError: CacheRule.wholeSeconds(config.staleIfError),
+            maxObjectSize: config.maxObjectSize
+        )
+    }
+
+    /// Whether the cache takes part in `head`, received on a listener speaking `scheme` from
+    /// `user` (nil when anonymous). Only GET and HEAD are cacheable; a HEAD is answered from
+    /// the GET entry.
+    public func classify(_ head: HTTPRequestHead, scheme: String = "http", user: String? = nil) -> CacheRequestDecision {
+        guard head.method == .GET || head.method == .HEAD else {
+            return .bypass(.method)
+        }
+        let directives = CacheControl(headers: head.headers)
+        if directives.noStore {
+            return .bypass(.requestNoStore)
+        }
+        if head.headers.contains(name: "range") {
+            return .bypass(.range)
+        }
+        let pragmaNoCache = !head.headers.contains(name: "cache-control")
+            && head.headers[canonicalForm: "pragma"].contains { $0.lowercased() == "no-cache" }
+        let target = CacheTarget(request: head, scheme: scheme)
+        return .cacheable(CacheableRequest(
+            target: target,
+            isHEAD: head.method == .HEAD,
+            headers: head.headers,
+            user: user,
+            rule: rules.rule(forPath: target.path),
+            forcesRevalidation: directives.noCache || directives.maxAge == 0 || pragmaNoCache,
+            maxAge: directives.maxAge,
+            hasAuthorization: head.headers.contains(name: "authorization")
+        ))
+    }
+}

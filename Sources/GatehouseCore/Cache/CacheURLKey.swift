@@ -1,0 +1,20 @@
+// CacheURLKey: the identity of one URL within a cache version and namespace version — the unit of purge.
+
+/// Every entry stored for a URL (all users, all variants) shares this key as its prefix, so
+/// purging a URL finds them all. It starts with a `{hash}` tag so a Redis Cluster keeps one
+/// URL's entries in one slot.
+public struct CacheURLKey: Hashable, Sendable, CustomStringConvertible {
+    /// `{0123456789abcdef}` followed by length-prefixed fields; stable across processes.
+    public let value: String
+
+    init(value: String) {
+        self.value = value
+    }
+
+    /// The Redis Cluster hash tag, braces included.
+    public var hashTag: Substring {
+        value.prefix(18)
+    }
+
+    public var description: String { value }
+}

@@ -1,0 +1,26 @@
+// RedisConfig+Reading: reads and checks the `redis:` section.
+
+extension RedisConfig {
+    static let keys = ["url", "pool_size", "timeout", "key_prefix"]
+
+    init(reading section: ConfigMapping) {
+        self.init()
+        if let value = section["url"]?.parse("a redis:// or unix:// URL", RedisEndpoint.init(configText:)) {
+            url = value
+        }
+        if let value = section["pool_size"]?.integer(in: 1...256) { poolSize = value }
+        if let value = section["timeout"]?.duration(positive: true) { timeout = value }
+        if let node = section["key_prefix"] {
+            // An empty prefix is allowed (a Redis of its own); written as nothing it means that too.
+            if node.isNull {
+                keyPrefix = ""
+            } else if let text = node.text("a string") {
+                if CharacterRules.hasWhitespaceOrControl(text) {
+                    node.report("\(ConfigText.quoted(text)) must not contain spaces or control characters")
+                } else {
+                    keyPrefix = text
+                }
+            }
+        }
+    }
+}

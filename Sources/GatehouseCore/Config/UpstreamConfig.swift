@@ -1,0 +1,31 @@
+// UpstreamConfig: the `upstream:` section — origin servers, their timeouts and the idle pool.
+
+/// The `upstream:` section of proxy.conf.
+public struct UpstreamConfig: Sendable, Equatable {
+    /// Origin servers, used round robin; at least one.
+    public var servers: [UpstreamServerAddress]
+    public var connectTimeout: Duration = .seconds(2)
+    /// Longest wait for the response head, and for each read of the body after it.
+    public var responseTimeout: Duration = .seconds(30)
+    /// Idle keep-alive connections kept per server on each event loop.
+    public var maxIdleConnections: Int = 64
+
+    public init(servers: [UpstreamServerAddress]) {
+        self.servers = servers
+    }
+}
+
+/// One origin server, from a `http://host:port` URL.
+public struct UpstreamServerAddress: Sendable, Equatable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String {
+        host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)"
+    }
+}

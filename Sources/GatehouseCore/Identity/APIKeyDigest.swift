@@ -1,0 +1,30 @@
+// APIKeyDigest: the loggable, stable name of an API key — a truncated SHA-256, never the key.
+
+import Crypto
+
+/// Turns an API key into the identifier that stands for it in logs, rate limits and cache keys.
+///
+/// Plain SHA-256 rather than a keyed hash: every Gatehouse instance sharing a Redis store must
+/// derive the same identifier, and it must survive restarts, without a secret to distribute.
+enum APIKeyDigest {
+    /// Marks identifiers that came from an API key, so they cannot collide with a JWT or header user.
+    static let prefix = "key:"
+    /// 32 hex digits (128 bits): collisions stay out of reach while log lines stay short.
+    static let hexDigits = 32
+
+    /// `key:` followed by the first 32 hex digits of SHA-256 of the key's UTF-8 bytes.
+    static func identifier(for key: some StringProtocol) -> String {
+        let digest = SHA256.hash(data: Array(key.utf8))
+        var text = prefix
+        text.reserveCapacity(prefix.utf8.count + hexDigits)
+        for byte in digest.prefix(hexDigits / 2) {
+            text.unicodeScalars.append(hexDigit(byte >> 4))
+            text.unicodeScalars.append(hexDigit(byte & 0x0F))
+        }
+        return text
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> Unicode.Scalar {
+        Unicode.Scalar(nibble < 10 ? 0x30 + nibble : 0x61 + nibble - 10)
+    }
+}

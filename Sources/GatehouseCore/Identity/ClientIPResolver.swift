@@ -1,0 +1,52 @@
+// ClientIPResolver: who the client is — the socket peer, or what trusted proxies say it was.
+
+import NIOHTTP1
+
+/// Resolves the client address of a request from `server.trusted_proxies`.
+///
+/// The peer is the client unless it is a trusted proxy. Then the forwarding chain
+/// (`X-Forwarded-For`, or RFC 7239 `Forwarded` when there is no X-Forwarded-For) is walked from the
+/// right — the hop our trusted peer itself appended — past every trusted address, and the first
+/// untrusted one is the client: everything to its left was written by the client and may be forged.
+/// Entries that are not addresses (`unknown`, obfuscated names, garbage) are skipped. When every
+/// address is trusted, the left-most one is the client; when none is usable, the peer is.
+public struct ClientIPResolver: Sendable {
+    public let trustedProxies: [IPNetwork]
+
+    public init(trustedProxies: [IPNetwork]) {
+        self.trustedProxies = trustedProxies
+    }
+
+    /// True when `address` lies in one of the trusted proxy blocks.
+    public func isTrusted(_ address: IPAddress) -> Bool {
+        trustedProxies.contains { $0.contains(address) }
+    }
+
+    /// The client address of a request that arrived from `peer` with `headers`.
+    public func clientIP(peer: IPAddress, headers: HTTPHeaders) -> IPAddress {
+        guard isTrusted(peer) else { return peer }
+        let forwardedFor = headers["X-Forwarded-For"]
+        if !forwardedFor.isEmpty {
+            // Several field lines are one list, in order (RFC 9110 §5.3).
+            let hops = forwardedFor.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            return client(in: hops.lazy.map { IPAddress(forwardedNode: $0) }, peer: peer)
+        }
+        let forwarded = ForwardedHeader.forNodes(in: headers)
+        if !forwarded.isEmpty {
+            return client(in: forwarded.lazy.map { $0.flatMap { IPAddress(forwardedNode: $0) } }, peer: peer)
+        }
+        return peer
+    }
+
+    /// The right-most untrusted address of `hops` (nil = unreadable hop), else the left-most
+    /// address, else `peer`.
+    private func client(in hops: some BidirectionalCollection<IPAddress?>, peer: IPAddress) -> IPAddress {
+        var leftmost: IPAddress?
+        for hop in hops.reversed() {
+            guard let address = hop else { continue }
+            if !isTrusted(address) { return address }
+            leftmost = address
+        }
+        return leftmost ?? peer
+    }
+}

@@ -1,0 +1,30 @@
+// HopByHopHeaders: the connection-specific fields a proxy must not forward (RFC 9110 §7.6.1).
+import NIOHTTP1
+
+/// Removal of hop-by-hop fields, including every field named in `Connection`.
+public enum HopByHopHeaders {
+    /// Fields that are always connection-specific, lower-cased.
+    public static let alwaysRemoved: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "te", "trailer",
+        "transfer-encoding", "upgrade", "proxy-authorization", "proxy-authenticate",
+    ]
+
+    /// Removes every hop-by-hop field from `headers`.
+    public static func remove(from headers: inout HTTPHeaders) {
+        var named: [String] = []
+        for value in headers[canonicalForm: "connection"] {
+            let token = value.lowercased()
+            if !alwaysRemoved.contains(token) {
+                named.append(token)
+            }
+        }
+        for name in named {
+            headers.remove(name: name)
+        }
+        if headers.contains(where: { alwaysRemoved.contains($0.name.lowercased()) }) {
+            for name in alwaysRemoved {
+                headers.remove(name: name)
+            }
+        }
+    }
+}

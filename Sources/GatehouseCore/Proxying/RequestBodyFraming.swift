@@ -1,0 +1,44 @@
+// RequestBodyFraming: how a request's body is delimited, decided once from its head.
+import NIOHTTP1
+
+/// How the body of a request is delimited on the wire (RFC 9112 §6).
+public enum RequestBodyFraming: Sendable, Equatable {
+    /// No body at all.
+    case none
+    /// Exactly this many bytes follow the head.
+    case contentLength(Int)
+    /// `Transfer-Encoding: chunked`; the length is known only at the end.
+    case chunked
+
+    /// Decides the framing of `head`, refusing the shapes that make request smuggling possible:
+    /// Content-Length together with Transfer-Encoding, several Content-Lengths, a Transfer-Encoding
+    /// other than exactly `chunked`, and a declared body larger than `maxBodyBytes` (413).
+    public static func of(_ head: HTTPRequestHead, maxBodyBytes: Int) -> Result<RequestBodyFraming, GatehouseError> {
+        let lengths = head.headers[canonicalForm: "content-length"]
+        let encodings = head.headers[canonicalForm: "transfer-encoding"]
+        if !lengths.isEmpty && !encodings.isEmpty {
+            return .failure(GatehouseError(.badRequest, "Content-Length and Transfer-Encoding must not both be sent"))
+        }
+        if !encodings.isEmpty {
+            guard encodings.count == 1, encodings[0].lowercased() == "chunked" else {
+                return .failure(GatehouseError(.badRequest, "Only Transfer-Encoding: chunked is accepted"))
+            }
+            return .success(.chunked)
+        }
+        guard !lengths.isEmpty else {
+            return .success(.none)
+        }
+        guard lengths.count == 1, let length = Int(lengths[0]), length >= 0,
+              lengths[0].utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        else {
+            return .failure(GatehouseError(.badRequest, "Content-Length must be one non-negative integer"))
+        }
+        if length > maxBodyBytes {
+            return .failure(GatehouseError(
+                .payloadTooLarge,
+                "Request body of \(length) bytes exceeds the limit of \(maxBodyBytes) bytes"
+            ))
+        }
+        return .success(length == 0 ? .none : .contentLength(length))
+    }
+}

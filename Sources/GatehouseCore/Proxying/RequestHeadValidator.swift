@@ -1,0 +1,33 @@
+// RequestHeadValidator: refuses request heads a careful proxy must not forward.
+import NIOHTTP1
+
+/// Checks of a request head that go beyond what the HTTP parser enforces.
+public enum RequestHeadValidator {
+    /// Returns the error to answer with, or nil when the head may be forwarded.
+    public static func problem(with head: HTTPRequestHead) -> GatehouseError? {
+        guard head.version.major == 1, head.version.minor <= 1 else {
+            return GatehouseError(.badRequest, "Only HTTP/1.0 and HTTP/1.1 are supported")
+        }
+        let hosts = head.headers[canonicalForm: "host"]
+        if head.version.minor == 1 && hosts.count != 1 {
+            return GatehouseError(.badRequest, hosts.isEmpty ? "Missing Host header" : "More than one Host header")
+        }
+        if hosts.count > 1 {
+            return GatehouseError(.badRequest, "More than one Host header")
+        }
+        if head.method == .CONNECT {
+            return GatehouseError(.badRequest, "CONNECT is not supported by this proxy")
+        }
+        let uri = head.uri
+        if uri == "*" {
+            return head.method == .OPTIONS ? nil : GatehouseError(.badRequest, "Asterisk-form is only valid for OPTIONS")
+        }
+        guard uri.hasPrefix("/") || RequestTarget.absoluteFormPath(of: uri) != nil else {
+            return GatehouseError(.badRequest, "Request target must be a path or an absolute http URL")
+        }
+        if uri.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) {
+            return GatehouseError(.badRequest, "Request target contains invalid characters")
+        }
+        return nil
+    }
+}

@@ -1,0 +1,31 @@
+// RequestTarget: the origin-form path of a request target, whatever form the client sent.
+
+/// Helpers for the request-target forms of RFC 9112 §3.2.
+public enum RequestTarget {
+    /// For an absolute-form target (`http://host/path?q`) the authority and the origin-form
+    /// path (`/path?q`); nil for any other form or scheme.
+    public static func absoluteFormPath(of uri: String) -> (authority: String, path: String)? {
+        let lowered = uri.prefix(8).lowercased()
+        let schemeLength: Int
+        if lowered.hasPrefix("http://") {
+            schemeLength = 7
+        } else if lowered.hasPrefix("https://") {
+            schemeLength = 8
+        } else {
+            return nil
+        }
+        let rest = uri.dropFirst(schemeLength)
+        guard let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) else {
+            return rest.isEmpty ? nil : (String(rest), "/")
+        }
+        let authority = String(rest[..<slash])
+        guard !authority.isEmpty else { return nil }
+        let path = rest[slash...]
+        return (authority, path.hasPrefix("/") ? String(path) : "/" + path)
+    }
+
+    /// The origin-form target to send upstream: absolute-form is reduced to its path.
+    public static func originForm(of uri: String) -> String {
+        absoluteFormPath(of: uri)?.path ?? uri
+    }
+}

@@ -1,0 +1,117 @@
+// LRUMap: a dictionary bounded by a count that forgets the least recently used key, all in O(1).
+
+/// A key-value map holding at most `capacity` entries; past it, the least recently used goes.
+///
+/// Entries live in one array, chained newest-to-oldest by indices (an intrusive doubly linked
+/// list), so touching, inserting and evicting are O(1) and the whole map is a value type that can
+/// sit inside a `Mutex`.
+struct LRUMap<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private struct Node: Sendable {
+        var key: Key
+        var value: Value
+        /// Index of the next more recently used node, or -1.
+        var newer: Int
+        /// Index of the next less recently used node, or -1.
+        var older: Int
+    }
+
+    /// Entries beyond this many evict the least recently used; 0 keeps nothing.
+    let capacity: Int
+    private var nodes: [Node] = []
+    private var indices: [Key: Int] = [:]
+    /// Slots of `nodes` freed by `removeOldest`, reused before the array grows.
+    private var freeSlots: [Int] = []
+    private var newest = -1
+    private var oldest = -1
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 0)
+    }
+
+    var count: Int { indices.count }
+
+    /// The value for `key`, without marking it used.
+    func peek(_ key: Key) -> Value? {
+        indices[key].map { nodes[$0].value }
+    }
+
+    /// The least recently used value, if any.
+    var oldestValue: Value? {
+        oldest >= 0 ? nodes[oldest].value : nil
+    }
+
+    /// Marks `key` as just used, if present.
+    mutating func touch(_ key: Key) {
+        guard let index = indices[key] else { return }
+        moveToNewest(index)
+    }
+
+    /// Changes the value for `key` in place (inserting `initial` first when absent) and marks it just
+    /// used; inserting past `capacity` evicts the least recently used entry.
+    mutating func update(_ key: Key, initial: @autoclosure () -> Value, _ change: (inout Value) -> Void) {
+        if let index = indices[key] {
+            change(&nodes[index].value)
+            moveToNewest(index)
+            return
+        }
+        guard capacity > 0 else { return }
+        var value = initial()
+        change(&value)
+        let index: Int
+        if indices.count >= capacity, oldest >= 0 {
+            // Reuse the evicted node's slot: memory stays at `capacity` nodes.
+            index = oldest
+            unlink(index)
+            indices[nodes[index].key] = nil
+            nodes[index] = Node(key: key, value: value, newer: -1, older: -1)
+        } else if let free = freeSlots.popLast() {
+            index = free
+            nodes[index] = Node(key: key, value: value, newer: -1, older: -1)
+        } else {
+            index = nodes.count
+            nodes.append(Node(key: key, value: value, newer: -1, older: -1))
+        }
+        indices[key] = index
+        linkAsNewest(index)
+    }
+
+    /// Removes up to `maximum` least recently used entries while `isStale` says they may go.
+    mutating func removeOldest(upTo maximum: Int, where isStale: (Value) -> Bool) {
+        var removed = 0
+        while removed < maximum, oldest >= 0, isStale(nodes[oldest].value) {
+            let index = oldest
+            unlink(index)
+            indices[nodes[index].key] = nil
+            freeSlots.append(index)
+            removed += 1
+        }
+        if indices.isEmpty {
+            // Nothing tracked: give the memory back rather than keep a peak-sized array around.
+            nodes = []
+            freeSlots = []
+        }
+    }
+
+    private mutating func moveToNewest(_ index: Int) {
+        guard index != newest else { return }
+        unlink(index)
+        linkAsNewest(index)
+    }
+
+    private mutating func unlink(_ index: Int) {
+        let newer = nodes[index].newer
+        let older = nodes[index].older
+        if newer >= 0 { nodes[newer].older = older } else { newest = older }
+        if older >= 0 { nodes[older].newer = newer } else { oldest = newer }
+        nodes[index].newer = -1
+        nodes[index].older = -1
+    }
+
+    private mutating func linkAsNewest(_ index: Int) {
+        nodes[index].older = newest
+        nodes[index].newer = -1
+        if newest >= 0 { nodes[newest].newer = index }
+        newest = index
+        if oldest < 0 { oldest = index }
+    }
+}

@@ -1,0 +1,55 @@
+// RateLimitHeaders: the RateLimit-Policy, RateLimit and Retry-After fields of a rate-limit outcome.
+
+import NIOHTTP1
+
+/// The response fields of draft-ietf-httpapi-ratelimit-headers for one request, one list member per
+/// matching policy:
+/// `RateLimit-Policy: "per-ip";q=100;w=60` and `RateLimit: "per-ip";r=99;t=60`, plus `Retry-After`
+/// on a refusal. Windows and waits are whole seconds, rounded up.
+public struct RateLimitHeaders: Sendable, Equatable {
+    /// The `RateLimit-Policy` value; empty when no policy matched.
+    public var policy: String
+    /// The `RateLimit` value; empty when no policy matched.
+    public var rateLimit: String
+    /// The `Retry-After` value in seconds; nil when admitted.
+    public var retryAfter: Int?
+
+    public init(_ outcome: RateLimitOutcome) {
+        policy = outcome.results
+            .map { "\(RateLimitHeaders.structuredString($0.policyName));q=\(max($0.limit, 0));w=\($0.windowSeconds)" }
+            .joined(separator: ", ")
+        rateLimit = outcome.results
+            .map { "\(RateLimitHeaders.structuredString($0.policyName));r=\(max($0.remaining, 0));t=\(max($0.resetSeconds, 0))" }
+            .joined(separator: ", ")
+        retryAfter = outcome.retryAfterSeconds
+    }
+
+    /// Adds the fields to a response (nothing when no policy matched).
+    public func add(to headers: inout HTTPHeaders) {
+        if !policy.isEmpty {
+            headers.add(name: "RateLimit-Policy", value: policy)
+            headers.add(name: "RateLimit", value: rateLimit)
+        }
+        if let retryAfter {
+            headers.add(name: "Retry-After", value: String(retryAfter))
+        }
+    }
+
+    /// `text` as an RFC 8941 sf-string: quoted, with `"` and `\` escaped. Characters an sf-string
+    /// cannot hold (controls, non-ASCII) become `?`; config-validated policy names never have any.
+    static func structuredString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"", "\\":
+                out += "\\"
+                out.unicodeScalars.append(scalar)
+            case " "..."~":
+                out.unicodeScalars.append(scalar)
+            default:
+                out += "?"
+            }
+        }
+        return out + "\""
+    }
+}

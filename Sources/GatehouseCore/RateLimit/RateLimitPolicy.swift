@@ -1,0 +1,86 @@
+// RateLimitPolicy: one configured policy, ready to say whether and under which key it counts a request.
+
+/// A `rate_limits.policies` entry prepared for per-request use.
+public struct RateLimitPolicy: Sendable, Equatable {
+    /// Header values longer than this (in UTF-8 bytes) are keyed by a digest, so a client sending huge
+    /// values cannot make each tracked key cost kilobytes.
+    static let maxVerbatimKeyBytes = 128
+
+    public let name: String
+    public let key: RateLimitKey
+    public let limit: Int
+    /// Window length in nanoseconds.
+    public let window: UInt64
+    public let ipv6Prefix: Int
+    public let match: RequestMatch?
+
+    public init(_ config: RateLimitPolicyConfig) {
+        name = config.name
+        key = config.key
+        limit = config.limit
+        window = RateLimitPolicy.nanoseconds(config.window)
+        ipv6Prefix = config.ipv6Prefix
+        match = config.match
+    }
+
+    /// The check this policy makes for `request`, or nil when it does not apply (no match, no user for
+    /// a user key, no such header for a header key).
+    public func check(for request: RateLimitRequest) -> RateLimitCheck? {
+        guard matches(method: request.method, path: request.path), let value = keyValue(for: request) else {
+            return nil
+        }
+        return RateLimitCheck(policyName: name, key: name + ":" + value, limit: limit, window: window)
+    }
+
+    /// True when `match` lets the request through (no `match` = every request).
+    public func matches(method: String, path: String) -> Bool {
+        guard let match else { return true }
+        if let prefix = match.pathPrefix, !path.hasPrefix(prefix) {
+            return false
+        }
+        if let methods = match.methods, !methods.contains(method.uppercased()) {
+            return false
+        }
+        return true
+    }
+
+    /// What the request is counted by under this policy, or nil when it has none.
+    func keyValue(for request: RateLimitRequest) -> String? {
+        switch key {
+        case .ip:
+            return request.clientIP.rateLimitGroup(ipv6Prefix: ipv6Prefix)
+        case .user:
+            return request.user
+        case .header(let name):
+            let values = request.headers[name]
+            guard !values.isEmpty else { return nil }
+            // Several field lines mean one comma-separated list (RFC 9110 §5.3).
+            return RateLimitPolicy.bounded(values.joined(separator: ", "))
+        }
+    }
+
+    /// `value` itself when short; otherwise its start plus a 64-bit FNV-1a digest of all of it. FNV is
+    /// not collision-resistant, but colliding only makes two long values share one quota, and it is
+    /// the same in every process, as a shared Redis store needs.
+    static func bounded(_ value: String) -> String {
+        let bytes = value.utf8
+        guard bytes.count > maxVerbatimKeyBytes else { return value }
+        var digest: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            digest = (digest ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        let head = String(decoding: bytes.prefix(64), as: UTF8.self)
+        let hex = String(digest, radix: 16)
+        return head + "…#" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// A non-negative duration in nanoseconds, saturating at `UInt64.max`.
+    static func nanoseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0, attoseconds >= 0 else { return 0 }
+        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return UInt64.max }
+        let (sum, carry) = whole.addingReportingOverflow(UInt64(attoseconds / 1_000_000_000))
+        return carry ? UInt64.max : sum
+    }
+}

@@ -1,0 +1,42 @@
+// RateLimitRequest: the few facts about a request that rate-limit policies look at.
+
+import NIOHTTP1
+
+/// What the policies need to know about a request: nothing about connections or bodies.
+public struct RateLimitRequest: Sendable {
+    /// Upper-case method name, e.g. `GET`.
+    public var method: String
+    /// The path of the request target, without query or fragment.
+    public var path: String
+    /// The resolved client address (see `ClientIPResolver`).
+    public var clientIP: IPAddress
+    /// The authenticated user, if any.
+    public var user: String?
+    public var headers: HTTPHeaders
+
+    public init(method: String, path: String, clientIP: IPAddress, user: String?, headers: HTTPHeaders) {
+        self.method = method
+        self.path = path
+        self.clientIP = clientIP
+        self.user = user
+        self.headers = headers
+    }
+
+    /// The facts of a parsed request head; an absolute-form target counts by its path.
+    public init(head: HTTPRequestHead, clientIP: IPAddress, user: String?) {
+        self.init(
+            method: head.method.rawValue,
+            path: RateLimitRequest.path(of: head.uri),
+            clientIP: clientIP,
+            user: user,
+            headers: head.headers
+        )
+    }
+
+    /// The path of a request target: `/a/b?q#f` → `/a/b`, `http://h/a?q` → `/a`.
+    public static func path(of uri: String) -> String {
+        let target = RequestTarget.originForm(of: uri)
+        guard let end = target.firstIndex(where: { $0 == "?" || $0 == "#" }) else { return target }
+        return String(target[..<end])
+    }
+}

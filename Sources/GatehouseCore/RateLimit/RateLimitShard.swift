@@ -1,0 +1,81 @@
+// RateLimitShard: one lock's worth of the memory store — a bounded LRU of keys to sliding windows.
+
+import Synchronization
+
+/// A slice of the memory store's keys behind its own lock, so event loops rarely wait for each other.
+final class RateLimitShard: Sendable {
+    /// A check's verdict before anything is recorded.
+    struct Probe: Sendable {
+        var admits: Bool
+    }
+
+    /// Keys whose windows have passed are dropped this many at a time on each visit: enough to keep
+    /// up with one new key per request, cheap enough for the hot path.
+    static let reclaimPerVisit = 2
+
+    let table: Mutex<LRUMap<String, TrackedWindow>>
+
+    init(capacity: Int) {
+        table = Mutex(LRUMap(capacity: capacity))
+    }
+
+    var count: Int {
+        table.withLock { $0.count }
+    }
+}
+
+extension LRUMap where Key == String, Value == TrackedWindow {
+    /// Whether `check` would admit at `now`, counting `pending` admissions of the same key that this
+    /// request is about to record through earlier checks. Reads only: a refusal must change nothing.
+    func probe(_ check: RateLimitCheck, pending: Int, now: UInt64) -> RateLimitShard.Probe {
+        let counter = peek(check.key)?.counter ?? SlidingWindow()
+        let counted = counter.count(at: now, window: check.window)
+        return RateLimitShard.Probe(admits: counted.addingReportingOverflow(pending).partialValue < check.limit)
+    }
+
+    /// Records `check` when the request was admitted (or only marks its key as seen when refused) and
+    /// returns what the policy's headers report.
+    mutating func commit(_ check: RateLimitCheck, probe: RateLimitShard.Probe, admitted: Bool, now: UInt64) -> RateLimitResult {
+        let counter: SlidingWindow
+        if admitted {
+            var updated = SlidingWindow()
+            update(check.key, initial: TrackedWindow(window: check.window)) { tracked in
+                tracked.window = check.window
+                tracked.counter.record(at: now, limit: check.limit, window: check.window)
+                updated = tracked.counter
+            }
+            counter = updated
+        } else {
+            // A key that keeps being refused is still in use: keep it from eviction, which would
+            // hand it a fresh quota.
+            touch(check.key)
+            counter = peek(check.key)?.counter ?? SlidingWindow()
+        }
+        removeOldest(upTo: RateLimitShard.reclaimPerVisit) { $0.isIdle(at: now) }
+        return RateLimitShard.result(of: check, counter: counter, admits: probe.admits, now: now)
+    }
+}
+
+extension RateLimitShard {
+    /// The header-facing numbers of one policy, from its counter after the request.
+    static func result(of check: RateLimitCheck, counter: SlidingWindow, admits: Bool, now: UInt64) -> RateLimitResult {
+        let counted = counter.count(at: now, window: check.window)
+        let remaining = admits ? max(check.limit - counted, 0) : 0
+        let untilAdmissible = RateLimitResult.wholeSeconds(counter.retryAfter(at: now, limit: check.limit, window: check.window))
+        let reset: Int
+        if remaining == 0 {
+            reset = untilAdmissible
+        } else {
+            reset = RateLimitResult.wholeSeconds(counter.nextRelease(at: now, window: check.window) ?? 0)
+        }
+        return RateLimitResult(
+            policyName: check.policyName,
+            limit: check.limit,
+            window: check.window,
+            admitted: admits,
+            remaining: remaining,
+            resetSeconds: reset,
+            retryAfterSeconds: admits ? 0 : max(untilAdmissible, 1)
+        )
+    }
+}

@@ -1,0 +1,33 @@
+// AdminListener: binds `server.admin_listen` for /health, /metrics and /admin/*.
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The admin HTTP listener; never shares a port with the proxy.
+final class AdminListener: Sendable {
+    let channel: any Channel
+
+    private init(channel: any Channel) {
+        self.channel = channel
+    }
+
+    var localAddress: SocketAddress? { channel.localAddress }
+
+    static func bind(host: String, port: Int, group: any EventLoopGroup, router: AdminRouter) async throws -> AdminListener {
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(AdminHandler(router: router))
+                }
+            }
+            .bind(host: host, port: port)
+            .get()
+        return AdminListener(channel: channel)
+    }
+
+    func close() async throws {
+        try await channel.close()
+    }
+}

@@ -1,0 +1,66 @@
+// AdminRouter: the admin endpoints — /health, /metrics, /admin/reload — and the admin token check.
+import GatehouseCore
+import NIOCore
+import NIOHTTP1
+
+/// Routes admin requests. `/health` and `/metrics` are open (they sit on the admin listener,
+/// never the public one); `/admin/*` needs `Authorization: Bearer <token>` when the variable
+/// named by `server.admin_token_env` is set.
+struct AdminRouter: Sendable {
+    let health: @Sendable () -> (status: Int, body: JSONValue)
+    let metrics: @Sendable () -> String
+    let reload: @Sendable () async -> AdminResponse
+    let adminToken: @Sendable () -> String?
+
+    func route(_ request: AdminRequest, on eventLoop: any EventLoop) -> EventLoopFuture<AdminResponse> {
+        switch (request.method, request.path) {
+        case (.GET, "/health"), (.HEAD, "/health"):
+            let report = health()
+            return eventLoop.makeSucceededFuture(.json(report.status, report.body))
+        case (.GET, "/metrics"):
+            return eventLoop.makeSucceededFuture(AdminResponse(
+                status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics()
+            ))
+        case (_, let path) where path.hasPrefix("/admin/"):
+            if let refusal = authorizationProblem(request) {
+                return eventLoop.makeSucceededFuture(.error(refusal))
+            }
+            return routeAdmin(request, on: eventLoop)
+        default:
+            return eventLoop.makeSucceededFuture(.error(GatehouseError(.notFound, "No such admin endpoint: \(request.path)")))
+        }
+    }
+
+    private func routeAdmin(_ request: AdminRequest, on eventLoop: any EventLoop) -> EventLoopFuture<AdminResponse> {
+        switch (request.method, request.path) {
+        case (.POST, "/admin/reload"):
+            let reload = self.reload
+            return eventLoop.makeFutureWithTask { await reload() }
+        default:
+            return eventLoop.makeSucceededFuture(.error(GatehouseError(.notFound, "No such admin endpoint: \(request.path)")))
+        }
+    }
+
+    private func authorizationProblem(_ request: AdminRequest) -> GatehouseError? {
+        guard let token = adminToken(), !token.isEmpty else { return nil }
+        let presented = request.headers.first(name: "authorization") ?? ""
+        let expected = "Bearer " + token
+        guard Self.constantTimeEquals(presented, expected) else {
+            return GatehouseError(.unauthenticated, "Admin endpoints need Authorization: Bearer <token>")
+        }
+        return nil
+    }
+
+    /// Compares without an early exit, so response timing does not reveal the token's prefix.
+    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let left = Array(a.utf8)
+        let right = Array(b.utf8)
+        var difference = UInt8(truncatingIfNeeded: left.count ^ right.count)
+        for index in 0..<max(left.count, right.count) {
+            let x = index < left.count ? left[index] : 0
+            let y = index < right.count ? right[index] : 0
+            difference |= x ^ y
+        }
+        return difference == 0
+    }
+}

@@ -1,0 +1,44 @@
+// ProxyService: runs Gatehouse as a swift-service-lifecycle Service, draining on graceful shutdown.
+import GatehouseCore
+import Logging
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+
+/// Gatehouse's lifetime: start serving, wait for SIGTERM/SIGINT (graceful shutdown), drain the
+/// connections for at most `server.drain_timeout`, return.
+public struct ProxyService: Service {
+    private let config: GatehouseConfig
+    private let configPath: String?
+    private let group: any EventLoopGroup
+    private let logger: Logger
+
+    public init(config: GatehouseConfig, configPath: String?, group: any EventLoopGroup, logger: Logger) {
+        self.config = config
+        self.configPath = configPath
+        self.group = group
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let server = try await ProxyServer.start(config: config, group: group, logger: logger, configPath: configPath)
+        let logger = self.logger
+        await withTaskGroup(of: Void.self) { group in
+            // SIGHUP reloads until a graceful shutdown begins.
+            group.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                    logger.info("SIGHUP: reloading config")
+                    await server.reload()
+                }
+            }
+            // Returns when a graceful shutdown is requested, or throws when the task is cancelled.
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
+        if await server.drain(timeout: config.server.drainTimeout) {
+            logger.info("drained")
+        } else {
+            logger.warning("drain timeout reached; closed the connections that were left")
+        }
+    }
+}

@@ -1,0 +1,114 @@
+// ProxyListener: binds the public port and builds each client connection's pipeline.
+import GatehouseCore
+import Logging
+import NIOCore
+import NIOExtras
+import NIOHTTP1
+import NIOPosix
+
+/// The public HTTP/1.1 listener. Each accepted connection gets, in order:
+/// ConnectionGuard (timeouts, raw refusals) → HTTP codec (with `max_header_bytes`) →
+/// pipelining assistance → ProxyHandler (everything after the head).
+final class ProxyListener: Sendable {
+    private let quiesce: ServerQuiescingHelper
+    private let connections: ConnectionRegistry
+    let channel: any Channel
+
+    private init(quiesce: ServerQuiescingHelper, connections: ConnectionRegistry, channel: any Channel) {
+        self.quiesce = quiesce
+        self.connections = connections
+        self.channel = channel
+    }
+
+    /// The bound address (its port is the real one when the config said 0).
+    var localAddress: SocketAddress? { channel.localAddress }
+
+    /// Open client connections.
+    var openConnections: Int { connections.count }
+
+    static func bind(state: ServerState) async throws -> ProxyListener {
+        let quiesce = ServerQuiescingHelper(group: state.group)
+        let connections = ConnectionRegistry()
+        let listen = state.runtime.config.server.listen
+        let channel = try await ServerBootstrap(group: state.group)
+            .serverChannelOption(ChannelOptions.backlog, value: 1024)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
+                }
+            }
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try Self.configure(channel: channel, state: state, connections: connections)
+                }
+            }
+            .bind(host: listen.host, port: listen.port)
+            .get()
+        return ProxyListener(quiesce: quiesce, connections: connections, channel: channel)
+    }
+
+    private static func configure(channel: any Channel, state: ServerState, connections: ConnectionRegistry) throws {
+        let server = state.runtime.config.server
+        let connectionGuard = ConnectionGuard(
+            idleTimeout: TimeAmount(server.idleTimeout),
+            readHeaderTimeout: TimeAmount(server.readHeaderTimeout)
+        )
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(connectionGuard)
+        guard let recorder = state.recorders.value(for: channel.eventLoop) else {
+            connectionGuard.refuse(GatehouseError(.internalError, "No metrics recorder for this event loop"))
+            return
+        }
+        guard state.connectionLimiter.tryAcquire() else {
+            let error = GatehouseError(.unavailable, "Too many connections")
+            recorder.requestCompleted(method: "OTHER", code: error.status, cache: "bypass", duration: .zero)
+            connectionGuard.refuse(error)
+            return
+        }
+        let metrics = state.metrics
+        metrics.connectionsActive.increment()
+        connections.add(channel)
+        channel.closeFuture.whenComplete { _ in
+            state.connectionLimiter.release()
+            metrics.connectionsActive.decrement()
+        }
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = server.maxHeaderBytes
+        limits.maxHeaderFieldSize = server.maxHeaderBytes
+        try pipeline.configureHTTPServerPipeline(
+            withPipeliningAssistance: true,
+            withErrorHandling: false,
+            withOutboundHeaderValidation: false,
+            withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
+            withDecoderLimitConfiguration: limits
+        )
+        let handler = ProxyHandler(
+            serverState: state, connectionGuard: connectionGuard, recorder: recorder,
+            peer: channel.remoteAddress
+        )
+        connectionGuard.onTimeoutRefusal = { [weak handler] error in handler?.recordRefusal(error) }
+        try pipeline.addHandler(handler)
+    }
+
+    /// Stops accepting, asks every connection to finish its current request and close (idle
+    /// ones at once, busy ones after their response, with `Connection: close`), and completes
+    /// when all client connections are gone.
+    func beginDrain() -> EventLoopFuture<Void> {
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        quiesce.initiateShutdown(promise: promise)
+        return promise.futureResult
+    }
+
+    /// Closes whatever connections are left (the drain timeout's last resort).
+    func closeAllConnections() {
+        connections.closeAll()
+    }
+
+    /// Stops accepting without waiting for open connections.
+    func close() async throws {
+        try await channel.close()
+    }
+}

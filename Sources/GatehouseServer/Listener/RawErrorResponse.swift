@@ -1,0 +1,20 @@
+// RawErrorResponse: a complete, pre-encoded error response for use below the HTTP codec.
+import GatehouseCore
+import NIOCore
+
+/// Encodes a `GatehouseError` as the bytes of a whole HTTP/1.1 response that closes the
+/// connection; used where no request was parsed (timeouts, parse errors, connection limit).
+enum RawErrorResponse {
+    static func bytes(for error: GatehouseError, requestID: String? = nil, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let body = error.jsonBody
+        var text = "HTTP/1.1 \(error.status) \(error.kind.reasonPhrase)\r\n"
+        text += "content-type: application/json\r\n"
+        text += "content-length: \(body.utf8.count)\r\n"
+        if let requestID {
+            text += "x-request-id: \(requestID)\r\n"
+        }
+        text += "connection: close\r\n\r\n"
+        text += body
+        return allocator.buffer(string: text)
+    }
+}

@@ -1,0 +1,101 @@
+// GatehouseMetrics: every metric Gatehouse exports, declared in one place (DESIGN.md §9 names).
+import Metrics
+import NIOConcurrencyHelpers
+import Prometheus
+
+/// The process's metrics, written through swift-metrics into one Prometheus registry that
+/// `/metrics` renders. Names and labels are the contract of DESIGN.md §9: extend, never rename.
+///
+/// Labelled counters are made once per label set and cached, so the hot path only increments
+/// an atomic (the registry's own lookup takes a lock).
+public final class GatehouseMetrics: Sendable {
+    /// Metric names, all of them.
+    public enum Name {
+        public static let requests = "gatehouse_requests_total"
+        public static let requestDuration = "gatehouse_request_duration_seconds"
+        public static let upstreamRequests = "gatehouse_upstream_requests_total"
+        public static let upstreamErrors = "gatehouse_upstream_errors_total"
+        public static let upstreamDuration = "gatehouse_upstream_duration_seconds"
+        public static let cacheLookups = "gatehouse_cache_lookups_total"
+        public static let cacheStores = "gatehouse_cache_stores_total"
+        public static let cacheEvictions = "gatehouse_cache_evictions_total"
+        public static let cacheInvalidations = "gatehouse_cache_invalidations_total"
+        public static let cacheBytes = "gatehouse_cache_bytes"
+        public static let cacheEntries = "gatehouse_cache_entries"
+        public static let rateLimitDecisions = "gatehouse_ratelimit_decisions_total"
+        public static let connectionsActive = "gatehouse_connections_active"
+        public static let requestsInFlight = "gatehouse_requests_in_flight"
+        public static let redisUp = "gatehouse_redis_up"
+        public static let redisErrors = "gatehouse_redis_errors_total"
+        public static let configReloads = "gatehouse_config_reloads_total"
+        public static let draining = "gatehouse_draining"
+        public static let accessLogDropped = "gatehouse_access_log_dropped_total"
+    }
+
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let counters = NIOLockedValueBox<[String: Metrics.Counter]>([:])
+
+    public let requestDuration: Metrics.Timer
+    public let upstreamDuration: Metrics.Timer
+    public let connectionsActive: Metrics.Meter
+    public let requestsInFlight: Metrics.Meter
+    public let draining: Metrics.Meter
+    public let redisUp: Metrics.Meter
+    public let cacheBytes: Metrics.Meter
+    public let cacheEntries: Metrics.Meter
+
+    public init() {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let latencyBuckets: [Duration] = [
+            .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+            .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30),
+        ]
+        factory.durationHistogramBuckets = [
+            Name.requestDuration: latencyBuckets,
+            Name.upstreamDuration: latencyBuckets,
+        ]
+        self.registry = registry
+        self.factory = factory
+        self.requestDuration = Metrics.Timer(label: Name.requestDuration, dimensions: [], factory: factory)
+        self.upstreamDuration = Metrics.Timer(label: Name.upstreamDuration, dimensions: [], factory: factory)
+        self.connectionsActive = Metrics.Meter(label: Name.connectionsActive, dimensions: [], factory: factory)
+        self.requestsInFlight = Metrics.Meter(label: Name.requestsInFlight, dimensions: [], factory: factory)
+        self.draining = Metrics.Meter(label: Name.draining, dimensions: [], factory: factory)
+        self.redisUp = Metrics.Meter(label: Name.redisUp, dimensions: [], factory: factory)
+        self.cacheBytes = Metrics.Meter(label: Name.cacheBytes, dimensions: [], factory: factory)
+        self.cacheEntries = Metrics.Meter(label: Name.cacheEntries, dimensions: [], factory: factory)
+        draining.set(0)
+        connectionsActive.set(0)
+        requestsInFlight.set(0)
+        // Zero-valued series up front, so dashboards and alerts see them before the first event.
+        for result in ["success", "error"] {
+            counter(Name.configReloads, ["result": result]).increment(by: 0)
+        }
+        counter(Name.redisErrors, [:]).increment(by: 0)
+        counter(Name.cacheStores, [:]).increment(by: 0)
+        counter(Name.cacheEvictions, [:]).increment(by: 0)
+        counter(Name.accessLogDropped, [:]).increment(by: 0)
+    }
+
+    /// The counter `name{labels}`, made on first use and cached.
+    public func counter(_ name: String, _ labels: [String: String]) -> Metrics.Counter {
+        let key = labels.isEmpty ? name : name + "|" + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        return counters.withLockedValue { counters in
+            if let existing = counters[key] {
+                return existing
+            }
+            let dimensions = labels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            let made = Metrics.Counter(label: name, dimensions: dimensions, factory: factory)
+            counters[key] = made
+            return made
+        }
+    }
+
+    /// The Prometheus text exposition of everything.
+    public func render() -> String {
+        registry.emitToString()
+    }
+}

@@ -1,0 +1,61 @@
+// InFlightRequest: the per-request facts and progress of one proxied exchange.
+import GatehouseCore
+import NIOCore
+import NIOHTTP1
+
+/// Per-request data (pingora's session context): lives from the head to the end of the response.
+final class InFlightRequest {
+    /// The config this request runs under, from its head to its end (a reload doesn't change it).
+    let runtime: ProxyRuntime
+    let head: HTTPRequestHead
+    let requestID: String
+    let startedAt: NIODeadline
+    /// Wall-clock start, for the access log.
+    let startedAtWallClock: Double
+    /// Set once the head passed validation.
+    var upstreamHead: HTTPRequestHead?
+    var framing: RequestBodyFraming = .none
+    /// Whether the client connection stays open after this response.
+    var keepAlive: Bool
+    /// Body parts read while no upstream connection was ready yet (at most one read's worth:
+    /// reads are paused meanwhile).
+    var pendingBody: [ByteBuffer] = []
+    var bodyBytesReceived = 0
+    var requestEnded = false
+    var responseStarted = false
+    var upstreamAttempts = 0
+    /// The status sent to the client (0 until a response head is written).
+    var status = 0
+    /// Response body bytes written to the client.
+    var responseBytes = 0
+    /// The upstream server that answered, for the access log.
+    var upstreamServer: String?
+    var upstreamStartedAt: NIODeadline?
+    /// Metrics and the access log are written exactly once per request.
+    var recorded = false
+    /// The client as identified (the peer, or what trusted proxies say).
+    var clientIP: IPAddress?
+    /// The user, when the request carries a verified credential.
+    var user: String?
+    /// RateLimit / RateLimit-Policy fields for the response, when a policy matched.
+    var rateLimitHeaders: RateLimitHeaders?
+    /// `allowed` or `limited` for the access log; nil when no policy matched.
+    var rateLimitDecision: String?
+
+    init(runtime: ProxyRuntime, head: HTTPRequestHead, requestID: String, keepAlive: Bool, wallClock: Double) {
+        self.runtime = runtime
+        self.head = head
+        self.requestID = requestID
+        self.keepAlive = keepAlive
+        self.startedAt = .now()
+        self.startedAtWallClock = wallClock
+    }
+
+    var isHEAD: Bool { head.method == .HEAD }
+
+    /// A request may be sent again on a fresh connection when a reused one turned out dead:
+    /// nothing of the response arrived and no body bytes were consumed from the client.
+    var isRetryable: Bool {
+        framing == .none && !responseStarted && upstreamAttempts < 2
+    }
+}

@@ -1,0 +1,33 @@
+// ProxyRuntime+Building: making a runtime from a config, reusing what a reload leaves unchanged.
+import GatehouseCore
+import Logging
+import NIOCore
+
+extension ProxyRuntime {
+    /// Builds the runtime for `config`. With a `previous` runtime (a reload), its upstream pools
+    /// are kept when the upstream section is unchanged and its access log when the destination is.
+    static func build(
+        config: GatehouseConfig,
+        group: any EventLoopGroup,
+        metrics: GatehouseMetrics,
+        logger: Logger,
+        previous: ProxyRuntime? = nil
+    ) throws -> ProxyRuntime {
+        let pools: UpstreamPools
+        if let previous, previous.config.upstream == config.upstream {
+            pools = previous.pools
+        } else {
+            let servers = try UpstreamServerSet(servers: config.upstream.servers)
+            pools = UpstreamPools(group: group, servers: servers, config: config.upstream)
+        }
+        let accessLog: AccessLogWriter
+        if let previous, previous.config.server.accessLog == config.server.accessLog {
+            accessLog = previous.accessLog
+        } else {
+            let dropped = metrics.counter(GatehouseMetrics.Name.accessLogDropped, [:])
+            accessLog = try AccessLogWriter(destination: config.server.accessLog) { dropped.increment() }
+        }
+        let rateLimiter = RateLimiter(config: config.rateLimits, previous: previous?.rateLimiter)
+        return ProxyRuntime(config: config, pools: pools, accessLog: accessLog, rateLimiter: rateLimiter, logger: logger)
+    }
+}

@@ -1,0 +1,30 @@
+// ProxyRuntime: what a config turns into for the data path, built once and shared by every connection.
+import Atomics
+import GatehouseCore
+import Logging
+import NIOCore
+
+/// The immutable, config-derived state of the data path (Envoy's FilterConfig): limits, trust,
+/// the upstream pools and the access log. A reload builds a new one; requests keep the one
+/// they started with.
+final class ProxyRuntime: Sendable, AtomicReference {
+    let config: GatehouseConfig
+    let pools: UpstreamPools
+    let accessLog: AccessLogWriter
+    let clientIPs: ClientIPResolver
+    let rateLimiter: RateLimiter
+    let logger: Logger
+
+    init(
+        config: GatehouseConfig, pools: UpstreamPools, accessLog: AccessLogWriter, rateLimiter: RateLimiter, logger: Logger
+    ) {
+        self.config = config
+        self.pools = pools
+        self.accessLog = accessLog
+        self.clientIPs = ClientIPResolver(trustedProxies: config.server.trustedProxies)
+        self.rateLimiter = rateLimiter
+        self.logger = logger
+    }
+
+    var maxBodyBytes: Int { config.server.maxBodyBytes }
+}

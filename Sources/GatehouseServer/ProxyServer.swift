@@ -1,0 +1,154 @@
+// ProxyServer: Gatehouse as one object — the proxy listener, the admin listener and their shared state.
+import GatehouseCore
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// Gatehouse: binds `server.listen` (proxy) and `server.admin_listen` (health, metrics, admin).
+///
+/// ```swift
+/// let server = try await ProxyServer.start(config: config, group: group, logger: logger)
+/// print(server.port, server.adminPort)
+/// await server.drain(timeout: .seconds(30))
+/// ```
+public final class ProxyServer: Sendable {
+    private let state: ServerState
+    private let listener: ProxyListener
+    private let admin: AdminListener
+    private let reloader: ConfigReloader
+    private let prober: UpstreamProber
+    private let drainFuture = NIOLockedValueBox<EventLoopFuture<Void>?>(nil)
+
+    private init(state: ServerState, listener: ProxyListener, admin: AdminListener, reloader: ConfigReloader, prober: UpstreamProber) {
+        self.state = state
+        self.listener = listener
+        self.admin = admin
+        self.reloader = reloader
+        self.prober = prober
+    }
+
+    /// Resolves the upstreams, binds both listeners and starts serving. `configPath` is the
+    /// file reloads re-read.
+    public static func start(
+        config: GatehouseConfig,
+        group: any EventLoopGroup,
+        logger: Logger,
+        configPath: String? = nil,
+        metrics: GatehouseMetrics = GatehouseMetrics()
+    ) async throws -> ProxyServer {
+        let runtime = try ProxyRuntime.build(config: config, group: group, metrics: metrics, logger: logger)
+        let state = ServerState(group: group, metrics: metrics, runtime: runtime, logger: logger)
+        let reloader = ConfigReloader(path: configPath, state: state)
+        let router = AdminRouter(
+            health: { HealthReport.make(state: state) },
+            metrics: { metrics.render() },
+            reload: {
+                switch await reloader.reload() {
+                case .reloaded(let summary):
+                    return .json(200, .object([("status", "reloaded"), ("summary", .string(summary))]))
+                case .rejected(let problems):
+                    return .error(GatehouseError(
+                        .badRequest, "Config rejected; the running config keeps serving",
+                        details: problems.map { ["problem": .string($0)] }
+                    ))
+                }
+            },
+            adminToken: {
+                guard let name = state.runtime.config.server.adminTokenEnv else { return nil }
+                return ProcessEnvironment.value(of: name)
+            }
+        )
+        let adminAddress = config.server.adminListen
+        let admin = try await AdminListener.bind(host: adminAddress.host, port: adminAddress.port, group: group, router: router)
+        let listener: ProxyListener
+        do {
+            listener = try await ProxyListener.bind(state: state)
+        } catch {
+            try? await admin.close()
+            throw error
+        }
+        logger.info("listening", metadata: [
+            "listener": "proxy",
+            "address": "\(config.server.listen.host):\(listener.localAddress?.port ?? config.server.listen.port)",
+            "upstreams": "\(config.upstream.servers.map(\.description).joined(separator: ","))",
+        ])
+        logger.info("listening", metadata: [
+            "listener": "admin",
+            "address": "\(adminAddress.host):\(admin.localAddress?.port ?? adminAddress.port)",
+        ])
+        let prober = UpstreamProber.start(state: state, on: group.next())
+        return ProxyServer(state: state, listener: listener, admin: admin, reloader: reloader, prober: prober)
+    }
+
+    /// The port the proxy listener is bound to.
+    public var port: Int? { listener.localAddress?.port }
+
+    /// The port the admin listener is bound to.
+    public var adminPort: Int? { admin.localAddress?.port }
+
+    /// Open client connections.
+    public var activeConnections: Int { listener.openConnections }
+
+    public var metrics: GatehouseMetrics { state.metrics }
+
+    /// Re-reads the config file; true when the new config was applied.
+    @discardableResult
+    public func reload() async -> Bool {
+        if case .reloaded = await reloader.reload() { return true }
+        return false
+    }
+
+    /// Graceful: /health turns `draining`, the listener stops accepting, idle connections
+    /// close, busy ones finish their response (with `Connection: close`); at `timeout` whatever
+    /// is left is closed. Then upstream connections and the admin listener close.
+    /// Returns false when the timeout cut connections.
+    @discardableResult
+    public func drain(timeout: Duration) async -> Bool {
+        let quiesced = beginDrain()
+        let listener = self.listener
+        let drained = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                (try? await quiesced.get()) != nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            if !first {
+                listener.closeAllConnections()
+            }
+            group.cancelAll()
+            return first
+        }
+        prober.stop()
+        try? await state.runtime.pools.shutdown()?.get()
+        try? await admin.close()
+        state.runtime.accessLog.close()
+        return drained
+    }
+
+    /// Starts a drain without waiting for it: /health answers `draining` from now on and no new
+    /// connection is accepted. The future completes when every client connection is gone.
+    @discardableResult
+    public func beginDrain() -> EventLoopFuture<Void> {
+        if let pending = drainFuture.withLockedValue({ $0 }) {
+            return pending
+        }
+        state.startDraining()
+        state.logger.info("draining", metadata: ["open_connections": "\(activeConnections)"])
+        let future = listener.beginDrain()
+        drainFuture.withLockedValue { $0 = future }
+        return future
+    }
+
+    /// Immediate: stop both listeners, close every connection.
+    public func shutdown() async throws {
+        prober.stop()
+        try? await listener.close()
+        listener.closeAllConnections()
+        try await state.runtime.pools.shutdown()?.get()
+        try? await admin.close()
+    }
+}

@@ -1,0 +1,23 @@
+// PerEventLoop: one value per event loop of a group, looked up without a lock.
+import NIOCore
+
+/// Holds one `Value` per event loop, built up front; the table is never written after init,
+/// so reading it from any thread is safe, and each value is meant to be used only on its loop.
+final class PerEventLoop<Value>: @unchecked Sendable {
+    private let values: [ObjectIdentifier: Value]
+
+    init(group: any EventLoopGroup, make: (_ index: Int, _ loop: any EventLoop) -> Value) {
+        var values: [ObjectIdentifier: Value] = [:]
+        for (index, loop) in group.makeIterator().enumerated() {
+            values[ObjectIdentifier(loop)] = make(index, loop)
+        }
+        self.values = values
+    }
+
+    /// The value confined to `loop`; nil for a loop outside the group.
+    func value(for loop: any EventLoop) -> Value? {
+        values[ObjectIdentifier(loop)]
+    }
+
+    var allValues: [Value] { Array(values.values) }
+}

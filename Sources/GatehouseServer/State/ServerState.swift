@@ -1,0 +1,35 @@
+// ServerState: the process-wide state both listeners share — current runtime, metrics, drain flag.
+import Atomics
+import GatehouseCore
+import Logging
+import NIOCore
+
+/// What outlives any one config: the metrics registry, the per-loop metric recorders, the
+/// drain flag, and the box holding the current runtime.
+final class ServerState: Sendable {
+    let group: any EventLoopGroup
+    let metrics: GatehouseMetrics
+    let recorders: PerEventLoop<RequestMetricsRecorder>
+    let runtimeBox: RuntimeBox
+    let connectionLimiter: ConnectionLimiter
+    let logger: Logger
+    private let drainingFlag = ManagedAtomic(false)
+
+    init(group: any EventLoopGroup, metrics: GatehouseMetrics, runtime: ProxyRuntime, logger: Logger) {
+        self.group = group
+        self.metrics = metrics
+        self.recorders = PerEventLoop(group: group) { _, _ in RequestMetricsRecorder(metrics: metrics) }
+        self.runtimeBox = RuntimeBox(runtime)
+        self.connectionLimiter = ConnectionLimiter(limit: runtime.config.server.maxConnections)
+        self.logger = logger
+    }
+
+    var runtime: ProxyRuntime { runtimeBox.runtime }
+
+    var isDraining: Bool { drainingFlag.load(ordering: .relaxed) }
+
+    func startDraining() {
+        drainingFlag.store(true, ordering: .relaxed)
+        metrics.draining.set(1)
+    }
+}

@@ -1,0 +1,49 @@
+// UpstreamFailure: the ways an exchange with an origin server can fail.
+import GatehouseCore
+
+/// Why an upstream exchange ended early; maps to 502 or 504 when nothing was sent to the client yet.
+enum UpstreamFailure: Error, Equatable {
+    /// No connection could be made (refused, unreachable, no server available).
+    case connectFailed(String)
+    /// Connecting took longer than `upstream.connect_timeout`.
+    case connectTimeout
+    /// The connection closed or was reset before the response completed.
+    case connectionClosed(beforeResponseHead: Bool)
+    /// No response head, or no body bytes, within `upstream.response_timeout`.
+    case responseTimeout
+    /// The response could not be parsed.
+    case invalidResponse(String)
+
+    /// The error answered to the client when the response has not started.
+    var gatehouseError: GatehouseError {
+        switch self {
+        case .connectFailed(let reason):
+            GatehouseError(.badGateway, "Upstream connection failed", source: .upstream, cause: StringCause(reason))
+        case .connectTimeout:
+            GatehouseError(.gatewayTimeout, "Upstream did not accept the connection in time", source: .upstream)
+        case .connectionClosed:
+            GatehouseError(.badGateway, "Upstream closed the connection before responding", source: .upstream)
+        case .responseTimeout:
+            GatehouseError(.gatewayTimeout, "Upstream did not respond in time", source: .upstream)
+        case .invalidResponse(let reason):
+            GatehouseError(.badGateway, "Upstream sent an invalid response", source: .upstream, cause: StringCause(reason))
+        }
+    }
+
+    /// Label for `gatehouse_upstream_errors_total{kind}`.
+    var metricKind: String {
+        switch self {
+        case .connectFailed: "connect"
+        case .connectTimeout: "connect_timeout"
+        case .connectionClosed: "reset"
+        case .responseTimeout: "timeout"
+        case .invalidResponse: "invalid_response"
+        }
+    }
+}
+
+/// A plain-text cause for log lines.
+struct StringCause: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,189 @@
+// UpstreamHandler: the last handler of an upstream connection; relays the response to its delegate.
+import NIOCore
+import NIOHTTP1
+
+/// Relays one response at a time to the downstream side, pauses reads while the client cannot
+/// take more (backpressure), and enforces `upstream.response_timeout` between reads.
+final class UpstreamHandler {
+    enum State {
+        /// In the pool or between exchanges; any byte from the server now is an error.
+        case idle
+        /// Request sent (or being sent); waiting for the head.
+        case awaitingHead
+        /// Head relayed; body parts follow.
+        case streamingBody
+        case closed
+    }
+
+    private(set) var state: State = .idle
+    /// The exchange in progress; unowned by design: the downstream handler outlives its exchange.
+    weak var delegate: (any UpstreamResponseDelegate)?
+    private let responseTimeout: TimeAmount
+    private var timeout: Scheduled<Void>?
+    private var readsPaused = false
+    private var readPending = false
+    private var context: ChannelHandlerContext?
+    /// Whether the last response allows the connection to be reused.
+    private(set) var lastResponseKeepAlive = true
+
+    init(responseTimeout: TimeAmount) {
+        self.responseTimeout = responseTimeout
+    }
+
+    /// Starts an exchange: the request head is about to be written.
+    func beginExchange(delegate: any UpstreamResponseDelegate) {
+        self.delegate = delegate
+        self.state = .awaitingHead
+        self.lastResponseKeepAlive = true
+        armTimeout()
+    }
+
+    /// Ends the delegate's interest (response complete or abandoned).
+    func endExchange() {
+        delegate = nil
+        cancelTimeout()
+        if case .closed = state { return }
+        state = .idle
+        resumeReads()
+    }
+
+    /// Downstream backpressure: stop reading the upstream socket while the client is slow.
+    func pauseReads() {
+        readsPaused = true
+    }
+
+    func resumeReads() {
+        guard readsPaused else { return }
+        readsPaused = false
+        if readPending, let context {
+            readPending = false
+            context.read()
+        }
+    }
+
+    private func armTimeout() {
+        cancelTimeout()
+        guard let context else { return }
+        timeout = context.eventLoop.scheduleTask(in: responseTimeout) { [weak self] in
+            self?.timedOut()
+        }
+    }
+
+    private func cancelTimeout() {
+        timeout?.cancel()
+        timeout = nil
+    }
+
+    private func timedOut() {
+        timeout = nil
+        switch state {
+        case .awaitingHead, .streamingBody:
+            fail(.responseTimeout)
+        case .idle, .closed:
+            break
+        }
+    }
+
+    private func fail(_ failure: UpstreamFailure) {
+        let delegate = self.delegate
+        self.delegate = nil
+        state = .closed
+        cancelTimeout()
+        context?.close(promise: nil)
+        delegate?.upstreamFailed(failure)
+    }
+}
+
+extension UpstreamHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        cancelTimeout()
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        switch (state, part) {
+        case (.awaitingHead, .head(let head)):
+            state = .streamingBody
+            lastResponseKeepAlive = head.isKeepAlive
+            armTimeout()
+            delegate?.upstreamReceivedHead(head)
+        case (.streamingBody, .body(let buffer)):
+            armTimeout()
+            delegate?.upstreamReceivedBody(buffer)
+        case (.streamingBody, .end):
+            cancelTimeout()
+            let delegate = self.delegate
+            state = .idle
+            self.delegate = nil
+            delegate?.upstreamReceivedEnd()
+        case (.closed, _):
+            break
+        default:
+            // Bytes nobody asked for (data on an idle connection, a second head): never reuse it.
+            fail(.invalidResponse("unexpected response part in state \(state)"))
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        delegate?.upstreamReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        switch state {
+        case .awaitingHead:
+            fail(.connectionClosed(beforeResponseHead: true))
+        case .streamingBody:
+            fail(.connectionClosed(beforeResponseHead: false))
+        case .idle:
+            state = .closed
+        case .closed:
+            break
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        switch state {
+        case .awaitingHead, .streamingBody:
+            if error is HTTPParserError {
+                fail(.invalidResponse(String(describing: error)))
+            } else {
+                fail(.connectionClosed(beforeResponseHead: state.isAwaitingHead))
+            }
+        case .idle:
+            state = .closed
+            context.close(promise: nil)
+        case .closed:
+            break
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        delegate?.upstreamWritabilityChanged(isWritable: context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if readsPaused {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+}
+
+extension UpstreamHandler.State {
+    var isAwaitingHead: Bool {
+        if case .awaitingHead = self { return true }
+        return false
+    }
+}

@@ -1,0 +1,43 @@
+// UpstreamProber: checks every few seconds that each upstream server accepts connections.
+import NIOCore
+import NIOPosix
+
+/// A periodic TCP connect to every upstream server, so /health knows reachability even without
+/// traffic, and a server that recovers is used again without waiting for its cool-down.
+/// Live traffic marks servers too (UpstreamConnectionPool); the two agree on one set of marks.
+final class UpstreamProber: Sendable {
+    static let interval: TimeAmount = .seconds(5)
+
+    private let task: RepeatedTask
+
+    private init(task: RepeatedTask) {
+        self.task = task
+    }
+
+    /// Starts probing `runtime`'s servers (the current runtime's, at each round) on `eventLoop`.
+    static func start(state: ServerState, on eventLoop: any EventLoop) -> UpstreamProber {
+        let task = eventLoop.scheduleRepeatedAsyncTask(initialDelay: .zero, delay: interval) { _ in
+            let runtime = state.runtime
+            let servers = runtime.pools.servers
+            let timeout = TimeAmount(runtime.config.upstream.connectTimeout)
+            let probes = servers.addresses.indices.map { index in
+                ClientBootstrap(group: eventLoop)
+                    .connectTimeout(timeout)
+                    .connect(to: servers.addresses[index])
+                    .flatMap { channel in
+                        servers.markHealthy(index)
+                        return channel.close()
+                    }
+                    .recover { _ in
+                        servers.markFailed(index)
+                    }
+            }
+            return EventLoopFuture.andAllComplete(probes, on: eventLoop)
+        }
+        return UpstreamProber(task: task)
+    }
+
+    func stop() {
+        task.cancel()
+    }
+}

@@ -1,0 +1,49 @@
+// RunCommand: `gatehouse run` loads the config and serves until SIGTERM/SIGINT.
+import ArgumentParser
+import GatehouseCore
+import GatehouseServer
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the proxy (the default).")
+
+    @OptionGroup var options: ConfigPathOption
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        let logger = Logger(label: "gatehouse")
+        let path = options.resolvedPath
+        let config: GatehouseConfig
+        do {
+            config = try ConfigLoader.load(path: path)
+        } catch {
+            for issue in error.issues {
+                logger.error("\(issue.description)")
+            }
+            throw ExitCode(1)
+        }
+        let threads = config.server.threads ?? System.coreCount
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let service = ProxyService(config: config, configPath: path, group: group, logger: logger)
+        let serviceGroup = ServiceGroup(
+            services: [service],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        do {
+            try await serviceGroup.run()
+        } catch {
+            logger.error("stopped: \(error)")
+            try? await group.shutdownGracefully()
+            throw ExitCode(1)
+        }
+        try? await group.shutdownGracefully()
+    }
+}

@@ -1,0 +1,78 @@
+// CommandLineTests: the real gatehouse and demo-api executables, as an operator runs them.
+import Foundation
+import GatehouseTesting
+import Testing
+
+@Suite struct CommandLineTests {
+    @Test func versionPrintsTheVersion() async throws {
+        let (status, output) = try await ChildProcess.run(BuiltProducts.gatehouse, ["version"])
+        #expect(status == 0)
+        #expect(output.hasPrefix("gatehouse "))
+    }
+
+    @Test func checkAcceptsTheExample() async throws {
+        let example = BuiltProducts.packageRoot.appendingPathComponent("proxy.conf.example").path
+        let (status, output) = try await ChildProcess.run(BuiltProducts.gatehouse, ["check", "--config", example])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("OK"))
+    }
+
+    @Test func checkListsEveryProblemWithItsLine() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).conf")
+        try """
+        server:
+          listen: "127.0.0.1:8080"
+          idle_timeout: 60
+          max_body_bytes: lots
+        upstream:
+          servers: ["http://127.0.0.1:3000"]
+          conect_timeout: 2s
+        """.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (status, output) = try await ChildProcess.run(BuiltProducts.gatehouse, ["check", "--config", file.path])
+        #expect(status == 1)
+        let lines = output.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("\(file.path):3: server.idle_timeout:") })
+        #expect(lines.contains { $0.hasPrefix("\(file.path):4: server.max_body_bytes:") })
+        #expect(lines.contains { $0.hasPrefix("\(file.path):7: upstream.conect_timeout:") })
+    }
+
+    @Test func runServesTheDemoAPIAndDrainsOnSIGTERM() async throws {
+        let demoPort = try freeTCPPort()
+        let proxyPort = try freeTCPPort()
+        let adminPort = try freeTCPPort()
+        let demo = ChildProcess(BuiltProducts.demoAPI, ["--host", "127.0.0.1", "--port", "\(demoPort)"])
+        try demo.start()
+        #expect(await demo.waitForOutput(containing: "demo-api listening"))
+
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString).conf")
+        try """
+        server:
+          listen: "127.0.0.1:\(proxyPort)"
+          admin_listen: "127.0.0.1:\(adminPort)"
+          access_log: off
+        upstream:
+          servers: ["http://127.0.0.1:\(demoPort)"]
+        """.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let gatehouse = ChildProcess(BuiltProducts.gatehouse, ["run", "--config", file.path])
+        try gatehouse.start()
+        #expect(await gatehouse.waitForOutput(containing: "listening"))
+
+        let response = try await TestHTTPClient.request(port: proxyPort, "GET", "/api/users/1")
+        #expect(response.status == 200)
+        #expect(response.header("via") == "1.1 gatehouse")
+        let created = try await TestHTTPClient.request(
+            port: proxyPort, "POST", "/api/users",
+            headers: [("Content-Type", "application/json")],
+            body: Array(#"{"name":"Ada","email":"ada-\#(UUID().uuidString)@example.com"}"#.utf8)
+        )
+        #expect(created.status == 201)
+        #expect(created.header("location")?.hasPrefix("/api/users/") == true)
+
+        gatehouse.signal(SIGTERM)
+        #expect(await gatehouse.waitForExit(timeout: .seconds(30)) == 0)
+        demo.signal(SIGTERM)
+        #expect(await demo.waitForExit(timeout: .seconds(30)) == 0)
+    }
+}

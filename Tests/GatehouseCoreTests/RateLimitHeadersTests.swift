@@ -1,0 +1,90 @@
+// RateLimitHeadersTests: exact RateLimit-Policy / RateLimit / Retry-After fields and the 429 body.
+
+import NIOHTTP1
+import Testing
+@testable import GatehouseCore
+
+@Suite struct RateLimitHeadersTests {
+    static func result(_ name: String, limit: Int, seconds: UInt64 = 60, admitted: Bool = true, remaining: Int, reset: Int, retry: Int = 0) -> RateLimitResult {
+        RateLimitResult(
+            policyName: name, limit: limit, window: seconds * 1_000_000_000,
+            admitted: admitted, remaining: remaining, resetSeconds: reset, retryAfterSeconds: retry
+        )
+    }
+
+    @Test func admittedRequestCarriesBothFields() {
+        let outcome = RateLimitOutcome(admitted: true, results: [
+            Self.result("per-ip", limit: 100, remaining: 99, reset: 60),
+            Self.result("per-user", limit: 1000, remaining: 998, reset: 57),
+        ])
+        let fields = RateLimitHeaders(outcome)
+        #expect(fields.policy == #""per-ip";q=100;w=60, "per-user";q=1000;w=60"#)
+        #expect(fields.rateLimit == #""per-ip";r=99;t=60, "per-user";r=998;t=57"#)
+        #expect(fields.retryAfter == nil)
+        var headers = HTTPHeaders()
+        fields.add(to: &headers)
+        #expect(headers["RateLimit-Policy"] == [#""per-ip";q=100;w=60, "per-user";q=1000;w=60"#])
+        #expect(headers["RateLimit"] == [#""per-ip";r=99;t=60, "per-user";r=998;t=57"#])
+        #expect(!headers.contains(name: "Retry-After"))
+    }
+
+    @Test func refusalAddsRetryAfterAndTheError() {
+        let outcome = RateLimitOutcome(admitted: false, results: [
+            Self.result("per-ip", limit: 100, admitted: false, remaining: 0, reset: 12, retry: 12),
+            Self.result("per-user", limit: 1000, remaining: 900, reset: 30),
+        ])
+        var headers = HTTPHeaders()
+        RateLimitHeaders(outcome).add(to: &headers)
+        #expect(headers["RateLimit"] == [#""per-ip";r=0;t=12, "per-user";r=900;t=30"#])
+        #expect(headers["Retry-After"] == ["12"])
+        let error = GatehouseError.rateLimited(outcome)
+        #expect(error.status == 429)
+        #expect(error.jsonBody == #"{"error":{"code":"RATE_LIMITED","message":"Too many requests","details":[{"policy":"per-ip","retry_after":12}]}}"#)
+    }
+
+    @Test func retryAfterIsTheLongestRefusal() {
+        let outcome = RateLimitOutcome(admitted: false, results: [
+            Self.result("a", limit: 1, admitted: false, remaining: 0, reset: 3, retry: 3),
+            Self.result("b", limit: 1, admitted: false, remaining: 0, reset: 40, retry: 40),
+        ])
+        #expect(RateLimitHeaders(outcome).retryAfter == 40)
+        #expect(GatehouseError.rateLimited(outcome).details.count == 2)
+    }
+
+    @Test func noMatchingPolicyNoFields() {
+        var headers = HTTPHeaders()
+        RateLimitHeaders(.unlimited).add(to: &headers)
+        #expect(headers.isEmpty)
+    }
+
+    @Test(arguments: [
+        ("plain", #""plain""#),
+        (#"we"ird"#, #""we\"ird""#),
+        (#"back\slash"#, #""back\\slash""#),
+        ("tab\there", #""tab?here""#),
+        ("café", #""caf?""#),
+    ])
+    func policyNamesAreStructuredFieldStrings(name: String, serialised: String) {
+        #expect(RateLimitHeaders.structuredString(name) == serialised)
+    }
+
+    @Test func windowSecondsRoundUp() {
+        #expect(Self.result("p", limit: 1, seconds: 0, remaining: 0, reset: 0).windowSeconds == 0)
+        #expect(RateLimitResult.wholeSeconds(1) == 1)
+        #expect(RateLimitResult.wholeSeconds(1_000_000_000) == 1)
+        #expect(RateLimitResult.wholeSeconds(1_000_000_001) == 2)
+    }
+
+    @Test func fieldsFromARealStore() {
+        let store = MemoryRateLimitStore(maxTrackedKeys: 10)
+        let check = RateLimitCheck(policyName: "per-ip", key: "per-ip:192.0.2.1", limit: 2, window: 60_000_000_000)
+        let start: UInt64 = 1_000_000_000_000
+        _ = store.evaluate([check], now: start)
+        let second = RateLimitHeaders(store.evaluate([check], now: start + 10_000_000_000))
+        #expect(second.rateLimit == #""per-ip";r=0;t=50"#)
+        let refused = RateLimitHeaders(store.evaluate([check], now: start + 47_500_000_000))
+        #expect(refused.policy == #""per-ip";q=2;w=60"#)
+        #expect(refused.rateLimit == #""per-ip";r=0;t=13"#)
+        #expect(refused.retryAfter == 13)
+    }
+}

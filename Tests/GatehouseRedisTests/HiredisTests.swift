@@ -1,0 +1,6 @@
+import Testing
+@testable import GatehouseRedis
+
+@Test func hiredisIsLinked() {
+    #expect(Hiredis.version.split(separator: ".").count == 3)
+}

@@ -1,0 +1,96 @@
+// RedisFailureTests: slow, dead, restarted and babbling servers; the client never hangs.
+import GatehouseRedis
+import NIOCore
+import Testing
+
+@Suite struct RedisFailureTests {
+    @Test func slowReplyTimesOutAndTheConnectionIsReplaced() async throws {
+        try await RedisTest.withRedis(
+            poolSize: 1, timeout: .milliseconds(100), extraArguments: ["--enable-debug-command", "yes"]
+        ) { client, _ in
+            let clock = ContinuousClock()
+            let start = clock.now
+            let slow = client.send(["DEBUG", "SLEEP", "0.5"])
+            let behind = client.send(["PING"])
+            await #expect(throws: RedisError.timeout) { try await slow.get() }
+            #expect(clock.now - start < .milliseconds(400))
+            // Queued behind the late reply on the same connection: cannot be trusted either.
+            await #expect(throws: RedisError.connectionClosed) { try await behind.get() }
+            #expect(await RedisTest.eventuallyPing(client, within: .seconds(5)))
+            #expect(client.stats.errorsTotal >= 2)
+            #expect(client.stats.connectsTotal >= 2)
+        }
+    }
+
+    @Test func killedRedisFailsFastThenRecoversAfterRestart() async throws {
+        try await RedisTest.withServer { server in
+            let config = RedisTest.config(for: server, timeout: .seconds(2), poolSize: 2)
+            try await RedisTest.withClient(config) { client in
+                try await client.set("before", to: "kill").get()
+                let inFlight = (0..<100).map { _ in client.incr("n") }
+                await server.kill()
+                // Each in-flight command completes one way or the other, long before the 2 s timeout.
+                let clock = ContinuousClock()
+                let start = clock.now
+                for future in inFlight { _ = try? await future.get() }
+                #expect(clock.now - start < .seconds(1))
+
+                let failStart = clock.now
+                await #expect(throws: RedisError.self) { try await client.ping().get() }
+                #expect(clock.now - failStart < .milliseconds(500))
+                // Once the client has noticed, commands are refused without touching the network.
+                var noticed = false
+                for _ in 0..<100 where !noticed {
+                    noticed = !client.isConnected
+                    if !noticed { try await Task.sleep(for: .milliseconds(10)) }
+                }
+                #expect(noticed)
+                await #expect(throws: RedisError.unavailable) { try await client.get("before").get() }
+
+                try await server.restart()
+                let recoveryStart = clock.now
+                #expect(await RedisTest.eventuallyPing(client, within: .seconds(5)))
+                print("redis reconnect after restart: \(clock.now - recoveryStart)")
+                try await client.set("after", to: "restart").get()
+                #expect(try await client.get("after").get().map { String(buffer: $0) } == "restart")
+            }
+        }
+    }
+
+    @Test func clientStartedBeforeRedisConnectsWhenItComes() async throws {
+        try await RedisTest.withServer { server in
+            await server.stop()
+            let client = RedisClient.connect(
+                config: RedisTest.config(for: server, poolSize: 1), group: RedisTest.group, logger: RedisTest.quietLogger
+            )
+            await #expect(throws: RedisError.unavailable) { try await client.ping().get() }
+            try await server.restart()
+            #expect(await client.waitUntilConnected(timeout: .seconds(5)))
+            try await client.ping().get()
+            try await client.close().get()
+        }
+    }
+
+    @Test func garbageFromTheServerReplacesTheConnection() async throws {
+        let server = try await FakeRedisServer.start(group: RedisTest.group)
+        do {
+            var config = RedisTest.config(for: server.port, poolSize: 1)
+            config.timeout = .seconds(2)
+            try await RedisTest.withClient(config) { client in
+                try await client.ping().get()
+                await #expect {
+                    try await client.send(["GARBAGE"]).get()
+                } throws: { error in
+                    guard case RedisError.protocolError = error else { return false }
+                    return true
+                }
+                #expect(await RedisTest.eventuallyPing(client, within: .seconds(5)))
+                #expect(client.stats.connectsTotal == 2)
+            }
+            try await server.close()
+        } catch {
+            try? await server.close()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,100 @@
+// AdminEndpointTests: /health, /metrics and the admin token, through the real admin listener.
+import Foundation
+import GatehouseCore
+import GatehouseTesting
+import Testing
+
+@Suite struct AdminEndpointTests {
+    @Test func healthIsHealthyWithAReachableUpstream() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() })
+        let response = try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/health")
+        #expect(response.status == 200)
+        let body = try #require(response.jsonObject())
+        #expect(body["status"] as? String == "healthy")
+        let checks = try #require(body["checks"] as? [String: Any])
+        #expect(checks["upstream"] as? String == "reachable")
+        #expect(checks["cache"] as? String == "memory")
+        #expect(checks["disk"] as? String == "sufficient")
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func healthIsUnhealthyWhenNoUpstreamAnswers() async throws {
+        let proxy = try await ProxyHarness.start(upstreamPorts: [try closedPort()])
+        // Live traffic is what tells the proxy the upstream refuses connections.
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/").status == 502)
+        let response = try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/health")
+        #expect(response.status == 503)
+        let body = try #require(response.jsonObject())
+        #expect(body["status"] as? String == "unhealthy")
+        #expect((body["checks"] as? [String: Any])?["upstream"] as? String == "unreachable")
+        try await proxy.stop()
+    }
+
+    @Test func metricsCountRequestsUpstreamsAndErrors() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
+            request.uri == "/missing" ? .respond(status: 404) : .respond(body: Array("ok".utf8))
+        })
+        let client = try await TestHTTPClient.connect(port: proxy.port)
+        for _ in 0..<3 {
+            #expect(try await client.send("GET", "/ok").status == 200)
+        }
+        #expect(try await client.send("GET", "/missing").status == 404)
+        #expect(try await client.send("POST", "/ok", body: Array("x".utf8)).status == 200)
+        try await client.close()
+
+        let response = try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics")
+        #expect(response.status == 200)
+        #expect(response.header("content-type")?.hasPrefix("text/plain") == true)
+        let metrics = PrometheusText(response.bodyString)
+        #expect(metrics.value("gatehouse_requests_total", ["method": "GET", "code": "200"]) == 3)
+        #expect(metrics.value("gatehouse_requests_total", ["method": "GET", "code": "404"]) == 1)
+        #expect(metrics.value("gatehouse_requests_total", ["method": "POST", "code": "200", "cache": "bypass"]) == 1)
+        #expect(metrics.value("gatehouse_upstream_requests_total", ["code": "200"]) == 4)
+        #expect(metrics.value("gatehouse_request_duration_seconds_count") == 5)
+        #expect(metrics.value("gatehouse_upstream_duration_seconds_count") == 5)
+        #expect(metrics.value("gatehouse_requests_in_flight") == 0)
+        #expect(metrics.value("gatehouse_draining") == 0)
+        #expect(metrics.value("gatehouse_config_reloads_total", ["result": "error"]) == 0)
+        for name in ["gatehouse_connections_active", "gatehouse_redis_errors_total", "gatehouse_cache_stores_total"] {
+            #expect(metrics.has(name), "missing \(name)")
+        }
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func upstreamErrorsAreCountedByKind() async throws {
+        let proxy = try await ProxyHarness.start(upstreamPorts: [try closedPort()])
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/").status == 502)
+        let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+        #expect(metrics.value("gatehouse_upstream_errors_total", ["kind": "connect"]) == 1)
+        #expect(metrics.value("gatehouse_requests_total", ["code": "502"]) == 1)
+        try await proxy.stop()
+    }
+
+    @Test func adminEndpointsNeedTheTokenWhenSet() async throws {
+        let variable = "GATEHOUSE_TEST_TOKEN_\(UInt32.random(in: 0...UInt32.max))"
+        setenv(variable, "s3cret", 1)
+        defer { unsetenv(variable) }
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
+            config.server.adminTokenEnv = variable
+        }
+        let anonymous = try await TestHTTPClient.request(port: proxy.adminPort, "POST", "/admin/reload")
+        #expect(anonymous.status == 401)
+        #expect((anonymous.jsonObject()?["error"] as? [String: Any])?["code"] as? String == "UNAUTHENTICATED")
+        let wrong = try await TestHTTPClient.request(
+            port: proxy.adminPort, "POST", "/admin/reload", headers: [("Authorization", "Bearer nope")]
+        )
+        #expect(wrong.status == 401)
+        let authorised = try await TestHTTPClient.request(
+            port: proxy.adminPort, "POST", "/admin/reload", headers: [("Authorization", "Bearer s3cret")]
+        )
+        // Authorised, but this server has no config file to re-read: a 400, not a 401.
+        #expect(authorised.status == 400)
+        // /health stays open for load balancers.
+        #expect(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/health").status == 200)
+        #expect(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/nope").status == 404)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+}

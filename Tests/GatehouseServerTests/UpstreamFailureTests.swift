@@ -1,0 +1,69 @@
+// UpstreamFailureTests: refused, slow and resetting upstreams become 502/504 JSON or a cut connection.
+import GatehouseCore
+import GatehouseTesting
+import NIOCore
+import Testing
+
+@Suite struct UpstreamFailureTests {
+    @Test func refusedUpstreamIs502() async throws {
+        let proxy = try await ProxyHarness.start(upstreamPorts: [try closedPort()])
+        let response = try await TestHTTPClient.request(port: proxy.port, "GET", "/")
+        #expect(response.status == 502)
+        #expect(response.header("content-type") == "application/json")
+        let error = try #require(response.jsonObject()?["error"] as? [String: Any])
+        #expect(error["code"] as? String == "BAD_GATEWAY")
+        #expect(response.header("x-request-id") != nil)
+        try await proxy.stop()
+    }
+
+    @Test func slowUpstreamIs504() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .hang }) { config in
+            config.upstream.responseTimeout = .milliseconds(300)
+        }
+        let client = try await TestHTTPClient.connect(port: proxy.port)
+        let response = try await client.send("GET", "/hang")
+        #expect(response.status == 504)
+        let error = try #require(response.jsonObject()?["error"] as? [String: Any])
+        #expect(error["code"] as? String == "GATEWAY_TIMEOUT")
+        // The request was fully read, so the client connection stays usable.
+        #expect(client.isOpen)
+        try await client.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func upstreamClosingWithoutResponseIs502() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .closeWithoutResponse })
+        let response = try await TestHTTPClient.request(port: proxy.port, "GET", "/")
+        #expect(response.status == 502)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func resetMidBodyCutsTheClientConnection() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            .resetAfterHead(contentLength: 100_000, bodyBytesBeforeReset: 1_000)
+        })
+        let connection = try await RawHTTPConnection.connect(port: proxy.port)
+        try await connection.write("GET /reset HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try await connection.waitForClose(timeout: .seconds(10)))
+        let text = String(decoding: connection.receivedBytes, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 200"))
+        // Less than the promised body arrived: the client can tell the response is incomplete.
+        #expect(connection.receivedBytes.count < 100_000)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func upstreamBodyTimeoutCutsTheClientConnection() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            .respondChunked(chunks: [Array("first".utf8)])
+        }) { config in
+            config.upstream.responseTimeout = .seconds(5)
+        }
+        let response = try await TestHTTPClient.request(port: proxy.port, "GET", "/")
+        #expect(response.bodyString == "first")
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+}

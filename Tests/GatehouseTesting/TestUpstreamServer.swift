@@ -1,0 +1,103 @@
+// An in-test origin server on 127.0.0.1 whose answer to each request the test chooses.
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// An HTTP/1.1 origin for tests: keep-alive, real sockets, behaviour chosen per request.
+public final class TestUpstreamServer: Sendable {
+    /// The port it listens on (chosen by the system).
+    public let port: Int
+    private let serverChannel: any Channel
+    private let state: NIOLockedValueBox<TestUpstreamServerState>
+
+    private init(port: Int, serverChannel: any Channel, state: NIOLockedValueBox<TestUpstreamServerState>) {
+        self.port = port
+        self.serverChannel = serverChannel
+        self.state = state
+    }
+
+    /// Starts on 127.0.0.1, port 0. `behaviour` is called (on an event loop; it must not block)
+    /// for each request head.
+    public static func start(
+        behaviour: @escaping @Sendable (TestUpstreamRequest) -> TestUpstreamBehaviour
+    ) async throws -> TestUpstreamServer {
+        let state = NIOLockedValueBox(TestUpstreamServerState())
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 256)
+            // Half-closing clients still get their answer, as from a real origin.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { child in
+                let connectionNumber = state.withLockedValue { state -> Int? in
+                    state.shuttingDown ? nil : state.accept(child)
+                }
+                guard let connectionNumber else {
+                    return child.close()
+                }
+                child.closeFuture.whenComplete { _ in
+                    state.withLockedValue { $0.closed(child) }
+                }
+                return child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try child.pipeline.syncOperations.addHandler(
+                        TestUpstreamHandler(connectionNumber: connectionNumber, behaviour: behaviour, serverState: state)
+                    )
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        guard let port = channel.localAddress?.port else {
+            try? await channel.close()
+            throw TestUpstreamServerError.noLocalPort
+        }
+        return TestUpstreamServer(port: port, serverChannel: channel, state: state)
+    }
+
+    /// Starts a server that answers every request the same way.
+    public static func start(always behaviour: TestUpstreamBehaviour) async throws -> TestUpstreamServer {
+        try await Self.start { _ in behaviour }
+    }
+
+    /// Completed requests in completion order (`bodyByteCount` final).
+    public var receivedRequests: [TestUpstreamRequest] {
+        self.state.withLockedValue { $0.receivedRequests }
+    }
+
+    /// Request heads received so far.
+    public var requestCount: Int {
+        self.state.withLockedValue { $0.requestCount }
+    }
+
+    /// TCP connections accepted so far (tests check keep-alive reuse with it).
+    public var acceptedConnections: Int {
+        self.state.withLockedValue { $0.acceptedConnections }
+    }
+
+    /// Waits, without polling, until at least `n` request heads have arrived or `timeout` passed;
+    /// returns whether `n` was reached.
+    public func waitForRequests(_ n: Int, timeout: TimeAmount = .seconds(10)) async -> Bool {
+        let loop = self.serverChannel.eventLoop
+        let promise = loop.makePromise(of: Bool.self)
+        guard let waiterID = self.state.withLockedValue({ $0.addWaiter(count: n, promise: promise) }) else {
+            promise.succeed(true)
+            return true
+        }
+        let timer = loop.scheduleTask(in: timeout) { [state] in
+            state.withLockedValue { $0.removeWaiter(waiterID) }?.succeed(false)
+        }
+        let reached = (try? await promise.futureResult.get()) ?? false
+        timer.cancel()
+        return reached
+    }
+
+    /// Stops listening and closes every open connection (including hanging ones).
+    public func shutdown() async throws {
+        try await EventWait.close(self.serverChannel)
+        let open = self.state.withLockedValue { $0.beginShutdown() }
+        for channel in open {
+            // A connection may close by itself meanwhile; any outcome is fine here.
+            try? await EventWait.close(channel)
+        }
+    }
+}

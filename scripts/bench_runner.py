@@ -291,13 +291,20 @@ def is_gatehouse_hit(headers):
 
 
 def redis_dbsize(port):
+    """Number of keys in our Redis, or an error text (RESP by hand: one tiny command)."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
             s.sendall(b"*1\r\n$6\r\nDBSIZE\r\n")
-            reply = s.recv(64).decode()
-        return int(reply.strip().lstrip(":"))
-    except (OSError, ValueError):
-        return None
+            reply = b""
+            while not reply.endswith(b"\r\n"):
+                chunk = s.recv(64)
+                if not chunk:
+                    break
+                reply += chunk
+        text = reply.decode("utf-8", "replace").strip()
+        return int(text[1:]) if text.startswith(":") else f"unexpected reply {text!r}"
+    except (OSError, ValueError) as error:
+        return f"error: {error}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -585,7 +592,7 @@ def check_proxies(scenario_key, ports, warnings, redis_port):
     if scenario.get("redis") and "Gatehouse" in ports:
         size = redis_dbsize(redis_port)
         say(f"    check redis: {size} keys after the checks")
-        if not size:
+        if size == 0 or not isinstance(size, int):
             warnings.append(f"{scenario['title']}: Gatehouse stored nothing in Redis (DBSIZE {size})")
 
 
@@ -818,7 +825,7 @@ def main():
         report.extend(f"- {w}" for w in warnings)
     if interrupted is not None:
         report.append("")
-        report.append(f"Interrupted ({interrupted or 'Ctrl-C'}): the table has the scenarios that finished.")
+        report.append(f"Interrupted ({str(interrupted) or 'Ctrl-C'}): the table has the scenarios that finished.")
     if error is not None:
         report.append("")
         report.append(f"Stopped by an error: {error}")

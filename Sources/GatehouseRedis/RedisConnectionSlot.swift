@@ -9,7 +9,7 @@ import NIOCore
 /// Its phase lives on that loop (no lock); ``isUp`` is an atomic copy so a client on another
 /// thread can skip a slot that is down without hopping to it.
 final class RedisConnectionSlot: Sendable {
-    private enum Phase {
+    private enum Phase: Sendable {
         case idle
         case connecting
         case connected(RedisConnection)
@@ -49,9 +49,9 @@ final class RedisConnectionSlot: Sendable {
         var logger = logger
         logger[metadataKey: "redis.slot"] = "\(index)"
         self.logger = logger
-        self.phase = NIOLoopBoundBox(.idle, eventLoop: eventLoop)
-        self.backoff = NIOLoopBoundBox(RedisBackoff(), eventLoop: eventLoop)
-        self.failuresInARow = NIOLoopBoundBox(0, eventLoop: eventLoop)
+        self.phase = .makeBoxSendingValue(.idle, eventLoop: eventLoop)
+        self.backoff = .makeBoxSendingValue(RedisBackoff(), eventLoop: eventLoop)
+        self.failuresInARow = .makeBoxSendingValue(0, eventLoop: eventLoop)
     }
 
     /// True while a handshaken connection is up.

@@ -40,9 +40,14 @@ public final class ProxyServer: Sendable {
         let runtime = try ProxyRuntime.build(config: config, group: group, metrics: metrics, logger: logger)
         let state = ServerState(group: group, metrics: metrics, runtime: runtime, logger: logger)
         let reloader = ConfigReloader(path: configPath, state: state)
+        let sampler = CacheMetricsSampler(metrics: metrics)
+        let purger = CachePurger(state: state)
         let router = AdminRouter(
             health: { HealthReport.make(state: state) },
-            metrics: { metrics.render() },
+            metrics: {
+                sampler.sample(state.runtime.cache)
+                return metrics.render()
+            },
             reload: {
                 switch await reloader.reload() {
                 case .reloaded(let summary):
@@ -54,6 +59,7 @@ public final class ProxyServer: Sendable {
                     ))
                 }
             },
+            purge: { body, eventLoop in purger.purge(body: body, on: eventLoop) },
             adminToken: {
                 guard let name = state.runtime.config.server.adminTokenEnv else { return nil }
                 return ProcessEnvironment.value(of: name)

@@ -3,6 +3,12 @@
 import Testing
 @testable import GatehouseCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A small seeded generator (SplitMix64) so every run sees the same arrivals.
 struct SeededGenerator: RandomNumberGenerator {
     private var state: UInt64
@@ -322,9 +328,3 @@ let oracleQuotas: [(limit: Int, window: UInt64)] = [
         #expect(atSix)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

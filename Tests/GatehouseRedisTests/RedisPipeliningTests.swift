@@ -29,7 +29,7 @@ import Testing
         try await RedisTest.withRedis(poolSize: 4) { client, _ in
             let loop = RedisTest.group.next()
             let replies = try await loop.flatSubmit {
-                let futures = (0..<100).map { client.incr("on-loop", on: loop) }
+                let futures = (0..<100).map { _ in client.incr("on-loop", on: loop) }
                 return EventLoopFuture.whenAllSucceed(futures, on: loop)
             }.get()
             #expect(replies == Array(1...100))

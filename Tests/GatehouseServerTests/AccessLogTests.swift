@@ -27,7 +27,7 @@ import Testing
         #expect(first["bytes"] as? Int == 5)
         #expect(first["client"] as? String == "127.0.0.1")
         #expect(first["request_id"] as? String == "req-1")
-        #expect(first["cache"] as? String == "bypass")
+        #expect(first["cache"] as? String == "miss")
         #expect((first["upstream"] as? String)?.hasPrefix("http://127.0.0.1:") == true)
         #expect((first["time"] as? String)?.hasSuffix("Z") == true)
         #expect(first["duration"] is Double)

@@ -3,6 +3,9 @@ import GatehouseCore
 import GatehouseServer
 import GatehouseTesting
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOPosix
 
@@ -52,7 +55,36 @@ struct ProxyHarness {
     }
 }
 
-/// A port with nothing listening on it: bound, read, and released.
+/// A port that refuses connections for as long as the process lives: bound but never listened
+/// on, so no other test can take it meanwhile (a released port could be reused at once by a
+/// test running in parallel).
 func closedPort() throws -> Int {
-    try freeTCPPort()
+    try RefusingPort.shared.port
+}
+
+/// One socket bound to 127.0.0.1:0 without `listen`, kept open for the whole test run.
+final class RefusingPort: Sendable {
+    static let shared = RefusingPort()
+    private let result: Result<Int, PortError>
+
+    struct PortError: Error {}
+
+    private init() {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
+            }
+        }
+        result = fd >= 0 && bound ? .success(Int(UInt16(bigEndian: address.sin_port))) : .failure(PortError())
+    }
+
+    var port: Int {
+        get throws { try result.get() }
+    }
 }

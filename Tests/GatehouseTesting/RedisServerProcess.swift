@@ -1,11 +1,21 @@
 // RedisServerProcess: a real redis-server for tests, on a free port, that the test stops again.
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A `redis-server` child process listening on 127.0.0.1 (and optionally a unix socket).
 ///
-/// Started with persistence off (`--save "" --appendonly no`). ``start(password:unixSocket:extraArguments:timeout:)``
+/// Started with persistence off (`--save "" --appendonly no`); ``start(password:unixSocket:extraArguments:timeout:)``
 /// returns once the server logs "Ready to accept connections" (event-driven, bounded). Always
-/// ``stop()`` it; `deinit` SIGKILLs a server still running as a last resort.
+/// ``stop()`` it. Two safety nets keep a server from outliving its test: `deinit` SIGKILLs a
+/// server still running, and a tiny watchdog process SIGKILLs it if the test process dies.
+///
+/// Spawned with `posix_spawn` rather than Foundation's `Process`: children of `Process` inherit
+/// the spawning thread's signal mask, and Swift's worker threads block SIGTERM, so such a redis
+/// would ignore ``stop()``. Here the child starts with an empty mask and default handlers.
 public final class RedisServerProcess: @unchecked Sendable {
     /// Why the server could not be started.
     public struct Failure: Error, CustomStringConvertible, Sendable {
@@ -18,12 +28,12 @@ public final class RedisServerProcess: @unchecked Sendable {
     public let password: String?
     /// The unix socket path, if one was requested.
     public let unixSocketPath: String?
-    private let executable: URL
+    private let executable: String
     private let arguments: [String]
     private let lock = NSLock()
     private var launch: Launch?
 
-    private init(executable: URL, port: Int, password: String?, unixSocketPath: String?, extraArguments: [String]) {
+    private init(executable: String, port: Int, password: String?, unixSocketPath: String?, extraArguments: [String]) {
         self.executable = executable
         self.port = port
         self.password = password
@@ -71,11 +81,10 @@ public final class RedisServerProcess: @unchecked Sendable {
                 executable: executable, port: port, password: password,
                 unixSocketPath: socketPath, extraArguments: extraArguments
             )
-            if let output = try await server.launchAndWait(timeout: timeout) {
-                lastOutput = output
-                continue
+            guard let output = try await server.launchAndWait(timeout: timeout) else {
+                return server
             }
-            return server
+            lastOutput = output
         }
         throw Failure(description: "redis-server did not start:\n\(lastOutput)")
     }
@@ -120,9 +129,8 @@ public final class RedisServerProcess: @unchecked Sendable {
     /// Launches and waits for readiness; nil when ready, else the output of the failed attempt.
     private func launchAndWait(timeout: Duration) async throws -> String? {
         removeSocketFile()
-        let launch = Launch(executable: executable, arguments: arguments)
+        let launch = try Launch(executable: executable, arguments: arguments)
         lock.withLock { self.launch = launch }
-        try launch.run()
         if await launch.waitUntilReady(timeout: timeout) {
             return nil
         }
@@ -137,25 +145,25 @@ public final class RedisServerProcess: @unchecked Sendable {
         }
     }
 
-    private static func findExecutable() throws -> URL {
+    private static func findExecutable() throws -> String {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         let candidates = path.split(separator: ":").map { "\($0)/redis-server" }
             + ["/usr/bin/redis-server", "/usr/local/bin/redis-server", "/opt/homebrew/bin/redis-server"]
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw Failure(description: "redis-server not found on PATH (apt-get install redis-server)")
         }
-        return URL(fileURLWithPath: found)
+        return found
     }
 }
 
 extension RedisServerProcess {
-    /// One run of the executable: its output, readiness and exit, each awaitable once.
+    /// One run of redis-server: its output, readiness and exit (each awaitable), and its watchdog.
     private final class Launch: @unchecked Sendable {
         private static let readyLine = "Ready to accept connections"
         private static let keptOutput = 64 * 1024
 
-        private let process = Process()
-        private let pipe = Pipe()
+        private let pid: pid_t
+        private let watchdog: Watchdog?
         private let lock = NSLock()
         private var collected = ""
         /// nil until decided: true once the ready line is seen, false if it exited or timed out first.
@@ -166,35 +174,32 @@ extension RedisServerProcess {
         private var nextWaiterToken = 0
         private var abandonedTokens: Set<Int> = []
 
-        init(executable: URL, arguments: [String]) {
-            process.executableURL = executable
-            process.arguments = arguments
-            process.standardOutput = pipe
-            process.standardError = pipe
-            process.standardInput = FileHandle.nullDevice
+        init(executable: String, arguments: [String]) throws {
+            let output = try ChildSpawner.pipe()
+            do {
+                pid = try ChildSpawner.spawn(executable, arguments, stdin: nil, stdout: output.write)
+            } catch {
+                close(output.read)
+                close(output.write)
+                throw error
+            }
+            close(output.write)
+            watchdog = try? Watchdog(guarding: pid)
+            Thread.detachNewThread { [self] in self.readOutput(from: output.read) }
+            Thread.detachNewThread { [self] in
+                ChildSpawner.waitForExit(of: pid)
+                self.didExit()
+            }
         }
 
         var output: String { lock.withLock { collected } }
         var hasExited: Bool { lock.withLock { exited } }
 
-        func run() throws {
-            pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-                let data = handle.availableData
-                guard let self, !data.isEmpty else { return }
-                self.append(data)
-            }
-            process.terminationHandler = { [weak self] _ in
-                guard let self else { return }
-                self.pipe.fileHandleForReading.readabilityHandler = nil
-                self.append(self.pipe.fileHandleForReading.readDataToEndOfFile())
-                self.didExit()
-            }
-            try process.run()
-        }
-
         func signal(_ signal: Int32) {
-            guard !hasExited else { return }
-            _ = Foundation.kill(process.processIdentifier, signal)
+            // Once reaped, the PID may belong to someone else.
+            lock.withLock {
+                if !exited { _ = Glibc.kill(pid, signal) }
+            }
         }
 
         /// True once the ready line appears; false if the process exits first or `timeout` passes.
@@ -262,9 +267,22 @@ extension RedisServerProcess {
             waiter?.resume(returning: value)
         }
 
-        private func append(_ data: Data) {
-            guard !data.isEmpty else { return }
-            let text = String(decoding: data, as: UTF8.self)
+        private func readOutput(from descriptor: Int32) {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    append(String(decoding: buffer[0..<count], as: UTF8.self))
+                } else if count < 0, errno == EINTR {
+                    continue
+                } else {
+                    break
+                }
+            }
+            close(descriptor)
+        }
+
+        private func append(_ text: String) {
             let sawReady = lock.withLock { () -> Bool in
                 collected += text
                 if collected.utf8.count > Self.keptOutput {
@@ -281,6 +299,7 @@ extension RedisServerProcess {
                 defer { exitWaiters.removeAll() }
                 return Array(exitWaiters.values)
             }
+            watchdog?.disarm()
             decideReady(false)
             for waiter in waiters { waiter.resume(returning: true) }
         }
@@ -293,6 +312,106 @@ extension RedisServerProcess {
                 return readyWaiter
             }
             waiter?.resume(returning: value)
+        }
+    }
+
+    /// `sh` blocked reading a pipe only this process holds open: if the test process dies, the
+    /// pipe closes and the shell SIGKILLs the server.
+    private final class Watchdog: @unchecked Sendable {
+        private let pid: pid_t
+        private let lock = NSLock()
+        private var writeEnd: Int32?
+
+        init(guarding target: pid_t) throws {
+            let pipe = try ChildSpawner.pipe()
+            do {
+                pid = try ChildSpawner.spawn(
+                    "/bin/sh", ["-c", "read _; kill -KILL \"$1\" 2>/dev/null", "gatehouse-redis-watchdog", String(target)],
+                    stdin: pipe.read, stdout: nil
+                )
+            } catch {
+                close(pipe.read)
+                close(pipe.write)
+                throw error
+            }
+            close(pipe.read)
+            writeEnd = pipe.write
+            Thread.detachNewThread { [pid] in ChildSpawner.waitForExit(of: pid) }
+        }
+
+        /// The server is gone: stop the watchdog before its PID could be reused.
+        func disarm() {
+            lock.withLock {
+                guard let writeEnd else { return }
+                // Killed first, so closing the pipe cannot make it fire.
+                _ = Glibc.kill(pid, SIGKILL)
+                close(writeEnd)
+                self.writeEnd = nil
+            }
+        }
+
+        deinit {
+            disarm()
+        }
+    }
+
+    /// posix_spawn with a clean signal state and chosen standard streams.
+    private enum ChildSpawner {
+        /// A pipe whose ends are closed on exec, so no other child inherits them by accident.
+        static func pipe() throws -> (read: Int32, write: Int32) {
+            var descriptors: [Int32] = [0, 0]
+            guard pipe2(&descriptors, O_CLOEXEC) == 0 else {
+                throw Failure(description: "pipe2 failed: errno \(errno)")
+            }
+            return (descriptors[0], descriptors[1])
+        }
+
+        /// Spawns `path`; stdin/stdout (and stderr) are the given descriptors or /dev/null.
+        static func spawn(_ path: String, _ arguments: [String], stdin: Int32?, stdout: Int32?) throws -> pid_t {
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            if let stdin {
+                posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            }
+            if let stdout {
+                posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+                posix_spawn_file_actions_adddup2(&actions, stdout, 2)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+                posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+            }
+
+            var attributes = posix_spawnattr_t()
+            posix_spawnattr_init(&attributes)
+            defer { posix_spawnattr_destroy(&attributes) }
+            var noneBlocked = sigset_t()
+            sigemptyset(&noneBlocked)
+            posix_spawnattr_setsigmask(&attributes, &noneBlocked)
+            var defaults = sigset_t()
+            sigemptyset(&defaults)
+            for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] {
+                sigaddset(&defaults, signal)
+            }
+            posix_spawnattr_setsigdefault(&attributes, &defaults)
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+            let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+            defer { for argument in argv { free(argument) } }
+            var pid = pid_t()
+            let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+            guard result == 0 else {
+                throw Failure(description: "posix_spawn \(path) failed: errno \(result)")
+            }
+            return pid
+        }
+
+        /// Blocks the calling (dedicated) thread until `pid` exits, and reaps it.
+        static func waitForExit(of pid: pid_t) {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1, errno == EINTR {}
         }
     }
 }

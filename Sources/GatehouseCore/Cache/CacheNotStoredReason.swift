@@ -17,6 +17,4 @@ public enum CacheNotStoredReason: String, Sendable, Equatable {
     case noFreshness = "no-freshness"
     /// `Content-Length` above `max_object_size`.
     case tooLarge = "too-large"
-    /// A 304 whose validators name a different representation than the stored one.
-    case validatorMismatch = "validator-mismatch"
 }

@@ -1,5 +1,6 @@
 // JWTKeyLoader: turns `identity.jwt` into the verification key of each accepted algorithm, once.
 
+import Crypto
 import JWTKit
 
 #if canImport(FoundationEssentials)

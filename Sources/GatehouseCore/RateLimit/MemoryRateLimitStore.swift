@@ -35,7 +35,8 @@ public final class MemoryRateLimitStore: RateLimitStore {
     public func evaluate(_ checks: [RateLimitCheck], now: UInt64) -> RateLimitOutcome {
         guard !checks.isEmpty else { return .unlimited }
         let shardOfCheck = checks.map { shardIndex(of: $0.key) }
-        let lockOrder = Array(Set(shardOfCheck)).sorted()
+        var lockOrder = shardOfCheck.sorted()
+        lockOrder.removeDuplicatesFromSorted()
         var probes = [RateLimitShard.Probe](repeating: RateLimitShard.Probe(admits: false), count: checks.count)
         var results = [RateLimitResult?](repeating: nil, count: checks.count)
         let admitted = evaluateLocked(
@@ -67,10 +68,13 @@ public final class MemoryRateLimitStore: RateLimitStore {
         let shard = lockOrder[level]
         let mine = checks.indices.filter { shardOfCheck[$0] == shard }
         return shards[shard].table.withLock { table in
-            for index in mine {
+            for (position, index) in mine.enumerated() {
                 // Checks of one key within a request (never from a plan, but possible) see each
                 // other's admissions, so a duplicate cannot slip past the limit.
-                let pending = mine.prefix { $0 < index }.filter { checks[$0].key == checks[index].key && probes[$0].admits }.count
+                var pending = 0
+                for earlier in mine[..<position] where checks[earlier].key == checks[index].key && probes[earlier].admits {
+                    pending += 1
+                }
                 probes[index] = table.probe(checks[index], pending: pending, now: now)
             }
             let admitted = evaluateLocked(
@@ -91,5 +95,17 @@ public final class MemoryRateLimitStore: RateLimitStore {
 
     private func shardIndex(of key: String) -> Int {
         Int(UInt(bitPattern: key.hashValue) % UInt(shards.count))
+    }
+}
+
+private extension Array where Element: Equatable {
+    /// Drops repeated neighbours: on a sorted array, leaves each value once.
+    mutating func removeDuplicatesFromSorted() {
+        var kept = 0
+        for index in indices where kept == 0 || self[index] != self[kept - 1] {
+            self[kept] = self[index]
+            kept += 1
+        }
+        removeLast(count - kept)
     }
 }

@@ -1,4 +1,4 @@
-// SlidingWindow: one key's strict sliding-window counter — at most `slotsPerWindow + 1` buckets, whatever the limit.
+// SlidingWindow: one key's strict sliding-window counter in at most 66 buckets, whatever the limit.
 
 /// The admissions of one rate-limit key, kept as a few buckets instead of a log of timestamps.
 ///
@@ -14,8 +14,8 @@
 /// - Efficient: only the one bucket that straddles `now − window` is over-counted, by less than its
 ///   size, so the count exceeds an exact log's by fewer than `limit / slotsPerWindow` (rounded up)
 ///   — none at all for limits up to 32, where every bucket holds one admission — and an admission
-///   is held at most one slot longer than an exact log would hold it. Under steady demand that is
-///   ≥ 31/32 ≈ 97% of `limit` per window, a margin over the 95% promised.
+///   is held less than one slot longer than an exact log would hold it, which alone guarantees
+///   ≥ 32/33 ≈ 97% of `limit` per window under steady demand, a margin over the 95% promised.
 /// - Bounded: buckets older than the window are dropped when the next admission is recorded; at most
 ///   `slotsPerWindow + 1` slots and `slotsPerWindow + 1` full buckets fit in a window, so at most
 ///   `2 × slotsPerWindow + 2` buckets (16 bytes each) remain, independent of `limit`.
@@ -30,14 +30,14 @@ public struct SlidingWindow: Sendable, Equatable {
     /// Slots per window, and buckets per limit: 32 keeps the over-count under 1/32 of the limit.
     public static let slotsPerWindow: UInt64 = 32
 
-    /// The admissions of one slot.
+    /// A run of consecutive admissions within one slot.
     struct Bucket: Sendable, Equatable {
         /// Time of the latest admission in this bucket; the bucket counts while it is in the window.
         var latest: UInt64
         var count: Int
     }
 
-    /// Oldest first; every bucket's slot differs from its neighbours'.
+    /// Oldest first.
     private(set) var buckets: [Bucket] = []
 
     /// An empty window (nothing admitted yet).

@@ -1,4 +1,4 @@
-// AdminRouter: the admin endpoints — /health, /metrics, /admin/reload — and the admin token check.
+// AdminRouter: the admin endpoints — /health, /metrics, /admin/reload, /admin/purge — and the admin token check.
 import GatehouseCore
 import NIOCore
 import NIOHTTP1
@@ -10,6 +10,7 @@ struct AdminRouter: Sendable {
     let health: @Sendable () -> (status: Int, body: JSONValue)
     let metrics: @Sendable () -> String
     let reload: @Sendable () async -> AdminResponse
+    let purge: @Sendable (_ body: [UInt8], _ eventLoop: any EventLoop) -> EventLoopFuture<AdminResponse>
     let adminToken: @Sendable () -> String?
 
     func route(_ request: AdminRequest, on eventLoop: any EventLoop) -> EventLoopFuture<AdminResponse> {
@@ -36,6 +37,8 @@ struct AdminRouter: Sendable {
         case (.POST, "/admin/reload"):
             let reload = self.reload
             return eventLoop.makeFutureWithTask { await reload() }
+        case (.POST, "/admin/purge"):
+            return purge(request.body, eventLoop)
         default:
             return eventLoop.makeSucceededFuture(.error(GatehouseError(.notFound, "No such admin endpoint: \(request.path)")))
         }

@@ -11,6 +11,7 @@ final class RequestMetricsRecorder {
     private var upstreamCounters: [Int: Metrics.Counter] = [:]
     private var upstreamErrorCounters: [String: Metrics.Counter] = [:]
     private var rateLimitCounters: [String: Metrics.Counter] = [:]
+    private var cacheLookupCounters: [String: Metrics.Counter] = [:]
 
     private struct RequestLabels: Hashable {
         let method: String
@@ -70,6 +71,17 @@ final class RequestMetricsRecorder {
         } else {
             counter = metrics.counter(GatehouseMetrics.Name.rateLimitDecisions, ["policy": policy, "decision": decision])
             rateLimitCounters[key] = counter
+        }
+        counter.increment()
+    }
+
+    func cacheLookup(result: String) {
+        let counter: Metrics.Counter
+        if let cached = cacheLookupCounters[result] {
+            counter = cached
+        } else {
+            counter = metrics.counter(GatehouseMetrics.Name.cacheLookups, ["result": result])
+            cacheLookupCounters[result] = counter
         }
         counter.increment()
     }

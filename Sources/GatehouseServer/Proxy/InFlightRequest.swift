@@ -41,6 +41,15 @@ final class InFlightRequest {
     var rateLimitHeaders: RateLimitHeaders?
     /// `allowed` or `limited` for the access log; nil when no policy matched.
     var rateLimitDecision: String?
+    /// The cache's view of a cacheable request; nil when the cache is off or bypassed.
+    var cache: CacheExchange?
+    /// What the cache did when there is no exchange (bypass); see `effectiveCacheStatus`.
+    var cacheStatus: CacheStatus?
+
+    /// What the cache did for this request, for Cache-Status, metrics and the access log.
+    var effectiveCacheStatus: CacheStatus {
+        cache?.status ?? cacheStatus ?? .forward(.bypass)
+    }
 
     init(runtime: ProxyRuntime, head: HTTPRequestHead, requestID: String, keepAlive: Bool, wallClock: Double) {
         self.runtime = runtime

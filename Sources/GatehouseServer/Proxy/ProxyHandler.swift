@@ -22,11 +22,11 @@ final class ProxyHandler {
         case closed
     }
 
-    private var state: State = .idle
-    private let serverState: ServerState
+    var state: State = .idle
+    let serverState: ServerState
     private let connectionGuard: ConnectionGuard
-    private let recorder: RequestMetricsRecorder
-    private var context: ChannelHandlerContext?
+    let recorder: RequestMetricsRecorder
+    var context: ChannelHandlerContext?
     /// A `read` the channel asked for while forwarding was paused.
     private var readPending = false
     private let peerAddress: String
@@ -147,7 +147,7 @@ extension ProxyHandler: ChannelDuplexHandler {
         }
     }
 
-    private func resumeClientReadsIfPossible() {
+    func resumeClientReadsIfPossible() {
         guard readPending, !shouldPauseClientReads, let context else { return }
         readPending = false
         context.read()
@@ -207,7 +207,7 @@ extension ProxyHandler {
             }
             return
         }
-        connectUpstream(for: request, allowReuse: true)
+        consultCache(for: request)
     }
 
     private func rateLimitDecided(_ result: Result<RateLimitOutcome, any Error>, for request: InFlightRequest) {
@@ -237,7 +237,7 @@ extension ProxyHandler {
             }
             request.rateLimitDecision = "allowed"
         }
-        connectUpstream(for: request, allowReuse: true)
+        consultCache(for: request)
     }
 
     private func receivedBody(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
@@ -294,7 +294,7 @@ extension ProxyHandler {
         }
     }
 
-    private func connectUpstream(for request: InFlightRequest, allowReuse: Bool) {
+    func connectUpstream(for request: InFlightRequest, allowReuse: Bool) {
         guard let context, let pool = request.runtime.pools.pool(for: context.eventLoop) else {
             respondLocally(GatehouseError(.internalError, "No upstream pool for this event loop", source: .internalFailure),
                            request: request, closeAfter: true)
@@ -356,6 +356,12 @@ extension ProxyHandler {
             return
         }
         recorder.upstreamFailed(kind: failure.metricKind)
+        if let exchange = request.cache {
+            cacheFetchFailed(exchange)
+            if !request.responseStarted, serveStaleOnError(exchange, request: request, upstreamStatus: nil) {
+                return
+            }
+        }
         request.runtime.logger.warning("upstream failure", metadata: [
             "request_id": "\(request.requestID)", "failure": "\(failure)",
         ])
@@ -370,26 +376,37 @@ extension ProxyHandler {
     /// Answers the current request with a JSON error (DESIGN.md §8).
     /// With `closeAfter` false the rest of the request body, if any, is read and dropped so the
     /// connection stays usable; framing errors close it because the body's end is unknowable.
-    private func respondLocally(
+    func respondLocally(
         _ error: GatehouseError, request: InFlightRequest, closeAfter: Bool, extraHeaders: HTTPHeaders = HTTPHeaders()
+    ) {
+        guard let context else { return }
+        var headers = extraHeaders
+        headers.add(name: "content-type", value: "application/json")
+        let body = context.channel.allocator.buffer(string: error.jsonBody)
+        headers.add(name: "content-length", value: String(body.readableBytes))
+        sendComplete(
+            status: HTTPResponseStatus(statusCode: error.status), headers: headers, body: body,
+            request: request, closeAfter: closeAfter
+        )
+    }
+
+    /// Writes a whole response made by the proxy itself (an error, a cached response) and moves
+    /// the connection on: to the next request, to reading and dropping the rest of this
+    /// request's body, or to closing.
+    func sendComplete(
+        status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer?, request: InFlightRequest, closeAfter: Bool
     ) {
         guard let context else { return }
         let head = request.head
         let close = closeAfter || !head.isKeepAlive || serverState.isDraining
         state = .respondingLocally(request, closeAfter: close)
-        var headers = extraHeaders
-        headers.add(name: "content-type", value: "application/json")
-        let body = context.channel.allocator.buffer(string: error.jsonBody)
-        headers.add(name: "content-length", value: String(body.readableBytes))
-        headers.add(name: RequestID.headerName, value: request.requestID)
-        headers.add(name: "connection", value: close ? "close" : "keep-alive")
+        var headers = headers
+        headers.replaceOrAdd(name: RequestID.headerName, value: request.requestID)
+        headers.replaceOrAdd(name: "connection", value: close ? "close" : "keep-alive")
         let version: HTTPVersion = head.version.major == 1 && head.version.minor <= 1 ? head.version : .http1_1
-        let responseHead = HTTPResponseHead(
-            version: version, status: HTTPResponseStatus(statusCode: error.status), headers: headers
-        )
-        request.status = error.status
-        context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
-        if head.method != .HEAD {
+        request.status = Int(status.code)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
+        if head.method != .HEAD, let body, body.readableBytes > 0 {
             request.responseBytes = body.readableBytes
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
@@ -408,13 +425,13 @@ extension ProxyHandler {
     }
 
     /// The response is complete and the request fully read: ready for the next request.
-    private func finishExchange() {
+    func finishExchange() {
         state = .idle
         connectionGuard.requestFinished()
         readPending = false
     }
 
-    private func closeConnection() {
+    func closeConnection() {
         switch state {
         case .forwarding(let request, let upstream):
             upstream.close()
@@ -434,22 +451,38 @@ extension ProxyHandler {
 extension ProxyHandler: UpstreamResponseDelegate {
     func upstreamReceivedHead(_ head: HTTPResponseHead) {
         guard case .forwarding(let request, _) = state, let context else { return }
+        if let startedAt = request.upstreamStartedAt {
+            recorder.upstreamResponded(code: Int(head.status.code), duration: .now() - startedAt)
+        }
+        var cacheHeaders = HTTPHeaders()
+        if let exchange = request.cache {
+            guard cacheReceivedHead(head, exchange: exchange, request: request, headers: &cacheHeaders) else {
+                return  // absorbed: answered from the cache when the upstream response ends
+            }
+        } else {
+            cacheHeaders.add(name: CacheStatus.headerName, value: request.effectiveCacheStatus.headerValue)
+            invalidateAfterWrite(head, request: request)
+        }
         request.responseStarted = true
         request.status = Int(head.status.code)
-        if let startedAt = request.upstreamStartedAt {
-            recorder.upstreamResponded(code: request.status, duration: .now() - startedAt)
-        }
         request.keepAlive = request.keepAlive && !serverState.isDraining
             && ResponseHeadRewriter.canKeepAlive(head, requestVersion: request.head.version, requestIsHEAD: request.isHEAD)
         var downstreamHead = ResponseHeadRewriter.downstreamHead(
             for: head, requestVersion: request.head.version, requestID: request.requestID, keepAlive: request.keepAlive
         )
         request.rateLimitHeaders?.add(to: &downstreamHead.headers)
+        downstreamHead.headers.add(contentsOf: cacheHeaders)
         context.write(wrapOutboundOut(.head(downstreamHead)), promise: nil)
     }
 
     func upstreamReceivedBody(_ buffer: ByteBuffer) {
         guard case .forwarding(let request, _) = state, let context else { return }
+        if let exchange = request.cache {
+            if exchange.absorbed != nil { return }
+            if exchange.plan != nil && !exchange.capture(buffer) {
+                cacheAbandonedCapture(exchange)
+            }
+        }
         request.responseBytes += buffer.readableBytes
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
     }
@@ -460,16 +493,16 @@ extension ProxyHandler: UpstreamResponseDelegate {
 
     func upstreamReceivedEnd() {
         guard case .forwarding(let request, let upstream) = state, let context else { return }
-        record(request)
-        if request.requestEnded, let pool = request.runtime.pools.pool(for: context.eventLoop) {
-            pool.release(upstream)
-        } else if request.requestEnded {
-            upstream.close()
-        } else {
-            // The server answered before the whole body was sent: the connection's framing is spent.
-            upstream.close()
-            request.keepAlive = false
+        if let exchange = request.cache, let absorbed = exchange.absorbed {
+            releaseOrClose(upstream, request: request, context: context)
+            answerAbsorbed(absorbed, exchange: exchange, request: request)
+            return
         }
+        if let exchange = request.cache {
+            cacheResponseEnded(exchange)
+        }
+        record(request)
+        releaseOrClose(upstream, request: request, context: context)
         // The state moves on before `.end` is written: writing it lets the pipelining handler
         // deliver the next buffered request to us re-entrantly.
         let keepOpen = request.keepAlive && request.requestEnded
@@ -489,6 +522,19 @@ extension ProxyHandler: UpstreamResponseDelegate {
         upstreamFailed(failure, request: request, upstream: upstream)
     }
 
+    /// Returns the upstream connection to the pool after a complete exchange; closes it when the
+    /// client's request body was not fully sent (the server answered early: framing is spent).
+    private func releaseOrClose(_ upstream: UpstreamConnection, request: InFlightRequest, context: ChannelHandlerContext) {
+        if request.requestEnded, let pool = request.runtime.pools.pool(for: context.eventLoop) {
+            pool.release(upstream)
+        } else {
+            upstream.close()
+            if !request.requestEnded {
+                request.keepAlive = false
+            }
+        }
+    }
+
     func upstreamWritabilityChanged(isWritable: Bool) {
         if isWritable {
             resumeClientReadsIfPossible()
@@ -501,14 +547,18 @@ extension ProxyHandler: UpstreamResponseDelegate {
 extension ProxyHandler {
     /// Writes the request's metrics and access-log line, once, whatever ended it.
     /// A client that left before its response is logged as 499 (nginx's convention).
-    private func record(_ request: InFlightRequest, clientClosed: Bool = false) {
+    func record(_ request: InFlightRequest, clientClosed: Bool = false) {
         guard !request.recorded else { return }
         request.recorded = true
         serverState.metrics.requestsInFlight.decrement()
         let status = clientClosed && !request.responseStarted ? 499 : request.status
         let duration = NIODeadline.now() - request.startedAt
         let method = request.head.method.rawValue
-        recorder.requestCompleted(method: method, code: status, cache: "bypass", duration: duration)
+        let cacheLabel = request.effectiveCacheStatus.lookupResult
+        if request.runtime.cache != nil {
+            recorder.cacheLookup(result: cacheLabel)
+        }
+        recorder.requestCompleted(method: method, code: status, cache: cacheLabel, duration: duration)
         let accessLog = request.runtime.accessLog
         guard accessLog.isEnabled else { return }
         accessLog.log(AccessLogEntry(
@@ -520,7 +570,7 @@ extension ProxyHandler {
             status: status,
             bytes: request.responseBytes,
             durationSeconds: Double(duration.nanoseconds) / 1_000_000_000,
-            cache: "bypass",
+            cache: cacheLabel,
             rateLimit: request.rateLimitDecision,
             upstream: request.upstreamServer,
             requestID: request.requestID

@@ -28,6 +28,9 @@ extension ProxyRuntime {
             accessLog = try AccessLogWriter(destination: config.server.accessLog) { dropped.increment() }
         }
         let rateLimiter = RateLimiter(config: config.rateLimits, previous: previous?.rateLimiter)
-        return ProxyRuntime(config: config, pools: pools, accessLog: accessLog, rateLimiter: rateLimiter, logger: logger)
+        let cache = ResponseCache.make(config: config.cache, previous: previous?.cache)
+        return ProxyRuntime(
+            config: config, pools: pools, accessLog: accessLog, rateLimiter: rateLimiter, cache: cache, logger: logger
+        )
     }
 }

@@ -13,11 +13,15 @@ final class ProxyRuntime: Sendable, AtomicReference {
     let accessLog: AccessLogWriter
     let clientIPs: ClientIPResolver
     let rateLimiter: RateLimiter
+    /// nil when `cache.store` is off.
+    let cache: ResponseCache?
     let logger: Logger
 
     init(
-        config: GatehouseConfig, pools: UpstreamPools, accessLog: AccessLogWriter, rateLimiter: RateLimiter, logger: Logger
+        config: GatehouseConfig, pools: UpstreamPools, accessLog: AccessLogWriter, rateLimiter: RateLimiter,
+        cache: ResponseCache?, logger: Logger
     ) {
+        self.cache = cache
         self.config = config
         self.pools = pools
         self.accessLog = accessLog

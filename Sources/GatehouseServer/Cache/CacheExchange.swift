@@ -1,0 +1,56 @@
+// CacheExchange: what the cache stage knows about one request while it goes through the proxy.
+import GatehouseCore
+import NIOCore
+import NIOHTTP1
+
+/// Per-request cache state: the request as the policy sees it, its key, its role in the
+/// single flight, a stale entry kept for revalidation or stale-if-error, and the body being
+/// captured for storing.
+final class CacheExchange {
+    let request: CacheableRequest
+    let cache: ResponseCache
+    var primary: CachePrimaryKey?
+    /// The variant key the response will be stored under (set once the lookup is done).
+    var key: CacheKey?
+    /// The single-flight key this request leads, if it leads one.
+    var leadsFlight: String?
+    /// The flight key marked uncacheable (hit-for-pass) that this request went around; cleared
+    /// when the response turns out storable after all.
+    var passKey: String?
+    /// A stored entry that was not fresh: revalidated upstream, or served if the upstream fails.
+    var staleEntry: CacheEntry?
+    /// The request went upstream with If-None-Match / If-Modified-Since from `staleEntry`.
+    var revalidating = false
+    /// What the cache did, for Cache-Status, metrics and the access log.
+    var status: CacheStatus = .forward(.miss)
+    /// When the request went upstream, for the stored entry's age.
+    var requestTime: CacheTime = .now()
+    /// The response head being stored, and its body so far; nil when not storing.
+    var plan: CacheStoragePlan?
+    var captured: ByteBuffer?
+    /// The upstream answered 304 to a revalidation or 5xx with a stale entry at hand: the
+    /// response is absorbed and answered from the cache at its end.
+    var absorbed: HTTPResponseHead?
+
+    init(request: CacheableRequest, cache: ResponseCache) {
+        self.request = request
+        self.cache = cache
+    }
+
+    /// Appends a body part to the capture, giving up once it passes `max_object_size`.
+    func capture(_ buffer: ByteBuffer) -> Bool {
+        guard plan != nil else { return false }
+        guard (captured?.readableBytes ?? 0) + buffer.readableBytes <= cache.policy.maxObjectSize else {
+            plan = nil
+            captured = nil
+            return false
+        }
+        if captured == nil {
+            captured = buffer
+        } else {
+            var copy = buffer
+            captured?.writeBuffer(&copy)
+        }
+        return true
+    }
+}

@@ -1,0 +1,86 @@
+// CacheFlights: single flight per cache key — one upstream fetch, every other miss waits for it.
+import GatehouseCore
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Collapses concurrent misses for one key into one upstream request (Varnish's waiting list,
+/// nginx's proxy_cache_lock without its polling): followers are woken by a promise the moment
+/// the leader's response is known, never by a timer.
+///
+/// A key whose response turned out uncacheable is remembered for `passDuration` (hit-for-pass),
+/// so later requests for it go upstream in parallel at once instead of queueing behind a leader.
+final class CacheFlights: Sendable {
+    /// What a follower learns when the leader's response is known.
+    enum Outcome: Sendable {
+        /// Stored: serve this entry.
+        case stored(CacheEntry)
+        /// Not storable, or the fetch failed: go upstream yourself.
+        case notStored
+    }
+
+    enum Role {
+        /// Fetch it, then call `finish`.
+        case leader
+        /// Wait for the leader.
+        case follower(EventLoopFuture<Outcome>)
+        /// Known uncacheable for now: go upstream without waiting or storing.
+        case pass
+    }
+
+    static let passDuration: Int64 = 30
+    /// Bounds the hit-for-pass memory; past it the oldest half is forgotten.
+    static let maxPassKeys = 100_000
+
+    private struct State {
+        var waiting: [String: [EventLoopPromise<Outcome>]] = [:]
+        var passUntil: [String: Int64] = [:]
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    /// Joins the flight for `key`: the first caller leads, later callers follow until `finish`.
+    func join(_ key: String, on eventLoop: any EventLoop, now: CacheTime) -> Role {
+        state.withLockedValue { state in
+            if let until = state.passUntil[key] {
+                if until > now.secondsSince1970 {
+                    return .pass
+                }
+                state.passUntil[key] = nil
+            }
+            guard state.waiting[key] != nil else {
+                state.waiting[key] = []
+                return .leader
+            }
+            let promise = eventLoop.makePromise(of: Outcome.self)
+            state.waiting[key, default: []].append(promise)
+            return .follower(promise.futureResult)
+        }
+    }
+
+    /// Ends the flight for `key`, waking every follower. `pass` marks the key uncacheable for a
+    /// while (the response was not storable, as opposed to a failed fetch).
+    func finish(_ key: String, outcome: Outcome, pass: Bool, now: CacheTime) {
+        let followers = state.withLockedValue { state -> [EventLoopPromise<Outcome>] in
+            if pass {
+                if state.passUntil.count >= Self.maxPassKeys {
+                    let expired = state.passUntil.filter { $0.value > now.secondsSince1970 }
+                    state.passUntil = expired.count < Self.maxPassKeys / 2 ? expired : [:]
+                }
+                state.passUntil[key] = now.secondsSince1970 + Self.passDuration
+            }
+            return state.waiting.removeValue(forKey: key) ?? []
+        }
+        for promise in followers {
+            promise.succeed(outcome)
+        }
+    }
+
+    /// Forgets a hit-for-pass mark (the URL was purged or written to).
+    func clearPass(_ key: String) {
+        state.withLockedValue { _ = $0.passUntil.removeValue(forKey: key) }
+    }
+
+    var flightsInProgress: Int {
+        state.withLockedValue { $0.waiting.count }
+    }
+}

@@ -1,0 +1,47 @@
+// CachePurger: `POST /admin/purge` — drop one URL, one namespace, or everything.
+import Foundation
+import GatehouseCore
+import NIOCore
+
+/// Carries out purge requests: `{"url": "http://host/path?q"}` drops every variant and user of
+/// that URL, `{"namespace": "users"}` bumps the namespace's version, `{"all": true}` empties the
+/// store. Answers how much was dropped.
+struct CachePurger: Sendable {
+    let state: ServerState
+
+    func purge(body: [UInt8], on eventLoop: any EventLoop) -> EventLoopFuture<AdminResponse> {
+        guard let cache = state.runtime.cache else {
+            return eventLoop.makeSucceededFuture(.error(GatehouseError(.badRequest, "The cache is off")))
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+            return eventLoop.makeSucceededFuture(.error(GatehouseError(
+                .badRequest, #"Body must be {"url": ...}, {"namespace": ...} or {"all": true}"#
+            )))
+        }
+        let counter = state.metrics.counter(GatehouseMetrics.Name.cacheInvalidations, ["reason": "purge"])
+        if let url = object["url"] as? String {
+            guard let target = CacheTarget(absoluteURL: url) else {
+                return eventLoop.makeSucceededFuture(.error(GatehouseError(
+                    .badRequest, "url must be absolute, e.g. http://api.example.com/api/users"
+                )))
+            }
+            counter.increment()
+            return cache.invalidate(CacheInvalidation(targets: [target], namespaces: []), on: eventLoop).map { purged in
+                .json(200, .object([("purged", .string(url)), ("entries", .int(purged))]))
+            }
+        }
+        if let namespace = object["namespace"] as? String {
+            counter.increment()
+            return cache.store.bumpNamespace(namespace, on: eventLoop).map { version in
+                .json(200, .object([("namespace", .string(namespace)), ("version", .int(Int(clamping: version)))]))
+            }
+        }
+        if object["all"] as? Bool == true {
+            counter.increment()
+            return cache.store.purgeAll(on: eventLoop).map { .json(200, .object([("purged", "all")])) }
+        }
+        return eventLoop.makeSucceededFuture(.error(GatehouseError(
+            .badRequest, #"Body must be {"url": ...}, {"namespace": ...} or {"all": true}"#
+        )))
+    }
+}

@@ -1,0 +1,265 @@
+// ProxyHandler+Cache: the cache stage — lookup, single flight, storing, revalidation and stale serving.
+import GatehouseCore
+import NIOCore
+import NIOHTTP1
+
+extension ProxyHandler {
+    /// Conditional fields a cache must not pass upstream on a miss it means to store: the
+    /// store needs the full response, whatever this client already has.
+    static let clientConditionalFields = ["if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range"]
+
+    /// Looks the request up (GET/HEAD) or marks it as bypassing the cache, then goes on.
+    func consultCache(for request: InFlightRequest) {
+        guard let cache = request.runtime.cache, let context else {
+            request.cacheStatus = .forward(.bypass)
+            connectUpstream(for: request, allowReuse: true)
+            return
+        }
+        switch cache.policy.classify(request.head, user: request.user) {
+        case .bypass(let reason):
+            request.cacheStatus = .forward(reason == .method ? .method : .bypass)
+            connectUpstream(for: request, allowReuse: true)
+        case .cacheable(let cacheable):
+            let exchange = CacheExchange(request: cacheable, cache: cache)
+            request.cache = exchange
+            let eventLoop = context.eventLoop
+            let headers = request.head.headers
+            cache.primaryKey(for: cacheable, on: eventLoop).flatMap { primary in
+                exchange.primary = primary
+                return cache.store.find(primary, requestHeaders: headers, now: .now(), on: eventLoop)
+            }.whenComplete { result in
+                self.cacheLookedUp(result, request: request, exchange: exchange)
+            }
+        }
+    }
+
+    private func cacheLookedUp(_ result: Result<CacheLookupResult, any Error>, request: InFlightRequest, exchange: CacheExchange) {
+        guard case .connecting(let current) = state, current === request else { return }
+        let now = CacheTime.now()
+        switch result {
+        case .failure:
+            // A failing store means a miss, never an error to the client.
+            exchange.status = .forward(.miss)
+            connectUpstream(for: request, allowReuse: true)
+        case .success(.hit(let entry, let key)):
+            exchange.key = key
+            switch exchange.cache.policy.state(of: entry, for: exchange.request, now: now) {
+            case .fresh(let ttl):
+                serveFromCache(entry, status: .hit(ttl: ttl), request: request)
+            case .staleWhileRevalidate, .staleIfErrorOnly, .mustRevalidate, .expired:
+                exchange.staleEntry = entry
+                exchange.status = .forward(.stale)
+                forwardStale(entry, request: request, exchange: exchange)
+            }
+        case .success(.uriMiss):
+            exchange.status = .forward(.uriMiss)
+            forwardMiss(request: request, exchange: exchange)
+        case .success(.varyMiss(let key)):
+            exchange.key = key
+            exchange.status = .forward(.varyMiss)
+            forwardMiss(request: request, exchange: exchange)
+        }
+    }
+
+    /// A miss: the first request for the key fetches it; concurrent ones wait for that fetch.
+    private func forwardMiss(request: InFlightRequest, exchange: CacheExchange) {
+        guard let context, let primary = exchange.primary, !exchange.request.isHEAD else {
+            // HEAD responses are never stored, so a HEAD miss neither leads nor waits.
+            connectUpstream(for: request, allowReuse: true)
+            return
+        }
+        let flightKey = exchange.key?.value ?? primary.value
+        switch exchange.cache.flights.join(flightKey, on: context.eventLoop, now: .now()) {
+        case .leader:
+            exchange.leadsFlight = flightKey
+            dropClientConditionals(request)
+            connectUpstream(for: request, allowReuse: true)
+        case .pass:
+            // Hit-for-miss: go upstream at once, in parallel with others; store if it has become cacheable.
+            exchange.passKey = flightKey
+            dropClientConditionals(request)
+            connectUpstream(for: request, allowReuse: true)
+        case .follower(let outcome):
+            outcome.whenComplete { result in
+                guard case .connecting(let current) = self.state, current === request else { return }
+                if case .success(.stored(let entry)) = result {
+                    let reason: CacheForwardReason = exchange.key == nil ? .uriMiss : .varyMiss
+                    self.serveFromCache(entry, status: .forward(reason, collapsed: true), request: request)
+                } else {
+                    self.connectUpstream(for: request, allowReuse: true)
+                }
+            }
+        }
+    }
+
+    /// A stale or must-revalidate entry: revalidate it upstream when it has a validator, and
+    /// keep it at hand for stale-if-error.
+    private func forwardStale(_ entry: CacheEntry, request: InFlightRequest, exchange: CacheExchange) {
+        if entry.hasValidator, !exchange.request.isHEAD, let upstreamHead = request.upstreamHead {
+            exchange.revalidating = true
+            request.upstreamHead = exchange.cache.policy.revalidationHead(for: upstreamHead, entry: entry)
+        } else {
+            dropClientConditionals(request)
+        }
+        connectUpstream(for: request, allowReuse: true)
+    }
+
+    private func dropClientConditionals(_ request: InFlightRequest) {
+        guard var head = request.upstreamHead else { return }
+        for name in Self.clientConditionalFields {
+            head.headers.remove(name: name)
+        }
+        request.upstreamHead = head
+    }
+
+    /// Decides, on the upstream response head, whether it is stored, and whether it is relayed
+    /// at all: a 304 to a revalidation, or a 5xx while a stale entry may be served on error,
+    /// is absorbed (false) and answered from the cache when the upstream response ends.
+    func cacheReceivedHead(
+        _ head: HTTPResponseHead, exchange: CacheExchange, request: InFlightRequest, headers: inout HTTPHeaders
+    ) -> Bool {
+        let now = CacheTime.now()
+        let policy = exchange.cache.policy
+        if exchange.revalidating && head.status == .notModified {
+            exchange.absorbed = head
+            return false
+        }
+        if head.status.code >= 500, let stale = exchange.staleEntry,
+           policy.state(of: stale, for: exchange.request, now: now).isServableOnError
+        {
+            exchange.absorbed = head
+            return false
+        }
+        var stored = false
+        switch policy.storageDecision(for: head, to: exchange.request, requestTime: exchange.requestTime, responseTime: now) {
+        case .store(let plan):
+            exchange.plan = plan
+            stored = true
+        case .doNotStore:
+            // Followers stop waiting now, not when this (maybe long) body ends.
+            finishFlight(exchange, outcome: .notStored, pass: true)
+        }
+        if case .forward(let reason, _, _, _, _) = exchange.status {
+            let forwardedStatus: UInt? = exchange.revalidating ? head.status.code : nil
+            exchange.status = .forward(reason, fwdStatus: forwardedStatus, stored: stored)
+        }
+        headers.add(name: CacheStatus.headerName, value: exchange.status.headerValue)
+        return true
+    }
+
+    /// The body outgrew `max_object_size`: it streams on, unstored.
+    func cacheAbandonedCapture(_ exchange: CacheExchange) {
+        finishFlight(exchange, outcome: .notStored, pass: true)
+    }
+
+    /// The relayed response is complete: store what was captured.
+    func cacheResponseEnded(_ exchange: CacheExchange) {
+        guard let plan = exchange.plan, let primary = exchange.primary, let context else {
+            finishFlight(exchange, outcome: .notStored, pass: false)
+            return
+        }
+        exchange.plan = nil
+        let body = exchange.captured ?? context.channel.allocator.buffer(capacity: 0)
+        exchange.captured = nil
+        let entry = plan.entry(body: body)
+        let key = CacheKey(primary: primary, varyNames: plan.varyNames, requestHeaders: exchange.request.headers)
+        store(entry, under: key, retention: plan.retention, exchange: exchange)
+        finishFlight(exchange, outcome: .stored(entry), pass: false)
+        if let passKey = exchange.passKey {
+            exchange.cache.flights.clearPass(passKey)
+        }
+    }
+
+    /// The fetch failed: followers go upstream themselves (no hit-for-pass: it may work next time).
+    func cacheFetchFailed(_ exchange: CacheExchange) {
+        exchange.plan = nil
+        exchange.captured = nil
+        finishFlight(exchange, outcome: .notStored, pass: false)
+    }
+
+    private func finishFlight(_ exchange: CacheExchange, outcome: CacheFlights.Outcome, pass: Bool) {
+        guard let key = exchange.leadsFlight else { return }
+        exchange.leadsFlight = nil
+        exchange.cache.flights.finish(key, outcome: outcome, pass: pass, now: .now())
+    }
+
+    private func store(_ entry: CacheEntry, under key: CacheKey, retention: Int64, exchange: CacheExchange) {
+        guard let context else { return }
+        let stores = serverState.metrics.counter(GatehouseMetrics.Name.cacheStores, [:])
+        exchange.cache.store.store(entry, for: key, retention: retention, now: .now(), on: context.eventLoop).whenSuccess { stored in
+            if stored { stores.increment() }
+        }
+    }
+
+    /// Serves the stale entry after an upstream failure or 5xx, when stale-if-error allows.
+    func serveStaleOnError(_ exchange: CacheExchange, request: InFlightRequest, upstreamStatus: UInt?) -> Bool {
+        let now = CacheTime.now()
+        guard let stale = exchange.staleEntry,
+              exchange.cache.policy.state(of: stale, for: exchange.request, now: now).isServableOnError
+        else { return false }
+        serveFromCache(stale, status: .staleIfError(ttl: stale.ttl(at: now), fwdStatus: upstreamStatus), request: request)
+        return true
+    }
+
+    /// The absorbed upstream response ended: answer from the refreshed entry (304) or the stale one (5xx).
+    func answerAbsorbed(_ head: HTTPResponseHead, exchange: CacheExchange, request: InFlightRequest) {
+        exchange.absorbed = nil
+        let now = CacheTime.now()
+        guard head.status == .notModified, let stale = exchange.staleEntry, let key = exchange.key else {
+            if !serveStaleOnError(exchange, request: request, upstreamStatus: head.status.code) {
+                respondLocally(GatehouseError(.badGateway, "Upstream failed", source: .upstream), request: request, closeAfter: false)
+            }
+            return
+        }
+        let policy = exchange.cache.policy
+        switch policy.refresh(stale, with: head, for: exchange.request, requestTime: exchange.requestTime, responseTime: now) {
+        case .refreshed(let entry, let retention):
+            store(entry, under: key, retention: retention, exchange: exchange)
+            serveFromCache(entry, status: .forward(.stale, fwdStatus: 304, ttl: entry.ttl(at: now), stored: true), request: request)
+        case .serveOnly(let entry, _):
+            if let context { _ = exchange.cache.store.remove(key, on: context.eventLoop) }
+            serveFromCache(entry, status: .forward(.stale, fwdStatus: 304), request: request)
+        case .mismatch:
+            // The 304 names another representation: fetch it afresh, unconditionally.
+            if let context { _ = exchange.cache.store.remove(key, on: context.eventLoop) }
+            exchange.staleEntry = nil
+            exchange.revalidating = false
+            var head = request.upstreamHead
+            for name in Self.clientConditionalFields { head?.headers.remove(name: name) }
+            request.upstreamHead = head
+            state = .connecting(request)
+            connectUpstream(for: request, allowReuse: true)
+        }
+    }
+
+    /// Answers from a stored entry: 304 when the client's own validators match, else the stored
+    /// response with `Age`, `Cache-Status`, `Via` and the rate-limit fields.
+    func serveFromCache(_ entry: CacheEntry, status: CacheStatus, request: InFlightRequest) {
+        guard let exchange = request.cache else { return }
+        exchange.status = status
+        let now = CacheTime.now()
+        let notModified = exchange.cache.policy.isNotModified(entry, for: exchange.request)
+        var headers = notModified ? entry.notModifiedHeaders(at: now) : entry.responseHeaders(at: now)
+        RequestHeadRewriter.appendVia(to: &headers)
+        headers.add(name: CacheStatus.headerName, value: status.headerValue)
+        request.rateLimitHeaders?.add(to: &headers)
+        sendComplete(
+            status: notModified ? .notModified : entry.status,
+            headers: headers,
+            body: notModified ? nil : entry.body,
+            request: request,
+            closeAfter: false
+        )
+    }
+
+    /// A successful write invalidates its URLs and namespaces before its response goes out
+    /// (the memory store answers at once; a remote store's purge completes shortly after).
+    func invalidateAfterWrite(_ head: HTTPResponseHead, request: InFlightRequest) {
+        guard let cache = request.runtime.cache, let context,
+              let invalidation = cache.policy.invalidation(for: request.head, response: head)
+        else { return }
+        let counter = serverState.metrics.counter(GatehouseMetrics.Name.cacheInvalidations, ["reason": "write"])
+        counter.increment(by: Int64(invalidation.targets.count + invalidation.namespaces.count))
+        _ = cache.invalidate(invalidation, on: context.eventLoop)
+    }
+}

@@ -1,0 +1,281 @@
+// CacheEndToEndTests: the response cache through real sockets — hit, miss, HEAD, Vary, invalidation,
+// purge, single flight, hit-for-pass, revalidation, stale-if-error and the memory budget.
+import GatehouseCore
+import GatehouseTesting
+import NIOConcurrencyHelpers
+import NIOCore
+import Testing
+
+@Suite struct CacheEndToEndTests {
+    private static func cacheable(_ body: String, maxAge: Int = 60, extra: [(String, String)] = []) -> TestUpstreamBehaviour {
+        .respond(headers: [("Cache-Control", "max-age=\(maxAge)")] + extra, body: Array(body.utf8))
+    }
+
+    @Test func missThenHitWithAgeAndCacheStatus() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in Self.cacheable("v1") })
+        let client = try await TestHTTPClient.connect(port: proxy.port)
+        let miss = try await client.send("GET", "/doc?x=1")
+        #expect(miss.status == 200)
+        #expect(miss.header("cache-status") == "gatehouse; fwd=uri-miss; stored")
+        let hit = try await client.send("GET", "/doc?x=1")
+        #expect(hit.status == 200)
+        #expect(hit.bodyString == "v1")
+        #expect(hit.header("cache-status")?.hasPrefix("gatehouse; hit; ttl=") == true)
+        #expect(hit.header("age") != nil)
+        #expect(hit.header("via") == "1.1 gatehouse")
+        let other = try await client.send("GET", "/doc?x=2")
+        #expect(other.header("cache-status") == "gatehouse; fwd=uri-miss; stored")
+        #expect(upstream.receivedRequests.count == 2)
+
+        let head = try await client.send("HEAD", "/doc?x=1")
+        #expect(head.status == 200)
+        #expect(head.body.isEmpty)
+        #expect(head.header("content-length") == "2")
+        #expect(head.header("cache-status")?.contains("hit") == true)
+        #expect(upstream.receivedRequests.count == 2)
+
+        let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+        #expect(metrics.value("gatehouse_cache_lookups_total", ["result": "hit"]) == 2)
+        #expect(metrics.value("gatehouse_cache_lookups_total", ["result": "miss"]) == 2)
+        #expect(metrics.value("gatehouse_cache_stores_total") == 2)
+        #expect(metrics.value("gatehouse_cache_entries") == 2)
+        #expect((metrics.value("gatehouse_cache_bytes") ?? 0) > 0)
+        #expect(metrics.value("gatehouse_requests_total", ["cache": "hit"]) == 2)
+        try await client.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test(arguments: [
+        [("Cache-Control", "no-store")],
+        [("Cache-Control", "private, max-age=60")],
+        [("Cache-Control", "max-age=60"), ("Set-Cookie", "a=b")],
+        [("Cache-Control", "max-age=60"), ("Vary", "*")],
+        [],
+    ])
+    func uncacheableResponsesAreNotStored(headers: [(String, String)]) async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond(headers: headers, body: [1]) })
+        for _ in 0..<3 {
+            let response = try await TestHTTPClient.request(port: proxy.port, "GET", "/x")
+            #expect(response.status == 200)
+            #expect(response.header("cache-status")?.contains("hit") == false)
+        }
+        #expect(upstream.receivedRequests.count == 3)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func varyKeepsVariantsApart() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
+            Self.cacheable("lang=\(request.header("accept-language") ?? "none")", extra: [("Vary", "Accept-Language")])
+        })
+        let en1 = try await TestHTTPClient.request(port: proxy.port, "GET", "/v", headers: [("Accept-Language", "en")])
+        let fr1 = try await TestHTTPClient.request(port: proxy.port, "GET", "/v", headers: [("Accept-Language", "fr")])
+        let en2 = try await TestHTTPClient.request(port: proxy.port, "GET", "/v", headers: [("Accept-Language", "en")])
+        let fr2 = try await TestHTTPClient.request(port: proxy.port, "GET", "/v", headers: [("Accept-Language", "fr")])
+        #expect(en1.bodyString == "lang=en")
+        #expect(fr1.bodyString == "lang=fr")
+        #expect(en2.bodyString == "lang=en")
+        #expect(fr2.bodyString == "lang=fr")
+        #expect(en2.header("cache-status")?.contains("hit") == true)
+        #expect(fr2.header("cache-status")?.contains("hit") == true)
+        #expect(upstream.receivedRequests.count == 2)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func writesInvalidateTheirURLAndNamespace() async throws {
+        let version = NIOLockedValueBox(1)
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
+            if request.method != "GET" {
+                version.withLockedValue { $0 += 1 }
+                return .respond(status: 204)
+            }
+            return Self.cacheable("v\(version.withLockedValue { $0 })")
+        }) { config in
+            var rule = CacheRuleConfig(pathPrefix: "/api/users")
+            rule.namespace = "users"
+            rule.invalidatedBy = ["/api/users"]
+            config.cache.rules = [rule]
+        }
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/api/users/1").bodyString == "v1")
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/api/users?page=2").bodyString == "v1")
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/other").bodyString == "v1")
+        // A write to one user drops its URL and, through the namespace, the list too.
+        #expect(try await TestHTTPClient.request(port: proxy.port, "PUT", "/api/users/1", body: [1]).status == 204)
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/api/users/1").bodyString == "v2")
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/api/users?page=2").bodyString == "v2")
+        // Outside the namespace, nothing changed.
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/other").bodyString == "v1")
+        let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+        #expect((metrics.value("gatehouse_cache_invalidations_total", ["reason": "write"]) ?? 0) >= 2)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func purgeByURLNamespaceAndAll() async throws {
+        let counter = NIOLockedValueBox(0)
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            Self.cacheable("n\(counter.withLockedValue { $0 += 1; return $0 })")
+        }) { config in
+            var rule = CacheRuleConfig(pathPrefix: "/ns")
+            rule.namespace = "things"
+            config.cache.rules = [rule]
+        }
+        let get = { (path: String) in try await TestHTTPClient.request(port: proxy.port, "GET", path).bodyString }
+        let purge = { (json: String) in
+            try await TestHTTPClient.request(port: proxy.adminPort, "POST", "/admin/purge", body: Array(json.utf8))
+        }
+        #expect(try await get("/a") == "n1")
+        #expect(try await get("/ns/b") == "n2")
+        #expect(try await get("/a") == "n1")
+        let byURL = try await purge(#"{"url": "http://127.0.0.1:\#(proxy.port)/a"}"#)
+        #expect(byURL.status == 200, "\(byURL.bodyString)")
+        #expect(try await get("/a") == "n3")
+        #expect(try await get("/ns/b") == "n2")
+        #expect(try await purge(#"{"namespace": "things"}"#).status == 200)
+        #expect(try await get("/ns/b") == "n4")
+        #expect(try await purge(#"{"all": true}"#).status == 200)
+        #expect(try await get("/a") == "n5")
+        #expect(try await purge(#"{"nothing": 1}"#).status == 400)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func concurrentMissesMakeOneUpstreamRequest() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            .delay(.milliseconds(300), then: Self.cacheable("shared"))
+        })
+        let bodies = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<100 {
+                group.addTask {
+                    try await TestHTTPClient.request(port: proxy.port, "GET", "/hot").bodyString
+                }
+            }
+            var bodies: [String] = []
+            for try await body in group { bodies.append(body) }
+            return bodies
+        }
+        #expect(bodies.count == 100)
+        #expect(bodies.allSatisfy { $0 == "shared" })
+        #expect(upstream.receivedRequests.count == 1)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func uncacheableURLsGoUpstreamInParallel() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            .delay(.seconds(3), then: .respond(headers: [("Cache-Control", "no-store")], body: [1]))
+        })
+        // The first request learns the URL is uncacheable (hit-for-pass).
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/private").status == 200)
+        // Now ten concurrent requests must all reach the upstream at once, not queue behind one.
+        async let batch: [Int] = withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<10 {
+                group.addTask { try await TestHTTPClient.request(port: proxy.port, "GET", "/private").status }
+            }
+            var statuses: [Int] = []
+            for try await status in group { statuses.append(status) }
+            return statuses
+        }
+        #expect(await upstream.waitForRequests(11, timeout: .milliseconds(2500)))
+        #expect(try await batch.allSatisfy { $0 == 200 })
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func clientConditionalIsAnsweredFromTheCache() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            Self.cacheable("tagged", extra: [("ETag", "\"abc\"")])
+        })
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/e").status == 200)
+        let conditional = try await TestHTTPClient.request(port: proxy.port, "GET", "/e", headers: [("If-None-Match", "\"abc\"")])
+        #expect(conditional.status == 304)
+        #expect(conditional.body.isEmpty)
+        #expect(conditional.header("etag") == "\"abc\"")
+        #expect(upstream.receivedRequests.count == 1)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func staleEntriesAreRevalidatedWith304() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
+            if request.header("if-none-match") == "\"v1\"" {
+                return .respond(status: 304, headers: [("ETag", "\"v1\""), ("Cache-Control", "max-age=60")])
+            }
+            return Self.cacheable("body-v1", maxAge: 1, extra: [("ETag", "\"v1\"")])
+        }) { config in
+            config.cache.staleWhileRevalidate = .zero
+        }
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/r").status == 200)
+        // Freshness is whole seconds: wait out the one-second lifetime (the clock is what is under test).
+        try await Task.sleep(for: .milliseconds(2100))
+        let revalidated = try await TestHTTPClient.request(port: proxy.port, "GET", "/r")
+        #expect(revalidated.status == 200)
+        #expect(revalidated.bodyString == "body-v1")
+        #expect(revalidated.header("cache-status")?.contains("fwd=stale; fwd-status=304") == true)
+        let hit = try await TestHTTPClient.request(port: proxy.port, "GET", "/r")
+        #expect(hit.header("cache-status")?.hasPrefix("gatehouse; hit") == true)
+        #expect(upstream.receivedRequests.count == 2)
+        #expect(upstream.receivedRequests.last?.header("if-none-match") == "\"v1\"")
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func staleIsServedWhenTheUpstreamFails() async throws {
+        let failing = NIOLockedValueBox(false)
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            failing.withLockedValue { $0 } ? .respond(status: 503) : Self.cacheable("good", maxAge: 1)
+        }) { config in
+            config.cache.staleWhileRevalidate = .zero
+            config.cache.staleIfError = .seconds(60)
+        }
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/s").bodyString == "good")
+        failing.withLockedValue { $0 = true }
+        try await Task.sleep(for: .milliseconds(2100))
+        let stale = try await TestHTTPClient.request(port: proxy.port, "GET", "/s")
+        #expect(stale.status == 200)
+        #expect(stale.bodyString == "good")
+        #expect(stale.header("cache-status")?.contains("detail=stale-if-error") == true)
+        // Without a stored copy, the 503 passes through.
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/never-stored").status == 503)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func memoryStaysWithinTheBudgetUnderChurn() async throws {
+        let body = Array(repeating: UInt8(ascii: "b"), count: 4_096)
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            .respond(headers: [("Cache-Control", "max-age=600")], body: body)
+        }) { config in
+            config.cache.memoryBudget = 64 * 1024
+            config.cache.maxObjectSize = 16 * 1024
+        }
+        let client = try await TestHTTPClient.connect(port: proxy.port)
+        for index in 0..<200 {
+            #expect(try await client.send("GET", "/churn/\(index)").status == 200)
+        }
+        try await client.close()
+        let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+        let bytes = try #require(metrics.value("gatehouse_cache_bytes"))
+        #expect(bytes > 0 && bytes <= 64 * 1024)
+        #expect((metrics.value("gatehouse_cache_evictions_total") ?? 0) > 100)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func bodiesOverTheObjectLimitStreamThroughUnstored() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            .respondChunked(headers: [("Cache-Control", "max-age=60")], chunks: Array(repeating: Array(repeating: 7, count: 1_000), count: 5))
+        }) { config in
+            config.cache.maxObjectSize = 2_000
+        }
+        for _ in 0..<2 {
+            let response = try await TestHTTPClient.request(port: proxy.port, "GET", "/big")
+            #expect(response.body.count == 5_000)
+        }
+        #expect(upstream.receivedRequests.count == 2)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+}

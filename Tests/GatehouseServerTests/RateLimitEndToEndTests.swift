@@ -1,0 +1,112 @@
+// RateLimitEndToEndTests: policies enforced through real sockets, with the IETF fields and 429 JSON.
+import GatehouseCore
+import GatehouseTesting
+import NIOCore
+import Testing
+
+@Suite struct RateLimitEndToEndTests {
+    private static func policy(_ name: String, key: RateLimitKey, limit: Int, window: Duration) -> RateLimitPolicyConfig {
+        RateLimitPolicyConfig(name: name, key: key, limit: limit, window: window)
+    }
+
+    @Test func perIPLimitRefusesWith429AndHeaders() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
+            config.server.trustedProxies = []
+            config.rateLimits.policies = [Self.policy("per-ip", key: .ip, limit: 3, window: .seconds(60))]
+        }
+        let client = try await TestHTTPClient.connect(port: proxy.port)
+        for remaining in [2, 1, 0] {
+            let admitted = try await client.send("GET", "/")
+            #expect(admitted.status == 200)
+            #expect(admitted.header("ratelimit-policy") == #""per-ip";q=3;w=60"#)
+            #expect(admitted.header("ratelimit")?.hasPrefix(#""per-ip";r=\#(remaining);t="#) == true)
+        }
+        let refused = try await client.send("GET", "/")
+        #expect(refused.status == 429)
+        #expect(refused.header("content-type") == "application/json")
+        let retryAfter = try #require(refused.header("retry-after").flatMap(Int.init))
+        #expect(retryAfter >= 59 && retryAfter <= 61)
+        #expect(refused.header("ratelimit")?.hasPrefix(#""per-ip";r=0;t="#) == true)
+        let error = try #require(refused.jsonObject()?["error"] as? [String: Any])
+        #expect(error["code"] as? String == "RATE_LIMITED")
+        let details = try #require(error["details"] as? [[String: Any]])
+        #expect(details.first?["policy"] as? String == "per-ip")
+        // The refusal did not consume quota and never reached the upstream.
+        #expect(upstream.receivedRequests.count == 3)
+        // A refused request leaves the connection usable.
+        #expect(client.isOpen)
+
+        let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+        #expect(metrics.value("gatehouse_ratelimit_decisions_total", ["policy": "per-ip", "decision": "allowed"]) == 3)
+        #expect(metrics.value("gatehouse_ratelimit_decisions_total", ["policy": "per-ip", "decision": "limited"]) == 1)
+        #expect(metrics.value("gatehouse_requests_total", ["code": "429"]) == 1)
+        try await client.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func clientsBehindATrustedProxyAreLimitedSeparately() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
+            config.server.trustedProxies = [IPNetwork(parsing: "127.0.0.1/32")].compactMap { $0 }
+            config.rateLimits.policies = [Self.policy("per-ip", key: .ip, limit: 1, window: .seconds(60))]
+        }
+        let first = try await TestHTTPClient.request(port: proxy.port, "GET", "/", headers: [("X-Forwarded-For", "203.0.113.1")])
+        let second = try await TestHTTPClient.request(port: proxy.port, "GET", "/", headers: [("X-Forwarded-For", "203.0.113.2")])
+        let again = try await TestHTTPClient.request(port: proxy.port, "GET", "/", headers: [("X-Forwarded-For", "203.0.113.1")])
+        #expect(first.status == 200)
+        #expect(second.status == 200)
+        #expect(again.status == 429)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func forgedForwardingFromAnUntrustedPeerIsIgnored() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
+            config.server.trustedProxies = []
+            config.rateLimits.policies = [Self.policy("per-ip", key: .ip, limit: 2, window: .seconds(60))]
+        }
+        var statuses: [Int] = []
+        for index in 0..<4 {
+            let response = try await TestHTTPClient.request(
+                port: proxy.port, "GET", "/", headers: [("X-Forwarded-For", "198.51.100.\(index)")]
+            )
+            statuses.append(response.status)
+        }
+        // Limited on its own socket address whatever it claims.
+        #expect(statuses == [200, 200, 429, 429])
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func policiesMatchByPathAndMethod() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
+            var writes = Self.policy("writes", key: .ip, limit: 1, window: .seconds(60))
+            writes.match = RequestMatch(pathPrefix: "/api/", methods: ["POST"])
+            config.rateLimits.policies = [writes]
+        }
+        #expect(try await TestHTTPClient.request(port: proxy.port, "POST", "/api/a", body: [1]).status == 200)
+        #expect(try await TestHTTPClient.request(port: proxy.port, "POST", "/api/a", body: [1]).status == 429)
+        let unmatched = try await TestHTTPClient.request(port: proxy.port, "GET", "/api/a")
+        #expect(unmatched.status == 200)
+        #expect(unmatched.header("ratelimit-policy") == nil)
+        #expect(try await TestHTTPClient.request(port: proxy.port, "POST", "/other", body: [1]).status == 200)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func retryAfterIsHonouredToTheSecond() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
+            config.rateLimits.policies = [Self.policy("tight", key: .ip, limit: 1, window: .seconds(1))]
+        }
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/").status == 200)
+        let refused = try await TestHTTPClient.request(port: proxy.port, "GET", "/")
+        #expect(refused.status == 429)
+        let retryAfter = try #require(refused.header("retry-after").flatMap(Int.init))
+        #expect(retryAfter == 1)
+        // Waiting exactly what Retry-After says is enough (the clock, not an event, is what we test).
+        try await Task.sleep(for: .seconds(retryAfter))
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/").status == 200)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+}

@@ -14,7 +14,7 @@ let nioSettings: [SwiftSetting] = strictSettings + [.swiftLanguageMode(.v5)]
 
 let package = Package(
     name: "Gatehouse",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "gatehouse", targets: ["gatehouse"]),
         .executable(name: "demo-api", targets: ["demo-api"]),

@@ -18,9 +18,14 @@ public final class ProxyServer: Sendable {
     private let admin: AdminListener
     private let reloader: ConfigReloader
     private let prober: UpstreamProber
+    private let reclaimer: CacheReclaimer
     private let drainFuture = NIOLockedValueBox<EventLoopFuture<Void>?>(nil)
 
-    private init(state: ServerState, listener: ProxyListener, admin: AdminListener, reloader: ConfigReloader, prober: UpstreamProber) {
+    private init(
+        state: ServerState, listener: ProxyListener, admin: AdminListener, reloader: ConfigReloader,
+        prober: UpstreamProber, reclaimer: CacheReclaimer
+    ) {
+        self.reclaimer = reclaimer
         self.state = state
         self.listener = listener
         self.admin = admin
@@ -84,7 +89,10 @@ public final class ProxyServer: Sendable {
             "address": "\(adminAddress.host):\(admin.localAddress?.port ?? adminAddress.port)",
         ])
         let prober = UpstreamProber.start(state: state, on: group.next())
-        return ProxyServer(state: state, listener: listener, admin: admin, reloader: reloader, prober: prober)
+        let reclaimer = CacheReclaimer.start(state: state, on: group.next())
+        return ProxyServer(
+            state: state, listener: listener, admin: admin, reloader: reloader, prober: prober, reclaimer: reclaimer
+        )
     }
 
     /// The port the proxy listener is bound to.
@@ -129,6 +137,7 @@ public final class ProxyServer: Sendable {
             return first
         }
         prober.stop()
+        reclaimer.stop()
         try? await state.runtime.pools.shutdown()?.get()
         try? await admin.close()
         state.runtime.accessLog.close()
@@ -152,6 +161,7 @@ public final class ProxyServer: Sendable {
     /// Immediate: stop both listeners, close every connection.
     public func shutdown() async throws {
         prober.stop()
+        reclaimer.stop()
         try? await listener.close()
         listener.closeAllConnections()
         try await state.runtime.pools.shutdown()?.get()

@@ -279,3 +279,32 @@ import Testing
         try await upstream.shutdown()
     }
 }
+
+@Suite struct CacheStaleWhileRevalidateTests {
+    @Test func staleIsServedWhileOneBackgroundRefreshRuns() async throws {
+        let version = NIOLockedValueBox(0)
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            let current = version.withLockedValue { $0 += 1; return $0 }
+            return .respond(headers: [("Cache-Control", "max-age=1")], body: Array("v\(current)".utf8))
+        }) { config in
+            config.cache.staleWhileRevalidate = .seconds(60)
+        }
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/swr").bodyString == "v1")
+        // Wait out the one-second lifetime (the clock is what is under test).
+        try await Task.sleep(for: .milliseconds(2100))
+        let stale = try await TestHTTPClient.request(port: proxy.port, "GET", "/swr")
+        #expect(stale.bodyString == "v1")
+        #expect(stale.header("cache-status")?.hasPrefix("gatehouse; hit; fwd=stale") == true)
+        // The background refresh reaches the upstream on its own.
+        #expect(await upstream.waitForRequests(2))
+        // Once stored, the refreshed copy is served (bounded retries: the store follows the upstream's end).
+        var body = ""
+        for _ in 0..<50 where body != "v2" {
+            body = try await TestHTTPClient.request(port: proxy.port, "GET", "/swr").bodyString
+        }
+        #expect(body == "v2")
+        #expect(upstream.receivedRequests.count == 2)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+}

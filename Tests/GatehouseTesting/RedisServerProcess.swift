@@ -1,12 +1,8 @@
 // RedisServerProcess: a real redis-server for tests, on a free port, that the test stops again.
 import Foundation
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
-/// A `redis-server` child process listening on 127.0.0.1 (and optionally a unix socket).
+/// A `redis-server` child process listening on 127.0.0.1 (and optionally a unix socket). Linux only.
 ///
 /// Started with persistence off (`--save "" --appendonly no`); ``start(password:unixSocket:extraArguments:timeout:)``
 /// returns once the server logs "Ready to accept connections" (event-driven, bounded). Always
@@ -357,13 +353,22 @@ extension RedisServerProcess {
 
     /// posix_spawn with a clean signal state and chosen standard streams.
     private enum ChildSpawner {
+        /// Held while a pipe is made and marked close-on-exec, and while spawning, so none of our
+        /// children inherits another's pipe (which would keep a watchdog from seeing EOF).
+        private static let spawnLock = NSLock()
+
         /// A pipe whose ends are closed on exec, so no other child inherits them by accident.
         static func pipe() throws -> (read: Int32, write: Int32) {
-            var descriptors: [Int32] = [0, 0]
-            guard pipe2(&descriptors, O_CLOEXEC) == 0 else {
-                throw Failure(description: "pipe2 failed: errno \(errno)")
+            try spawnLock.withLock {
+                var descriptors: [Int32] = [0, 0]
+                guard Glibc.pipe(&descriptors) == 0 else {
+                    throw Failure(description: "pipe failed: errno \(errno)")
+                }
+                for descriptor in descriptors {
+                    _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+                }
+                return (descriptors[0], descriptors[1])
             }
-            return (descriptors[0], descriptors[1])
         }
 
         /// Spawns `path`; stdin/stdout (and stderr) are the given descriptors or /dev/null.
@@ -401,7 +406,7 @@ extension RedisServerProcess {
             let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
             defer { for argument in argv { free(argument) } }
             var pid = pid_t()
-            let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+            let result = spawnLock.withLock { posix_spawn(&pid, path, &actions, &attributes, argv, environ) }
             guard result == 0 else {
                 throw Failure(description: "posix_spawn \(path) failed: errno \(result)")
             }

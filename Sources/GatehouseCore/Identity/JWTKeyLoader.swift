@@ -8,6 +8,13 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Reads the HMAC secret or the PEM public key named by a `JWTConfig` and builds jwt-kit's
 /// algorithms for it, keyed by their JOSE `alg` name.
@@ -83,7 +90,7 @@ enum JWTKeyLoader {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw UserIdentitySetupError(path: keyFilePath, message: "cannot read \(path): \(error.localizedDescription)")
+            throw UserIdentitySetupError(path: keyFilePath, message: "cannot read \(path): \(readFailure(error))")
         }
         // A signing key here would work, and would put it on every proxy host: refuse it outright.
         guard !text.contains("PRIVATE KEY") else {
@@ -91,6 +98,16 @@ enum JWTKeyLoader {
                 path: keyFilePath, message: "\(path) holds a private key; give Gatehouse only the public key")
         }
         return text
+    }
+
+    /// The operating system's words for why a read failed ("No such file or directory"), not
+    /// Foundation's error dump.
+    private static func readFailure(_ error: any Error) -> String {
+        guard let cocoa = error as? CocoaError else { return String(describing: error) }
+        if let posix = cocoa.underlying as? POSIXError {
+            return String(cString: strerror(posix.code.rawValue))
+        }
+        return cocoa.code == .fileReadInapplicableStringEncoding ? "not UTF-8 text" : String(describing: error)
     }
 
     private static func publicKeyAlgorithms(pem: String) async throws(UserIdentitySetupError) -> [String: any JWTAlgorithm] {

@@ -46,7 +46,18 @@ extension ProxyHandler {
             switch exchange.cache.policy.state(of: entry, for: exchange.request, now: now) {
             case .fresh(let ttl):
                 serveFromCache(entry, status: .hit(ttl: ttl), request: request)
-            case .staleWhileRevalidate, .staleIfErrorOnly, .mustRevalidate, .expired:
+            case .staleWhileRevalidate:
+                // Serve the stale copy now; one background exchange refreshes it for later requests.
+                if let context, let upstreamHead = request.upstreamHead,
+                   let pool = request.runtime.pools.pool(for: context.eventLoop)
+                {
+                    BackgroundRefresh.startIfIdle(
+                        cache: exchange.cache, request: exchange.request, stale: entry, key: key,
+                        upstreamHead: upstreamHead, pool: pool
+                    )
+                }
+                serveFromCache(entry, status: .staleWhileRevalidate(ttl: entry.ttl(at: now)), request: request)
+            case .staleIfErrorOnly, .mustRevalidate, .expired:
                 exchange.staleEntry = entry
                 exchange.status = .forward(.stale)
                 forwardStale(entry, request: request, exchange: exchange)

@@ -1,0 +1,124 @@
+// BackgroundRefresh: refreshes a stale entry upstream while clients are served the stale copy.
+import GatehouseCore
+import NIOCore
+import NIOHTTP1
+
+/// One upstream exchange with no client attached (stale-while-revalidate): sends the
+/// revalidation request, then stores the refreshed entry (304) or the new response (200),
+/// and ends the single flight that keeps a key to one refresh at a time.
+final class BackgroundRefresh {
+    private let cache: ResponseCache
+    private let request: CacheableRequest
+    private let stale: CacheEntry
+    private let key: CacheKey
+    private let flightKey: String
+    private let eventLoop: any EventLoop
+    private var upstream: UpstreamConnection?
+    private var pool: UpstreamConnectionPool?
+    private var requestTime = CacheTime.now()
+    private var absorbed: HTTPResponseHead?
+    private var plan: CacheStoragePlan?
+    private var body: ByteBuffer?
+    /// Keeps this object alive while the exchange runs: the upstream handler holds its
+    /// delegate weakly, and nothing else owns a refresh.
+    private var selfReference: BackgroundRefresh?
+
+    private init(cache: ResponseCache, request: CacheableRequest, stale: CacheEntry, key: CacheKey, flightKey: String, eventLoop: any EventLoop) {
+        self.cache = cache
+        self.request = request
+        self.stale = stale
+        self.key = key
+        self.flightKey = flightKey
+        self.eventLoop = eventLoop
+    }
+
+    /// Starts a refresh of `stale` unless one for the same key is already running.
+    static func startIfIdle(
+        cache: ResponseCache, request: CacheableRequest, stale: CacheEntry, key: CacheKey,
+        upstreamHead: HTTPRequestHead, pool: UpstreamConnectionPool
+    ) {
+        let flightKey = "refresh:" + key.value
+        guard case .leader = cache.flights.join(flightKey, on: pool.eventLoop, now: .now()) else { return }
+        let refresh = BackgroundRefresh(
+            cache: cache, request: request, stale: stale, key: key, flightKey: flightKey, eventLoop: pool.eventLoop
+        )
+        refresh.selfReference = refresh
+        refresh.pool = pool
+        var head = stale.hasValidator ? cache.policy.revalidationHead(for: upstreamHead, entry: stale) : upstreamHead
+        head.method = .GET  // a HEAD that found the entry stale refreshes the GET it is served from
+        pool.acquire().whenComplete { result in
+            switch result {
+            case .success(let upstream):
+                refresh.upstream = upstream
+                refresh.requestTime = .now()
+                upstream.handler.beginExchange(delegate: refresh)
+                upstream.write(.head(head))
+                upstream.writeAndFlush(.end(nil))
+            case .failure:
+                refresh.finish(stored: nil)
+            }
+        }
+    }
+
+    private func finish(stored entry: CacheEntry?) {
+        cache.flights.finish(flightKey, outcome: entry.map { .stored($0) } ?? .notStored, pass: false, now: .now())
+        selfReference = nil
+    }
+}
+
+extension BackgroundRefresh: UpstreamResponseDelegate {
+    func upstreamReceivedHead(_ head: HTTPResponseHead) {
+        if head.status == .notModified {
+            absorbed = head
+            return
+        }
+        if case .store(let plan) = cache.policy.storageDecision(for: head, to: request, requestTime: requestTime, responseTime: .now()) {
+            self.plan = plan
+        }
+    }
+
+    func upstreamReceivedBody(_ buffer: ByteBuffer) {
+        guard plan != nil else { return }
+        var buffer = buffer
+        if (body?.readableBytes ?? 0) + buffer.readableBytes > cache.policy.maxObjectSize {
+            plan = nil
+            body = nil
+        } else if body == nil {
+            body = buffer
+        } else {
+            body?.writeBuffer(&buffer)
+        }
+    }
+
+    func upstreamReadComplete() {}
+
+    func upstreamReceivedEnd() {
+        if let upstream, let pool {
+            pool.release(upstream)
+        }
+        let now = CacheTime.now()
+        var stored: CacheEntry?
+        if let absorbed {
+            switch cache.policy.refresh(stale, with: absorbed, for: request, requestTime: requestTime, responseTime: now) {
+            case .refreshed(let entry, let retention):
+                _ = cache.store.store(entry, for: key, retention: retention, now: now, on: eventLoop)
+                stored = entry
+            case .serveOnly, .mismatch:
+                _ = cache.store.remove(key, on: eventLoop)
+            }
+        } else if let plan {
+            let entry = plan.entry(body: body ?? ByteBuffer())
+            let newKey = CacheKey(primary: key.primary, varyNames: plan.varyNames, requestHeaders: request.headers)
+            _ = cache.store.store(entry, for: newKey, retention: plan.retention, now: now, on: eventLoop)
+            stored = entry
+        }
+        finish(stored: stored)
+    }
+
+    func upstreamFailed(_ failure: UpstreamFailure) {
+        upstream?.close()
+        finish(stored: nil)
+    }
+
+    func upstreamWritabilityChanged(isWritable: Bool) {}
+}

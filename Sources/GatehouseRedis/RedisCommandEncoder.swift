@@ -6,26 +6,30 @@ import NIOCore
 enum RedisCommandEncoder {
     /// Appends the RESP encoding of `arguments` to `buffer`.
     static func encode(_ arguments: [RedisArgument], into buffer: inout ByteBuffer) throws(RedisError) {
-        guard !arguments.isEmpty, arguments.count <= Int(Int32.max) else { throw RedisError.encodingFailed }
-        let lengths = arguments.map(\.byteCount)
-        let total = lengths.reduce(0, +)
-        // hiredis wants every argument as a pointer + length at once: lay them out in one block.
-        let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(total, 1), alignment: 1)
-        defer { scratch.deallocate() }
-        var pointers: [UnsafePointer<CChar>?] = []
-        pointers.reserveCapacity(arguments.count)
-        var offset = 0
-        for (argument, length) in zip(arguments, lengths) {
-            let start = scratch + offset
-            argument.copyBytes(to: start)
-            pointers.append(UnsafePointer(start.assumingMemoryBound(to: CChar.self)))
-            offset += length
+        let count = arguments.count
+        guard count > 0, count <= Int(Int32.max) else { throw RedisError.encodingFailed }
+        var total = 0
+        for argument in arguments {
+            total += argument.byteCount
         }
-
         var formatted: UnsafeMutablePointer<CChar>?
-        let length = pointers.withUnsafeMutableBufferPointer { argv in
-            lengths.withUnsafeBufferPointer { argvlen in
-                redisFormatCommandArgv(&formatted, Int32(arguments.count), argv.baseAddress, argvlen.baseAddress)
+        // hiredis wants every argument as a pointer + length at once: lay the bytes out in one block
+        // (on the stack when small) next to the pointer and length arrays.
+        let length = withUnsafeTemporaryAllocation(byteCount: max(total, 1), alignment: 1) { scratch in
+            withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: count) { argv in
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: count) { argvlen in
+                    guard let base = scratch.baseAddress else { return Int32(-1) }
+                    var offset = 0
+                    for (index, argument) in arguments.enumerated() {
+                        let start = base + offset
+                        let size = argument.byteCount
+                        argument.copyBytes(to: start)
+                        argv.initializeElement(at: index, to: UnsafePointer(start.assumingMemoryBound(to: CChar.self)))
+                        argvlen.initializeElement(at: index, to: size)
+                        offset += size
+                    }
+                    return redisFormatCommandArgv(&formatted, Int32(count), argv.baseAddress, argvlen.baseAddress)
+                }
             }
         }
         guard let formatted else { throw RedisError.encodingFailed }

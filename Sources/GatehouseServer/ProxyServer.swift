@@ -42,7 +42,7 @@ public final class ProxyServer: Sendable {
         configPath: String? = nil,
         metrics: GatehouseMetrics = GatehouseMetrics()
     ) async throws -> ProxyServer {
-        let runtime = try ProxyRuntime.build(config: config, group: group, metrics: metrics, logger: logger)
+        let runtime = try await ProxyRuntime.build(config: config, group: group, metrics: metrics, logger: logger)
         let state = ServerState(group: group, metrics: metrics, runtime: runtime, logger: logger)
         let reloader = ConfigReloader(path: configPath, state: state)
         let sampler = CacheMetricsSampler(metrics: metrics)

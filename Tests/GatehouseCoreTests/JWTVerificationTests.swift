@@ -277,7 +277,7 @@ enum TestJWT {
         let unusable = await #expect(throws: UserIdentitySetupError.self) {
             _ = try await Self.resolver(jwt: JWTConfig(publicKeyFile: garbage))
         }
-        #expect(unusable?.message.hasPrefix("holds no usable public key") == true)
+        #expect(unusable?.message.hasPrefix("\(garbage) holds no usable public key") == true)
 
         let privateKey = try TestJWT.temporaryFile(P256.Signing.PrivateKey().pemRepresentation)
         defer { try? FileManager.default.removeItem(atPath: privateKey) }

@@ -25,7 +25,8 @@ struct FakeRedisServer {
     }
 }
 
-/// Replies per command seen in the accumulated input: `+PONG` for PING, `!oops` for GARBAGE.
+/// Replies per command seen in the accumulated input: `+PONG` for PING, `!oops` for GARBAGE,
+/// `+OK` and a close for QUIT.
 final class FakeRedisHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -35,11 +36,18 @@ final class FakeRedisHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         received += String(buffer: unwrapInboundIn(data))
         var reply = ""
-        while let range = received.range(of: "\r\nPING\r\n") ?? received.range(of: "\r\nGARBAGE\r\n") {
-            reply += received[range].contains("PING") ? "+PONG\r\n" : "!oops\r\n"
+        var quit = false
+        let answers = ["\r\nPING\r\n": "+PONG\r\n", "\r\nGARBAGE\r\n": "!oops\r\n", "\r\nQUIT\r\n": "+OK\r\n"]
+        while let (command, range) = answers.keys.compactMap({ key in received.range(of: key).map { (key, $0) } })
+            .min(by: { $0.1.lowerBound < $1.1.lowerBound }) {
+            reply += answers[command] ?? ""
+            quit = quit || command.contains("QUIT")
             received.removeSubrange(received.startIndex..<range.upperBound)
         }
         guard !reply.isEmpty else { return }
-        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: reply)), promise: nil)
+        let written = context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: reply)))
+        if quit {
+            written.whenComplete { _ in context.close(promise: nil) }
+        }
     }
 }

@@ -32,7 +32,7 @@ enum JWTKeyLoader {
         case (let variable?, nil):
             return try await hmacAlgorithms(secret: try secret(in: variable, environment: environment))
         case (nil, let path?):
-            return try await publicKeyAlgorithms(pem: try pemText(at: path))
+            return try await publicKeyAlgorithms(pem: try pemText(at: path), path: path)
         case (.some, .some):
             throw UserIdentitySetupError(
                 path: "identity.jwt", message: "use either secret_env (HMAC) or public_key_file (RSA/EC), not both")
@@ -110,7 +110,7 @@ enum JWTKeyLoader {
         return cocoa.code == .fileReadInapplicableStringEncoding ? "not UTF-8 text" : String(describing: error)
     }
 
-    private static func publicKeyAlgorithms(pem: String) async throws(UserIdentitySetupError) -> [String: any JWTAlgorithm] {
+    private static func publicKeyAlgorithms(pem: String, path: String) async throws(UserIdentitySetupError) -> [String: any JWTAlgorithm] {
         let isCertificate = pem.contains("BEGIN CERTIFICATE")
         if let rsa = try? isCertificate ? Insecure.RSA.PublicKey(certificatePEM: pem) : Insecure.RSA.PublicKey(pem: pem) {
             var algorithms: [String: any JWTAlgorithm] = [:]
@@ -131,7 +131,7 @@ enum JWTKeyLoader {
         }
         throw UserIdentitySetupError(
             path: keyFilePath,
-            message: "holds no usable public key: expected a PEM RSA key of 2048 bits or more (RS256/384/512) or an EC P-256, P-384 or P-521 key (ES256/384/512)"
+            message: "\(path) holds no usable public key: expected a PEM RSA key of 2048 bits or more (RS256/384/512) or an EC P-256, P-384 or P-521 key (ES256/384/512)"
         )
     }
 

@@ -37,15 +37,15 @@ actor ConfigReloader {
             }
             return .rejected(problems: problems)
         }
-        return apply(config)
+        return await apply(config)
     }
 
     /// Swaps in `config` (already validated).
-    func apply(_ config: GatehouseConfig) -> Outcome {
+    func apply(_ config: GatehouseConfig) async -> Outcome {
         let previous = state.runtime
         let runtime: ProxyRuntime
         do {
-            runtime = try ProxyRuntime.build(
+            runtime = try await ProxyRuntime.build(
                 config: config, group: state.group, metrics: state.metrics, logger: state.logger, previous: previous
             )
         } catch {

@@ -1,4 +1,5 @@
 // ProxyHandler: one client connection's requests, forwarded to upstream with streaming and backpressure.
+import Foundation
 import GatehouseCore
 import Logging
 import NIOCore
@@ -191,11 +192,26 @@ extension ProxyHandler {
         }
         let peerIsTrusted = peerIP.map { runtime.clientIPs.isTrusted($0) } ?? false
         request.clientIP = peerIP.map { runtime.clientIPs.clientIP(peer: $0, headers: head.headers) }
+        switch runtime.identity.resolve(headers: head.headers, peerIsTrusted: peerIsTrusted, now: Date()) {
+        case .success(let user):
+            request.user = user?.id
+        case .failure(let error):
+            // A presented credential that does not hold is refused, never treated as anonymous.
+            var challenge = HTTPHeaders()
+            challenge.add(name: "www-authenticate", value: #"Bearer realm="gatehouse""#)
+            respondLocally(error, request: request, closeAfter: false, extraHeaders: challenge)
+            return
+        }
         request.upstreamHead = RequestHeadRewriter.upstreamHead(
             for: head,
             framing: request.framing,
             context: ForwardingContext(peerAddress: peerAddress, peerIsTrusted: peerIsTrusted, requestID: requestID)
         )
+        if !peerIsTrusted, let userHeader = runtime.config.identity.userHeader {
+            // Only trusted proxies may name the user; from anyone else the header is dropped so an
+            // origin that trusts it (it sits behind Gatehouse) cannot be told any name.
+            request.upstreamHead?.headers.remove(name: userHeader)
+        }
         state = .connecting(request)
         if let clientIP = request.clientIP,
            let verdict = runtime.rateLimiter.evaluate(

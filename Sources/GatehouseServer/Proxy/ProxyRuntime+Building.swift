@@ -12,7 +12,9 @@ extension ProxyRuntime {
         metrics: GatehouseMetrics,
         logger: Logger,
         previous: ProxyRuntime? = nil
-    ) throws -> ProxyRuntime {
+    ) async throws -> ProxyRuntime {
+        // Secrets and key files are read here, once per config, never per request.
+        let identity = try await UserIdentityResolver.make(config: config.identity)
         let pools: UpstreamPools
         if let previous, previous.config.upstream == config.upstream {
             pools = previous.pools
@@ -30,7 +32,8 @@ extension ProxyRuntime {
         let rateLimiter = RateLimiter(config: config.rateLimits, previous: previous?.rateLimiter)
         let cache = ResponseCache.make(config: config.cache, previous: previous?.cache)
         return ProxyRuntime(
-            config: config, pools: pools, accessLog: accessLog, rateLimiter: rateLimiter, cache: cache, logger: logger
+            config: config, pools: pools, accessLog: accessLog, identity: identity, rateLimiter: rateLimiter,
+            cache: cache, logger: logger
         )
     }
 }

@@ -12,16 +12,19 @@ final class ProxyRuntime: Sendable, AtomicReference {
     let pools: UpstreamPools
     let accessLog: AccessLogWriter
     let clientIPs: ClientIPResolver
+    /// Who the user is (JWT, API key, trusted header).
+    let identity: UserIdentityResolver
     let rateLimiter: RateLimiter
     /// nil when `cache.store` is off.
     let cache: ResponseCache?
     let logger: Logger
 
     init(
-        config: GatehouseConfig, pools: UpstreamPools, accessLog: AccessLogWriter, rateLimiter: RateLimiter,
-        cache: ResponseCache?, logger: Logger
+        config: GatehouseConfig, pools: UpstreamPools, accessLog: AccessLogWriter, identity: UserIdentityResolver,
+        rateLimiter: RateLimiter, cache: ResponseCache?, logger: Logger
     ) {
         self.cache = cache
+        self.identity = identity
         self.config = config
         self.pools = pools
         self.accessLog = accessLog

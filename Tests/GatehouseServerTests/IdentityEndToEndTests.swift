@@ -1,0 +1,144 @@
+// IdentityEndToEndTests: users from JWTs and API keys drive per-user limits and per-user cache
+// entries; invalid credentials are 401, never anonymous.
+import Foundation
+import GatehouseCore
+import GatehouseTesting
+import NIOConcurrencyHelpers
+import Testing
+
+@Suite struct IdentityEndToEndTests {
+    static let secret = "a-test-secret-that-is-long-enough-for-hs256-32b"
+
+    /// Starts a proxy whose JWT secret lives in a variable unique to the test.
+    private static func start(
+        behaviour: @escaping @Sendable (TestUpstreamRequest) -> TestUpstreamBehaviour,
+        configure: (inout GatehouseConfig) -> Void = { _ in }
+    ) async throws -> (ProxyHarness, TestUpstreamServer) {
+        let variable = "GATEHOUSE_TEST_JWT_\(UInt32.random(in: 0...UInt32.max))"
+        setenv(variable, secret, 1)
+        return try await ProxyHarness.start(behaviour: behaviour) { config in
+            config.identity.jwt = JWTConfig(secretEnv: variable)
+            configure(&config)
+        }
+    }
+
+    private static func bearer(_ claims: [String: Any], secret: String = secret, alg: String = "HS256") -> [(String, String)] {
+        [("Authorization", "Bearer " + TestJWT.make(claims, secret: secret, alg: alg))]
+    }
+
+    @Test func invalidCredentialsAre401() async throws {
+        let (proxy, upstream) = try await Self.start(behaviour: { _ in .respond() })
+        let now = TestJWT.now
+        let valid = try await TestHTTPClient.request(port: proxy.port, "GET", "/", headers: Self.bearer(["sub": "alice", "exp": now + 60]))
+        #expect(valid.status == 200)
+        let cases: [[(String, String)]] = [
+            Self.bearer(["sub": "alice", "exp": now - 120]),                       // expired beyond leeway
+            Self.bearer(["sub": "alice", "exp": now + 60], secret: "another-secret-also-long-enough-32b!!"),  // bad signature
+            Self.bearer(["sub": "alice", "exp": now + 60], alg: "none"),          // wrong algorithm
+            Self.bearer(["sub": "alice", "nbf": now + 600]),                      // not yet valid
+            Self.bearer(["exp": now + 60]),                                        // no user claim
+            [("Authorization", "Bearer not.a.jwt")],
+        ]
+        for headers in cases {
+            let refused = try await TestHTTPClient.request(port: proxy.port, "GET", "/", headers: headers)
+            #expect(refused.status == 401)
+            #expect((refused.jsonObject()?["error"] as? [String: Any])?["code"] as? String == "UNAUTHENTICATED")
+        }
+        // Within the leeway (30 s by default) a just-expired token still passes.
+        let leeway = try await TestHTTPClient.request(port: proxy.port, "GET", "/", headers: Self.bearer(["sub": "alice", "exp": now - 5]))
+        #expect(leeway.status == 200)
+        #expect(upstream.receivedRequests.count == 2)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func perUserLimitsFollowTheUserAcrossAddresses() async throws {
+        let (proxy, upstream) = try await Self.start(behaviour: { _ in .respond() }) { config in
+            config.server.trustedProxies = [IPNetwork(parsing: "127.0.0.1/32")].compactMap { $0 }
+            config.rateLimits.policies = [RateLimitPolicyConfig(name: "per-user", key: .user, limit: 2, window: .seconds(60))]
+        }
+        let alice = Self.bearer(["sub": "alice", "exp": TestJWT.now + 600])
+        var statuses: [Int] = []
+        for address in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+            let response = try await TestHTTPClient.request(
+                port: proxy.port, "GET", "/", headers: alice + [("X-Forwarded-For", address)]
+            )
+            statuses.append(response.status)
+        }
+        #expect(statuses == [200, 200, 429])
+        // Another user has a quota of their own; anonymous requests are not counted by a user policy.
+        let bob = Self.bearer(["sub": "bob", "exp": TestJWT.now + 600])
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/", headers: bob).status == 200)
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/").status == 200)
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/").header("ratelimit-policy") == nil)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func apiKeysIdentifyUsersWithoutBeingLogged() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
+            config.server.accessLog = .file(path: file.path)
+            config.rateLimits.policies = [RateLimitPolicyConfig(name: "per-user", key: .user, limit: 1, window: .seconds(60))]
+        }
+        let key = [("X-API-Key", "sk_live_very_secret_123")]
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/", headers: key).status == 200)
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/", headers: key).status == 429)
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/", headers: [("X-API-Key", "another")]).status == 200)
+        #expect(await proxy.server.drain(timeout: .seconds(5)))
+        let log = try String(contentsOf: file, encoding: .utf8)
+        #expect(!log.contains("sk_live_very_secret_123"))
+        let users = log.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["user"] as? String
+        }
+        #expect(users.count == 3)
+        #expect(users[0] == users[1] && users[0] != users[2])
+        try await upstream.shutdown()
+    }
+
+    @Test func perUserCacheEntriesNeverCrossUsers() async throws {
+        let (proxy, upstream) = try await Self.start(behaviour: { request in
+            let who = request.header("authorization").map { String($0.suffix(12)) } ?? "nobody"
+            return .respond(headers: [("Cache-Control", "max-age=60")], body: Array("profile of \(who)".utf8))
+        }) { config in
+            var rule = CacheRuleConfig(pathPrefix: "/me")
+            rule.perUser = true
+            config.cache.rules = [rule]
+        }
+        let alice = Self.bearer(["sub": "alice", "exp": TestJWT.now + 600])
+        let bob = Self.bearer(["sub": "bob", "exp": TestJWT.now + 600])
+        let alice1 = try await TestHTTPClient.request(port: proxy.port, "GET", "/me", headers: alice)
+        let bob1 = try await TestHTTPClient.request(port: proxy.port, "GET", "/me", headers: bob)
+        let alice2 = try await TestHTTPClient.request(port: proxy.port, "GET", "/me", headers: alice)
+        let bob2 = try await TestHTTPClient.request(port: proxy.port, "GET", "/me", headers: bob)
+        #expect(alice1.bodyString != bob1.bodyString)
+        #expect(alice2.bodyString == alice1.bodyString)
+        #expect(bob2.bodyString == bob1.bodyString)
+        #expect(alice2.header("cache-status")?.contains("hit") == true)
+        #expect(bob2.header("cache-status")?.contains("hit") == true)
+        // Anonymous requests never see a per-user entry.
+        let anonymous = try await TestHTTPClient.request(port: proxy.port, "GET", "/me")
+        #expect(anonymous.bodyString == "profile of nobody")
+        #expect(upstream.receivedRequests.count == 3)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func authorizedResponsesAreNotSharedWithoutPermission() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
+            let who = request.header("authorization") ?? "nobody"
+            return .respond(headers: [("Cache-Control", "max-age=60")], body: Array("for \(who)".utf8))
+        })
+        // Basic credentials the proxy does not verify: the origin's max-age alone must not share the answer.
+        let first = try await TestHTTPClient.request(port: proxy.port, "GET", "/private", headers: [("Authorization", "Basic YTpi")])
+        let second = try await TestHTTPClient.request(port: proxy.port, "GET", "/private", headers: [("Authorization", "Basic Yzpk")])
+        let anonymous = try await TestHTTPClient.request(port: proxy.port, "GET", "/private")
+        #expect(first.bodyString == "for Basic YTpi")
+        #expect(second.bodyString == "for Basic Yzpk")
+        #expect(anonymous.bodyString == "for nobody")
+        #expect(upstream.receivedRequests.count == 3)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+}

@@ -9,6 +9,7 @@ import NIOCore
 /// Connections are made in the background and remade with backoff when they drop; while none is
 /// up, commands fail at once with ``RedisError/unavailable`` instead of queueing. A command sent
 /// from an event loop that owns a connection goes out on it without a thread hop or a lock.
+/// Call ``close()`` at shutdown (dropping the last reference closes it too, without waiting).
 public final class RedisClient: Sendable {
     /// The configuration the client was made from (stores read `keyPrefix` from it).
     public let config: RedisConfig
@@ -67,6 +68,15 @@ public final class RedisClient: Sendable {
         self.slots = slots
         self.slotsByLoop = Dictionary(grouping: slots) { ObjectIdentifier($0.eventLoop) }
         self.recorder = recorder
+    }
+
+    deinit {
+        // A forgotten client must not keep reconnecting forever: its slots outlive it in timers.
+        if !closed.load(ordering: .relaxed) {
+            for slot in slots {
+                _ = slot.close()
+            }
+        }
     }
 
     /// True while at least one connection is up (`gatehouse_redis_up`).

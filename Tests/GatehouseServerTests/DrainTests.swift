@@ -8,7 +8,7 @@ import Testing
     @Test func inFlightRequestsFinishAndIdleConnectionsClose() async throws {
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
             request.uri == "/slow"
-                ? .delay(.milliseconds(500), then: .respond(body: Array("done".utf8)))
+                ? .delay(.seconds(2), then: .respond(body: Array("done".utf8)))
                 : .respond(body: Array("quick".utf8))
         })
         let idle = try await RawHTTPConnection.connect(port: proxy.port)

@@ -7,83 +7,53 @@ import NIOCore
 /// label set's first use on this loop).
 final class RequestMetricsRecorder {
     private let metrics: GatehouseMetrics
-    private var requestCounters: [RequestLabels: Metrics.Counter] = [:]
-    private var upstreamCounters: [Int: Metrics.Counter] = [:]
-    private var upstreamErrorCounters: [String: Metrics.Counter] = [:]
-    private var rateLimitCounters: [String: Metrics.Counter] = [:]
-    private var cacheLookupCounters: [String: Metrics.Counter] = [:]
+    /// Counters by metric name and label values, as made by `GatehouseMetrics.counter`.
+    private var counters: [CounterKey: Metrics.Counter] = [:]
 
-    private struct RequestLabels: Hashable {
-        let method: String
-        let code: Int
-        let cache: String
+    private struct CounterKey: Hashable {
+        let name: String
+        let labels: [String: String]
     }
 
     init(metrics: GatehouseMetrics) {
         self.metrics = metrics
     }
 
+    private func counter(_ name: String, _ labels: [String: String]) -> Metrics.Counter {
+        let key = CounterKey(name: name, labels: labels)
+        if let cached = counters[key] {
+            return cached
+        }
+        let made = metrics.counter(name, labels)
+        counters[key] = made
+        return made
+    }
+
     /// A whole request, whatever ended it.
     func requestCompleted(method: String, code: Int, cache: String, duration: TimeAmount) {
-        let labels = RequestLabels(method: Self.methodLabel(method), code: code, cache: cache)
-        let counter: Metrics.Counter
-        if let cached = requestCounters[labels] {
-            counter = cached
-        } else {
-            counter = metrics.counter(GatehouseMetrics.Name.requests, [
-                "method": labels.method, "code": String(code), "cache": cache,
-            ])
-            requestCounters[labels] = counter
-        }
-        counter.increment()
+        counter(GatehouseMetrics.Name.requests, [
+            "method": Self.methodLabel(method), "code": String(code), "cache": cache,
+        ]).increment()
         metrics.requestDuration.recordNanoseconds(duration.nanoseconds)
     }
 
     func upstreamResponded(code: Int, duration: TimeAmount) {
-        let counter: Metrics.Counter
-        if let cached = upstreamCounters[code] {
-            counter = cached
-        } else {
-            counter = metrics.counter(GatehouseMetrics.Name.upstreamRequests, ["code": String(code)])
-            upstreamCounters[code] = counter
-        }
-        counter.increment()
+        counter(GatehouseMetrics.Name.upstreamRequests, ["code": String(code)]).increment()
         metrics.upstreamDuration.recordNanoseconds(duration.nanoseconds)
     }
 
     func upstreamFailed(kind: String) {
-        let counter: Metrics.Counter
-        if let cached = upstreamErrorCounters[kind] {
-            counter = cached
-        } else {
-            counter = metrics.counter(GatehouseMetrics.Name.upstreamErrors, ["kind": kind])
-            upstreamErrorCounters[kind] = counter
-        }
-        counter.increment()
+        counter(GatehouseMetrics.Name.upstreamErrors, ["kind": kind]).increment()
     }
 
     func rateLimitDecision(policy: String, limited: Bool) {
-        let decision = limited ? "limited" : "allowed"
-        let key = decision + "|" + policy
-        let counter: Metrics.Counter
-        if let cached = rateLimitCounters[key] {
-            counter = cached
-        } else {
-            counter = metrics.counter(GatehouseMetrics.Name.rateLimitDecisions, ["policy": policy, "decision": decision])
-            rateLimitCounters[key] = counter
-        }
-        counter.increment()
+        counter(GatehouseMetrics.Name.rateLimitDecisions, [
+            "policy": policy, "decision": limited ? "limited" : "allowed",
+        ]).increment()
     }
 
     func cacheLookup(result: String) {
-        let counter: Metrics.Counter
-        if let cached = cacheLookupCounters[result] {
-            counter = cached
-        } else {
-            counter = metrics.counter(GatehouseMetrics.Name.cacheLookups, ["result": result])
-            cacheLookupCounters[result] = counter
-        }
-        counter.increment()
+        counter(GatehouseMetrics.Name.cacheLookups, ["result": result]).increment()
     }
 
     /// Methods outside the standard set share one label, so a client cannot mint label values.

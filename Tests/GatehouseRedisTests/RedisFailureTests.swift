@@ -10,10 +10,11 @@ import Testing
         ) { client, _ in
             let clock = ContinuousClock()
             let start = clock.now
-            let slow = client.send(["DEBUG", "SLEEP", "0.5"])
+            let slow = client.send(["DEBUG", "SLEEP", "1"])
             let behind = client.send(["PING"])
             await #expect(throws: RedisError.timeout) { try await slow.get() }
-            #expect(clock.now - start < .milliseconds(400))
+            // Well before the reply could have come (generous: other suites may load the cores).
+            #expect(clock.now - start < .milliseconds(900))
             // Queued behind the late reply on the same connection: cannot be trusted either.
             await #expect(throws: RedisError.connectionClosed) { try await behind.get() }
             #expect(await RedisTest.eventuallyPing(client, within: .seconds(5)))
@@ -24,23 +25,24 @@ import Testing
 
     @Test func killedRedisFailsFastThenRecoversAfterRestart() async throws {
         try await RedisTest.withServer { server in
-            let config = RedisTest.config(for: server, timeout: .seconds(2), poolSize: 2)
+            // A long command timeout, so failing fast cannot be mistaken for timing out.
+            let config = RedisTest.config(for: server, timeout: .seconds(10), poolSize: 2)
             try await RedisTest.withClient(config) { client in
                 try await client.set("before", to: "kill").get()
                 let inFlight = (0..<100).map { _ in client.incr("n") }
                 await server.kill()
-                // Each in-flight command completes one way or the other, long before the 2 s timeout.
+                // Each in-flight command completes one way or the other, long before the timeout.
                 let clock = ContinuousClock()
                 let start = clock.now
                 for future in inFlight { _ = try? await future.get() }
-                #expect(clock.now - start < .seconds(1))
+                #expect(clock.now - start < .seconds(3))
 
                 let failStart = clock.now
                 await #expect(throws: RedisError.self) { try await client.ping().get() }
-                #expect(clock.now - failStart < .milliseconds(500))
+                #expect(clock.now - failStart < .seconds(3))
                 // Once the client has noticed, commands are refused without touching the network.
                 var noticed = false
-                for _ in 0..<100 where !noticed {
+                for _ in 0..<300 where !noticed {
                     noticed = !client.isConnected
                     if !noticed { try await Task.sleep(for: .milliseconds(10)) }
                 }

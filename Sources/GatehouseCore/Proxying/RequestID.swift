@@ -17,13 +17,14 @@ public enum RequestID {
         }
     }
 
-    /// A new random id: 32 lower-case hex digits (128 bits).
+    /// A new random id: 32 lower-case hex digits (128 bits). On the hot path use a
+    /// `RequestIDGenerator`, which does not read the system's random source each time.
     public static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return hex(generator.next()) + hex(generator.next())
+        var generator = RequestIDGenerator()
+        return generator.generate()
     }
 
-    private static func hex(_ value: UInt64) -> String {
+    static func hex(_ value: UInt64) -> String {
         let digits = String(value, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits
     }

@@ -32,6 +32,7 @@ final class ProxyHandler {
     private var readPending = false
     private let peerAddress: String
     private let peerIP: IPAddress?
+    private var requestIDs = RequestIDGenerator()
 
     init(serverState: ServerState, connectionGuard: ConnectionGuard, recorder: RequestMetricsRecorder, peer: SocketAddress?) {
         self.serverState = serverState
@@ -174,7 +175,7 @@ extension ProxyHandler {
         let runtime = serverState.runtime
         let requestID = head.headers.first(name: RequestID.headerName).flatMap {
             RequestID.isAcceptable($0) ? $0 : nil
-        } ?? RequestID.generate()
+        } ?? requestIDs.generate()
         let request = InFlightRequest(
             runtime: runtime, head: head, requestID: requestID, keepAlive: head.isKeepAlive, wallClock: WallClock.now()
         )
@@ -600,7 +601,7 @@ extension ProxyHandler {
         guard accessLog.isEnabled else { return }
         accessLog.log(AccessLogEntry(
             time: WallClock.now(), client: peerAddress, method: "-", path: "-", status: error.status,
-            bytes: 0, durationSeconds: 0, cache: "bypass", requestID: RequestID.generate()
+            bytes: 0, durationSeconds: 0, cache: "bypass", requestID: requestIDs.generate()
         ))
     }
 }

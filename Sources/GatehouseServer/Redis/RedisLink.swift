@@ -1,0 +1,48 @@
+// RedisLink: the Redis client of the current config, with its health wired to metrics.
+import GatehouseCore
+import GatehouseRedis
+import Logging
+import NIOCore
+
+/// Owns the `RedisClient` when a store is `redis`: connects in the background (the proxy
+/// serves meanwhile: cache misses, rate limits per `on_store_error`), reports
+/// `gatehouse_redis_up` and `gatehouse_redis_errors_total`, and is kept across reloads that
+/// leave the `redis:` section unchanged.
+final class RedisLink: Sendable {
+    let config: RedisConfig
+    let client: RedisClient
+
+    private init(config: RedisConfig, client: RedisClient) {
+        self.config = config
+        self.client = client
+    }
+
+    /// The link `config` needs: nil when no store is `redis`; the previous one when its
+    /// settings are unchanged.
+    static func make(config: GatehouseConfig, previous: RedisLink?, group: any EventLoopGroup, metrics: GatehouseMetrics, logger: Logger) -> RedisLink? {
+        guard config.cache.store == .redis || config.rateLimits.store == .redis else { return nil }
+        if let previous, previous.config == config.redis {
+            return previous
+        }
+        let errors = metrics.counter(GatehouseMetrics.Name.redisErrors, [:])
+        var redisLogger = logger
+        redisLogger[metadataKey: "component"] = "redis"
+        // `gatehouse_redis_up` is sampled from `isConnected` at each scrape (the pool has
+        // several connections; one event says little about the whole).
+        let client = RedisClient.connect(config: config.redis, group: group, logger: redisLogger) { event in
+            switch event {
+            case .connected, .disconnected:
+                break
+            case .connectFailed, .commandFailed:
+                errors.increment()
+            }
+        }
+        return RedisLink(config: config.redis, client: client)
+    }
+
+    var isConnected: Bool { client.isConnected }
+
+    func close() {
+        _ = client.close()
+    }
+}

@@ -146,6 +146,20 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "StoreConformanceTests",
+            dependencies: [
+                "GatehouseCore",
+                "GatehouseRedis",
+                "GatehouseTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: nioSettings
+        ),
+        .testTarget(
             name: "GatehouseServerTests",
             dependencies: [
                 "GatehouseServer",

@@ -52,3 +52,53 @@ import Testing
         try await upstream.shutdown()
     }
 }
+
+@Suite struct ReloadUnderTrafficTests {
+    @Test func reloadsUnderTrafficFailNoRequest() async throws {
+        let upstream = try await TestUpstreamServer.start(behaviour: { _ in .respond(body: Array("ok".utf8)) })
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("reload-load-\(UUID().uuidString).conf")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let config = { (maxConnections: Int, broken: Bool) in
+            """
+            server:
+              listen: "127.0.0.1:0"
+              admin_listen: "127.0.0.1:0"
+              access_log: off
+              max_connections: \(maxConnections)
+            upstream:
+              servers: ["http://127.0.0.1:\(upstream.port)"]
+            \(broken ? "  connect_timeout: soon" : "")
+            """
+        }
+        try config(1000, false).write(to: file, atomically: true, encoding: .utf8)
+        let proxy = try await ProxyHarness.start(upstreamPorts: [upstream.port], configPath: file.path)
+        let statuses = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    let client = try await TestHTTPClient.connect(port: proxy.port)
+                    var statuses: [Int] = []
+                    for _ in 0..<150 {
+                        statuses.append(try await client.send("GET", "/").status)
+                    }
+                    try await client.close()
+                    return statuses
+                }
+            }
+            group.addTask {
+                var outcomes: [Int] = []
+                for round in 0..<6 {
+                    try config(900 + round, round % 2 == 1).write(to: file, atomically: true, encoding: .utf8)
+                    outcomes.append(await proxy.server.reload() ? 1 : 0)
+                }
+                return outcomes.map { $0 == 1 ? 200 : 400 }
+            }
+            var all: [Int] = []
+            for try await part in group { all.append(contentsOf: part) }
+            return all
+        }
+        #expect(statuses.filter { $0 == 200 }.count == 600 + 3)
+        #expect(statuses.filter { $0 == 400 }.count == 3)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+}

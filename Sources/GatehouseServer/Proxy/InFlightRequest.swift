@@ -12,8 +12,28 @@ final class InFlightRequest {
     let startedAt: NIODeadline
     /// Wall-clock start, for the access log.
     let startedAtWallClock: Double
-    /// Set once the head passed validation.
-    var upstreamHead: HTTPRequestHead?
+    /// What the upstream head is made from; set once the head passed validation.
+    var forwarding: ForwardingContext?
+    /// `identity.user_header` when the peer may not set it (dropped from the upstream head).
+    var droppedUserHeader: String?
+    private var builtUpstreamHead: HTTPRequestHead?
+
+    /// The head sent upstream, built on first use: a cache hit never needs it.
+    var upstreamHead: HTTPRequestHead? {
+        get {
+            if builtUpstreamHead == nil, let forwarding {
+                var head = RequestHeadRewriter.upstreamHead(for: head, framing: framing, context: forwarding)
+                if let droppedUserHeader {
+                    head.headers.remove(name: droppedUserHeader)
+                }
+                builtUpstreamHead = head
+            }
+            return builtUpstreamHead
+        }
+        set {
+            builtUpstreamHead = newValue
+        }
+    }
     var framing: RequestBodyFraming = .none
     /// Whether the client connection stays open after this response.
     var keepAlive: Bool

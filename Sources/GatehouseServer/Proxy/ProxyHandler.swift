@@ -203,15 +203,11 @@ extension ProxyHandler {
             respondLocally(error, request: request, closeAfter: false, extraHeaders: challenge)
             return
         }
-        request.upstreamHead = RequestHeadRewriter.upstreamHead(
-            for: head,
-            framing: request.framing,
-            context: ForwardingContext(peerAddress: peerAddress, peerIsTrusted: peerIsTrusted, requestID: requestID)
-        )
-        if !peerIsTrusted, let userHeader = runtime.config.identity.userHeader {
+        request.forwarding = ForwardingContext(peerAddress: peerAddress, peerIsTrusted: peerIsTrusted, requestID: requestID)
+        if !peerIsTrusted {
             // Only trusted proxies may name the user; from anyone else the header is dropped so an
             // origin that trusts it (it sits behind Gatehouse) cannot be told any name.
-            request.upstreamHead?.headers.remove(name: userHeader)
+            request.droppedUserHeader = runtime.config.identity.userHeader
         }
         state = .connecting(request)
         if let clientIP = request.clientIP,

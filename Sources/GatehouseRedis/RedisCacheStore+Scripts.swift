@@ -1,0 +1,98 @@
+// RedisCacheStore+Scripts: the Lua that keeps an entry, its primary slot and its URL's index consistent.
+
+extension RedisCacheStore {
+    /// KEYS: primary key, entry key (the primary itself without Vary), URL index.
+    /// ARGV: Vary names joined by "," ("" for none), the entry record, TTL ms, expires (s).
+    ///
+    /// Without Vary the entry lives under the primary key. With Vary the primary holds the `V`
+    /// record (its TTL and `expires` the longest of its variants') and the entry its own key.
+    /// Different Vary names from the stored ones drop the old variants first, as the memory
+    /// store does. The index lists every entry key of the URL, plus `#`-marked slot keys, so
+    /// `purge` finds all users and variants; dead members are pruned once it grows.
+    static let storeScript = RedisScript(#"""
+    local primary, entryKey, index = KEYS[1], KEYS[2], KEYS[3]
+    local names, record, ttl, expires = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+    local slotMember = '#' .. primary
+
+    local current = redis.call('GET', primary)
+    local keptExpires, keptTtl = 0, 0
+    if current and string.sub(current, 1, 1) == 'V' then
+      local oldExpires, oldNames = string.match(current, '^V(%d+)\n(.*)$')
+      if oldNames == names then
+        keptExpires = tonumber(oldExpires) or 0
+        keptTtl = redis.call('PTTL', primary)
+      else
+        local prefix = primary .. 'v'
+        for _, member in ipairs(redis.call('SMEMBERS', index)) do
+          if string.sub(member, 1, #prefix) == prefix then
+            redis.call('DEL', member)
+            redis.call('SREM', index, member)
+          end
+        end
+      end
+    end
+
+    if names == '' then
+      redis.call('SET', primary, record, 'PX', ttl)
+      redis.call('SREM', index, slotMember)
+      redis.call('SADD', index, primary)
+    else
+      local slot = 'V' .. string.format('%d', math.max(expires, keptExpires)) .. '\n' .. names
+      redis.call('SET', primary, slot, 'PX', math.max(ttl, keptTtl))
+      redis.call('SREM', index, primary)
+      redis.call('SET', entryKey, record, 'PX', ttl)
+      redis.call('SADD', index, slotMember, entryKey)
+    end
+
+    if redis.call('SCARD', index) > 64 then
+      for _, member in ipairs(redis.call('SMEMBERS', index)) do
+        local key = member
+        if string.sub(member, 1, 1) == '#' then key = string.sub(member, 2) end
+        if redis.call('EXISTS', key) == 0 then redis.call('SREM', index, member) end
+      end
+    end
+    if redis.call('PTTL', index) < math.max(ttl, keptTtl) then
+      redis.call('PEXPIRE', index, math.max(ttl, keptTtl))
+    end
+    return 1
+    """#)
+
+    /// KEYS: primary key, entry key, URL index. Drops one entry; a slot left without live
+    /// variants goes too, so the URL reads as a miss again.
+    static let removeScript = RedisScript(#"""
+    local primary, entryKey, index = KEYS[1], KEYS[2], KEYS[3]
+    if entryKey == primary then
+      local current = redis.call('GET', primary)
+      if current and string.sub(current, 1, 1) == 'E' then
+        redis.call('DEL', primary)
+        redis.call('SREM', index, primary)
+      end
+      return 0
+    end
+    redis.call('DEL', entryKey)
+    redis.call('SREM', index, entryKey)
+    local prefix = primary .. 'v'
+    for _, member in ipairs(redis.call('SMEMBERS', index)) do
+      if string.sub(member, 1, #prefix) == prefix and redis.call('EXISTS', member) == 1 then
+        return 0
+      end
+    end
+    redis.call('DEL', primary)
+    redis.call('SREM', index, '#' .. primary)
+    return 0
+    """#)
+
+    /// KEYS: URL index. Drops every member and the index; returns how many entries existed.
+    static let purgeScript = RedisScript(#"""
+    local removed = 0
+    for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+      if string.sub(member, 1, 1) == '#' then
+        redis.call('DEL', string.sub(member, 2))
+      else
+        removed = removed + redis.call('DEL', member)
+      end
+    end
+    redis.call('DEL', KEYS[1])
+    return removed
+    """#)
+}

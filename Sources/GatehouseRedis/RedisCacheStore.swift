@@ -1,0 +1,166 @@
+// RedisCacheStore: the response cache in Redis — one key per entry with its TTL, shared by every instance.
+import GatehouseCore
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// A `CacheStore` in Redis, so N Gatehouse instances share one cache and one set of namespace
+/// versions.
+///
+/// Keys (the URL key starts with its `{hash}` tag, so one URL's keys share a Cluster slot):
+/// - entry or slot: `keyPrefix + "e" + epoch + ":" + key value`, value a ``Record``, TTL = retention;
+/// - URL index: `keyPrefix + "i" + epoch + ":" + URL key`, a SET of the URL's keys, for `purge`;
+/// - namespace version: `keyPrefix + "ns:" + name` (INCR), no TTL;
+/// - purge epoch: `keyPrefix + "epoch"` (INCR on `purgeAll`), see ``EpochCache``.
+///
+/// A lookup is one GET (two for a response with `Vary`); writes are one script each, atomic with
+/// the index. Redis failing never fails a request: lookups answer miss, `store` answers false,
+/// the other operations fail their future for the caller to log.
+public final class RedisCacheStore: CacheStore {
+    public let client: RedisClient
+    public let keyPrefix: String
+    /// Largest body stored (`cache.max_object_size`).
+    public let maxObjectSize: Int
+    private let epoch: EpochCache
+    private let counters = NIOLockedValueBox(CacheStoreStats())
+
+    /// - Parameters:
+    ///   - keyPrefix: `redis.key_prefix`; must contain neither `{` (it would become the hash tag)
+    ///     nor start with `#` (the index's slot marker).
+    ///   - epochRefresh: how long a `purgeAll` through another instance may go unseen here.
+    public init(client: RedisClient, keyPrefix: String, maxObjectSize: Int = .max, epochRefresh: Duration = .seconds(1)) {
+        self.client = client
+        self.keyPrefix = keyPrefix
+        self.maxObjectSize = maxObjectSize
+        let (seconds, attoseconds) = epochRefresh.components
+        self.epoch = EpochCache(
+            key: keyPrefix + "epoch",
+            refreshInterval: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        )
+    }
+
+    public func lookup(_ primary: CachePrimaryKey, now: CacheTime, on eventLoop: any EventLoop) -> EventLoopFuture<CachePrimaryLookup> {
+        record(under: primary.value, now: now, on: eventLoop).map { record in
+            switch record {
+            case .entry(let entry, _): .entry(entry)
+            case .varies(let names, _): .varies(on: names)
+            case nil: .miss
+            }
+        }
+    }
+
+    public func lookup(_ key: CacheKey, now: CacheTime, on eventLoop: any EventLoop) -> EventLoopFuture<CacheEntry?> {
+        record(under: key.value, now: now, on: eventLoop).map { record in
+            guard case .entry(let entry, _) = record else { return nil }
+            return entry
+        }
+    }
+
+    public func store(_ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime, on eventLoop: any EventLoop) -> EventLoopFuture<Bool> {
+        guard retention > 0, key.varyNames == entry.varyNames, entry.body.readableBytes <= maxObjectSize else {
+            counters.withLockedValue { $0.refused += 1 }
+            return eventLoop.makeSucceededFuture(false)
+        }
+        let expires = (now + retention).secondsSince1970
+        let ttl = Int(clamping: retention.multipliedReportingOverflow(by: 1000).overflow ? .max : retention * 1000)
+        let value = Record.encodeEntry(entry, expires: expires)
+        let names = key.varyNames.joined(separator: String(Record.nameSeparator))
+        return epoch.current(client: client, on: eventLoop).flatMap { epoch in
+            self.client.evalsha(
+                Self.storeScript,
+                keys: [.string(self.entryKey(key.primary.value, epoch)), .string(self.entryKey(key.value, epoch)), .string(self.indexKey(key.url, epoch))],
+                arguments: [.string(names), .buffer(value), .integer(ttl), .integer(Int(min(expires, Record.latestExpiry)))],
+                on: eventLoop
+            )
+        }
+        .map { _ in
+            self.counters.withLockedValue { $0.stores += 1 }
+            return true
+        }
+        .recover { _ in false }
+    }
+
+    public func remove(_ key: CacheKey, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        epoch.current(client: client, on: eventLoop).flatMap { epoch in
+            self.client.evalsha(
+                Self.removeScript,
+                keys: [.string(self.entryKey(key.primary.value, epoch)), .string(self.entryKey(key.value, epoch)), .string(self.indexKey(key.url, epoch))],
+                on: eventLoop
+            )
+        }
+        .map { _ in () }
+    }
+
+    public func purge(_ url: CacheURLKey, on eventLoop: any EventLoop) -> EventLoopFuture<Int> {
+        epoch.current(client: client, on: eventLoop).flatMap { epoch in
+            self.client.evalsha(Self.purgeScript, keys: [.string(self.indexKey(url, epoch))], on: eventLoop)
+        }
+        .flatMapThrowing { reply in
+            guard let removed = reply.integer else { throw RedisError.unexpectedReply(reply) }
+            return removed
+        }
+    }
+
+    public func namespaceVersion(_ namespace: String, on eventLoop: any EventLoop) -> EventLoopFuture<UInt64> {
+        client.get(.string(namespaceKey(namespace)), on: eventLoop).map { value in
+            value.flatMap { UInt64(String(buffer: $0)) } ?? 0
+        }
+    }
+
+    public func bumpNamespace(_ namespace: String, on eventLoop: any EventLoop) -> EventLoopFuture<UInt64> {
+        client.incr(.string(namespaceKey(namespace)), on: eventLoop).map { UInt64(max($0, 0)) }
+    }
+
+    /// One INCR: every entry written before is unreachable here at once, on other instances
+    /// within their epoch refresh, and leaves Redis by its own TTL.
+    public func purgeAll(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        client.incr(.string(epoch.key), on: eventLoop).map { value in
+            self.epoch.remember(UInt64(max(value, 0)))
+        }
+    }
+
+    /// Approximate: `stores` and `refused` count this instance's writes; `entries` is the
+    /// database's DBSIZE (every key in it, indexes and other users' keys included) and `bytes`
+    /// Redis' `used_memory`. Evictions and expirations happen inside Redis and stay 0.
+    public func stats(on eventLoop: any EventLoop) -> EventLoopFuture<CacheStoreStats> {
+        let local = counters.withLockedValue { $0 }
+        let size = client.send(["DBSIZE"], on: eventLoop)
+        let memory = client.send(["INFO", "memory"], on: eventLoop)
+        return size.and(memory).map { size, memory in
+            var stats = local
+            stats.entries = size.integer ?? 0
+            stats.bytes = memory.string.flatMap(Self.usedMemory) ?? 0
+            return stats
+        }
+    }
+
+    /// The live record under `keyValue`, or nil: missing, malformed, expired at `now`, or Redis failing.
+    private func record(under keyValue: String, now: CacheTime, on eventLoop: any EventLoop) -> EventLoopFuture<Record?> {
+        epoch.current(client: client, on: eventLoop).flatMap { epoch in
+            self.client.get(.string(self.entryKey(keyValue, epoch)), on: eventLoop)
+        }
+        .map { value in
+            guard let value, let record = Record(value), record.expires > now.secondsSince1970 else { return nil }
+            return record
+        }
+        .recover { _ in nil }
+    }
+
+    private func entryKey(_ keyValue: String, _ epoch: UInt64) -> String {
+        keyPrefix + "e" + String(epoch) + ":" + keyValue
+    }
+
+    private func indexKey(_ url: CacheURLKey, _ epoch: UInt64) -> String {
+        keyPrefix + "i" + String(epoch) + ":" + url.value
+    }
+
+    private func namespaceKey(_ namespace: String) -> String {
+        keyPrefix + "ns:" + namespace
+    }
+
+    /// `used_memory:<bytes>` from an `INFO memory` reply.
+    private static func usedMemory(in info: String) -> Int? {
+        info.split(whereSeparator: \.isNewline)
+            .first { $0.hasPrefix("used_memory:") }
+            .flatMap { Int($0.dropFirst("used_memory:".count)) }
+    }
+}

@@ -50,7 +50,9 @@ public final class ProxyServer: Sendable {
         let router = AdminRouter(
             health: { HealthReport.make(state: state) },
             metrics: {
-                sampler.sample(state.runtime.cache)
+                let runtime = state.runtime
+                sampler.sample(runtime.cache)
+                metrics.redisUp.set(runtime.redis?.isConnected == true ? 1 : 0)
                 return metrics.render()
             },
             reload: {
@@ -136,10 +138,11 @@ public final class ProxyServer: Sendable {
             group.cancelAll()
             return first
         }
-        prober.stop()
+        await prober.stop()
         reclaimer.stop()
         try? await state.runtime.pools.shutdown()?.get()
         try? await admin.close()
+        await state.runtime.redis?.close()
         state.runtime.accessLog.close()
         return drained
     }
@@ -160,11 +163,12 @@ public final class ProxyServer: Sendable {
 
     /// Immediate: stop both listeners, close every connection.
     public func shutdown() async throws {
-        prober.stop()
+        await prober.stop()
         reclaimer.stop()
         try? await listener.close()
         listener.closeAllConnections()
         try await state.runtime.pools.shutdown()?.get()
         try? await admin.close()
+        await state.runtime.redis?.close()
     }
 }

@@ -13,22 +13,8 @@ import Testing
                 ? .delay(.milliseconds(1500), then: .respond(body: Array("slow".utf8)))
                 : .respond(body: Array("fast".utf8))
         })
-        let proxyPort = try freeTCPPort()
-        let adminPort = try freeTCPPort()
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("drain-\(UUID().uuidString).conf")
-        defer { try? FileManager.default.removeItem(at: file) }
-        try """
-        server:
-          listen: "127.0.0.1:\(proxyPort)"
-          admin_listen: "127.0.0.1:\(adminPort)"
-          access_log: off
-          drain_timeout: 20s
-        upstream:
-          servers: ["http://127.0.0.1:\(upstream.port)"]
-        """.write(to: file, atomically: true, encoding: .utf8)
-        let gatehouse = ChildProcess(BuiltProducts.gatehouse, ["run", "--config", file.path])
-        try gatehouse.start()
-        #expect(await gatehouse.waitForOutput(containing: "listener=admin"))
+        let gatehouse = try await GatehouseInstance.start(upstreamPort: upstream.port, serverConfig: "  drain_timeout: 20s")
+        let proxyPort = gatehouse.port
 
         let served = NIOLockedValueBox(0)
         let failed = NIOLockedValueBox<[String]>([])
@@ -60,13 +46,13 @@ import Testing
         let slowClient = try await TestHTTPClient.connect(port: proxyPort)
         async let slow = slowClient.send("GET", "/slow", timeout: .seconds(20))
         #expect(await upstream.waitForRequests(20))
-        gatehouse.signal(SIGTERM)
+        gatehouse.process.signal(SIGTERM)
 
         let slowResponse = try await slow
         #expect(slowResponse.status == 200)
         #expect(slowResponse.bodyString == "slow")
         await hammers
-        #expect(await gatehouse.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(await gatehouse.process.waitForExit(timeout: .seconds(30)) == 0)
         #expect(failed.withLockedValue { $0 }.isEmpty)
         #expect(served.withLockedValue { $0 } > 10)
         try await upstream.shutdown()

@@ -285,7 +285,8 @@ import Testing
         let version = NIOLockedValueBox(0)
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
             let current = version.withLockedValue { $0 += 1; return $0 }
-            return .respond(headers: [("Cache-Control", "max-age=1")], body: Array("v\(current)".utf8))
+            // Only the first copy goes stale quickly; the refreshed one stays fresh for the rest of the test.
+            return .respond(headers: [("Cache-Control", current == 1 ? "max-age=1" : "max-age=600")], body: Array("v\(current)".utf8))
         }) { config in
             config.cache.staleWhileRevalidate = .seconds(60)
         }

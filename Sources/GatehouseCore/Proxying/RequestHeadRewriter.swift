@@ -20,36 +20,36 @@ public enum RequestHeadRewriter {
 
         let absolute = RequestTarget.absoluteFormPath(of: head.uri)
         if let authority = absolute?.authority {
-            headers.replaceOrAdd(name: "host", value: authority)
+            headers.replaceOrAdd(name: "Host", value: authority)
         }
         let host = headers.first(name: "host") ?? ""
 
         let forwardedFor = headers[canonicalForm: "x-forwarded-for"].joined(separator: ", ")
         if context.peerIsTrusted && !forwardedFor.isEmpty {
-            headers.replaceOrAdd(name: "x-forwarded-for", value: forwardedFor + ", " + context.peerAddress)
+            headers.replaceOrAdd(name: "X-Forwarded-For", value: forwardedFor + ", " + context.peerAddress)
         } else {
-            headers.replaceOrAdd(name: "x-forwarded-for", value: context.peerAddress)
+            headers.replaceOrAdd(name: "X-Forwarded-For", value: context.peerAddress)
         }
         if !(context.peerIsTrusted && headers.contains(name: "x-forwarded-proto")) {
-            headers.replaceOrAdd(name: "x-forwarded-proto", value: context.scheme)
+            headers.replaceOrAdd(name: "X-Forwarded-Proto", value: context.scheme)
         }
         if !(context.peerIsTrusted && headers.contains(name: "x-forwarded-host")) {
             if host.isEmpty {
                 headers.remove(name: "x-forwarded-host")
             } else {
-                headers.replaceOrAdd(name: "x-forwarded-host", value: host)
+                headers.replaceOrAdd(name: "X-Forwarded-Host", value: host)
             }
         }
         appendVia(to: &headers)
-        headers.replaceOrAdd(name: RequestID.headerName, value: context.requestID)
+        headers.replaceOrAdd(name: RequestID.canonicalHeaderName, value: context.requestID)
 
         switch framing {
         case .none:
             break
         case .contentLength(let length):
-            headers.add(name: "content-length", value: String(length))
+            headers.add(name: "Content-Length", value: String(length))
         case .chunked:
-            headers.add(name: "transfer-encoding", value: "chunked")
+            headers.add(name: "Transfer-Encoding", value: "chunked")
         }
 
         return HTTPRequestHead(
@@ -63,6 +63,6 @@ public enum RequestHeadRewriter {
     /// Adds Gatehouse's hop to `Via` (RFC 9110 §7.6.3), keeping earlier hops.
     public static func appendVia(to headers: inout HTTPHeaders) {
         let existing = headers[canonicalForm: "via"].joined(separator: ", ")
-        headers.replaceOrAdd(name: "via", value: existing.isEmpty ? viaToken : existing + ", " + viaToken)
+        headers.replaceOrAdd(name: "Via", value: existing.isEmpty ? viaToken : existing + ", " + viaToken)
     }
 }

@@ -3,6 +3,8 @@
 /// Validation and generation of request ids.
 public enum RequestID {
     public static let headerName = "x-request-id"
+    /// The spelling Gatehouse writes.
+    public static let canonicalHeaderName = "X-Request-Id"
 
     /// A client-sent id is kept when it is short and made of safe characters, so it can be
     /// logged and forwarded without escaping; anything else is replaced.

@@ -15,12 +15,12 @@ public enum ResponseHeadRewriter {
         HopByHopHeaders.remove(from: &headers)
         RequestHeadRewriter.appendVia(to: &headers)
         if !headers.contains(name: RequestID.headerName) {
-            headers.add(name: RequestID.headerName, value: requestID)
+            headers.add(name: RequestID.canonicalHeaderName, value: requestID)
         }
         if !keepAlive {
-            headers.add(name: "connection", value: "close")
+            headers.add(name: "Connection", value: "close")
         } else if requestVersion.minor == 0 {
-            headers.add(name: "connection", value: "keep-alive")
+            headers.add(name: "Connection", value: "keep-alive")
         }
         return HTTPResponseHead(version: requestVersion, status: head.status, headers: headers)
     }

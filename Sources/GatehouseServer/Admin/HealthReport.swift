@@ -14,14 +14,15 @@ enum HealthReport {
         let runtime = state.runtime
         let config = runtime.config
         let upstreamReachable = runtime.pools.servers.anyAvailable
+        let redis = runtime.redis.map { $0.isConnected ? "connected" : "disconnected" } ?? "disconnected"
         let cache: String = switch config.cache.store {
         case .memory: "memory"
         case .off: "off"
-        case .redis: "disconnected"
+        case .redis: redis
         }
         let rateLimits: String = switch config.rateLimits.store {
         case .memory: "memory"
-        case .redis: "disconnected"
+        case .redis: redis
         }
         let diskLow = freeBytes(at: logDirectory(config.server.accessLog)).map { $0 < lowDiskBytes } ?? false
 

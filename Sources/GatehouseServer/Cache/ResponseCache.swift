@@ -1,6 +1,8 @@
 // ResponseCache: the cache stage of one runtime — policy from the config, store and flights shared across reloads.
 import GatehouseCore
+import GatehouseRedis
 import NIOCore
+import NIOHTTP1
 
 /// What the data path needs to cache: the policy (rules, keys, freshness) built from the
 /// current config, and the store and single-flight table, which a reload keeps when the store
@@ -9,31 +11,64 @@ final class ResponseCache: Sendable {
     let policy: CachePolicy
     let store: any CacheStore
     let flights: CacheFlights
+    /// How long a lookup waits for a remote store before it counts as a miss; nil for memory.
+    let remoteDeadline: TimeAmount?
     private let storeSettings: StoreSettings
 
     private struct StoreSettings: Equatable {
         let kind: CacheStoreKind
         let budget: Int
         let maxObjectSize: Int
+        let keyPrefix: String
+        let redis: ObjectIdentifier?
     }
 
     /// nil when `cache.store` is off.
-    static func make(config: CacheConfig, previous: ResponseCache?) -> ResponseCache? {
-        guard config.store != .off else { return nil }
-        let settings = StoreSettings(kind: config.store, budget: config.memoryBudget, maxObjectSize: config.maxObjectSize)
+    static func make(config: GatehouseConfig, previous: ResponseCache?, redis: RedisLink?) -> ResponseCache? {
+        let cache = config.cache
+        guard cache.store != .off else { return nil }
+        let settings = StoreSettings(
+            kind: cache.store, budget: cache.memoryBudget, maxObjectSize: cache.maxObjectSize,
+            keyPrefix: config.redis.keyPrefix, redis: redis.map { ObjectIdentifier($0) }
+        )
         if let previous, previous.storeSettings == settings {
-            return ResponseCache(policy: CachePolicy(config: config), store: previous.store, flights: previous.flights, settings: settings)
+            return ResponseCache(
+                policy: CachePolicy(config: cache), store: previous.store, flights: previous.flights, settings: settings,
+                remoteDeadline: previous.remoteDeadline
+            )
         }
-        // The Redis store arrives with the Redis issue; until then every store is memory.
-        let store = MemoryCacheStore(budget: config.memoryBudget, maxObjectSize: config.maxObjectSize)
-        return ResponseCache(policy: CachePolicy(config: config), store: store, flights: CacheFlights(), settings: settings)
+        let store: any CacheStore
+        if cache.store == .redis, let redis {
+            // Shared by every instance; a failing Redis is a miss, never an error to the client.
+            store = RedisCacheStore(client: redis.client, keyPrefix: config.redis.keyPrefix, maxObjectSize: cache.maxObjectSize)
+        } else {
+            store = MemoryCacheStore(budget: cache.memoryBudget, maxObjectSize: cache.maxObjectSize)
+        }
+        let deadline: TimeAmount? = cache.store == .redis ? TimeAmount(config.redis.timeout) * 2 : nil
+        return ResponseCache(
+            policy: CachePolicy(config: cache), store: store, flights: CacheFlights(), settings: settings,
+            remoteDeadline: deadline
+        )
     }
 
-    private init(policy: CachePolicy, store: any CacheStore, flights: CacheFlights, settings: StoreSettings) {
+    private init(
+        policy: CachePolicy, store: any CacheStore, flights: CacheFlights, settings: StoreSettings, remoteDeadline: TimeAmount?
+    ) {
         self.policy = policy
         self.store = store
         self.flights = flights
         self.storeSettings = settings
+        self.remoteDeadline = remoteDeadline
+    }
+
+    /// What is stored for `request`; a remote store that does not answer in time is a miss.
+    func lookup(_ request: CacheableRequest, headers: HTTPHeaders, on eventLoop: any EventLoop) -> EventLoopFuture<(CachePrimaryKey, CacheLookupResult)> {
+        let store = self.store
+        let found = primaryKey(for: request, on: eventLoop).flatMap { primary in
+            store.find(primary, requestHeaders: headers, now: .now(), on: eventLoop).map { (primary, $0) }
+        }
+        guard let remoteDeadline else { return found }
+        return found.deadline(remoteDeadline, on: eventLoop)
     }
 
     /// The primary key of `request`, after reading its namespace's current version.

@@ -55,6 +55,10 @@ actor ConfigReloader {
         }
         _ = state.runtimeBox.swap(runtime)
         state.connectionLimiter.updateLimit(config.server.maxConnections)
+        if let old = previous.redis, old !== runtime.redis {
+            // Requests still on the old client see failures: cache misses, `on_store_error`.
+            await old.close()
+        }
         if runtime.pools !== previous.pools {
             // Requests still on the old pools finish; their connections close when released.
             _ = previous.pools.shutdown()

@@ -8,12 +8,12 @@ enum RawErrorResponse {
     static func bytes(for error: GatehouseError, requestID: String? = nil, allocator: ByteBufferAllocator) -> ByteBuffer {
         let body = error.jsonBody
         var text = "HTTP/1.1 \(error.status) \(error.kind.reasonPhrase)\r\n"
-        text += "content-type: application/json\r\n"
-        text += "content-length: \(body.utf8.count)\r\n"
+        text += "Content-Type: application/json\r\n"
+        text += "Content-Length: \(body.utf8.count)\r\n"
         if let requestID {
-            text += "x-request-id: \(requestID)\r\n"
+            text += "X-Request-Id: \(requestID)\r\n"
         }
-        text += "connection: close\r\n\r\n"
+        text += "Connection: close\r\n\r\n"
         text += body
         return allocator.buffer(string: text)
     }

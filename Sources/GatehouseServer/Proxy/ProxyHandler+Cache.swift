@@ -22,13 +22,11 @@ extension ProxyHandler {
         case .cacheable(let cacheable):
             let exchange = CacheExchange(request: cacheable, cache: cache)
             request.cache = exchange
-            let eventLoop = context.eventLoop
-            let headers = request.head.headers
-            cache.primaryKey(for: cacheable, on: eventLoop).flatMap { primary in
-                exchange.primary = primary
-                return cache.store.find(primary, requestHeaders: headers, now: .now(), on: eventLoop)
-            }.whenComplete { result in
-                self.cacheLookedUp(result, request: request, exchange: exchange)
+            cache.lookup(cacheable, headers: request.head.headers, on: context.eventLoop).whenComplete { result in
+                self.cacheLookedUp(result.map { primary, found in
+                    exchange.primary = primary
+                    return found
+                }, request: request, exchange: exchange)
             }
         }
     }

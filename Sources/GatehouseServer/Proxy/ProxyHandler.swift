@@ -199,7 +199,7 @@ extension ProxyHandler {
         case .failure(let error):
             // A presented credential that does not hold is refused, never treated as anonymous.
             var challenge = HTTPHeaders()
-            challenge.add(name: "www-authenticate", value: #"Bearer realm="gatehouse""#)
+            challenge.add(name: "WWW-Authenticate", value: #"Bearer realm="gatehouse""#)
             respondLocally(error, request: request, closeAfter: false, extraHeaders: challenge)
             return
         }
@@ -394,9 +394,9 @@ extension ProxyHandler {
     ) {
         guard let context else { return }
         var headers = extraHeaders
-        headers.add(name: "content-type", value: "application/json")
+        headers.add(name: "Content-Type", value: "application/json")
         let body = context.channel.allocator.buffer(string: error.jsonBody)
-        headers.add(name: "content-length", value: String(body.readableBytes))
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
         sendComplete(
             status: HTTPResponseStatus(statusCode: error.status), headers: headers, body: body,
             request: request, closeAfter: closeAfter
@@ -414,8 +414,8 @@ extension ProxyHandler {
         let close = closeAfter || !head.isKeepAlive || serverState.isDraining
         state = .respondingLocally(request, closeAfter: close)
         var headers = headers
-        headers.replaceOrAdd(name: RequestID.headerName, value: request.requestID)
-        headers.replaceOrAdd(name: "connection", value: close ? "close" : "keep-alive")
+        headers.replaceOrAdd(name: RequestID.canonicalHeaderName, value: request.requestID)
+        headers.replaceOrAdd(name: "Connection", value: close ? "close" : "keep-alive")
         let version: HTTPVersion = head.version.major == 1 && head.version.minor <= 1 ? head.version : .http1_1
         request.status = Int(status.code)
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)

@@ -29,11 +29,12 @@ extension ProxyRuntime {
             let dropped = metrics.counter(GatehouseMetrics.Name.accessLogDropped, [:])
             accessLog = try AccessLogWriter(destination: config.server.accessLog) { dropped.increment() }
         }
-        let rateLimiter = RateLimiter(config: config.rateLimits, previous: previous?.rateLimiter)
-        let cache = ResponseCache.make(config: config.cache, previous: previous?.cache)
+        let redis = RedisLink.make(config: config, previous: previous?.redis, group: group, metrics: metrics, logger: logger)
+        let rateLimiter = RateLimiter(config: config, previous: previous?.rateLimiter, redis: redis)
+        let cache = ResponseCache.make(config: config, previous: previous?.cache, redis: redis)
         return ProxyRuntime(
             config: config, pools: pools, accessLog: accessLog, identity: identity, rateLimiter: rateLimiter,
-            cache: cache, logger: logger
+            cache: cache, redis: redis, logger: logger
         )
     }
 }

@@ -17,13 +17,16 @@ final class ProxyRuntime: Sendable, AtomicReference {
     let rateLimiter: RateLimiter
     /// nil when `cache.store` is off.
     let cache: ResponseCache?
+    /// The Redis client, when a store is `redis`.
+    let redis: RedisLink?
     let logger: Logger
 
     init(
         config: GatehouseConfig, pools: UpstreamPools, accessLog: AccessLogWriter, identity: UserIdentityResolver,
-        rateLimiter: RateLimiter, cache: ResponseCache?, logger: Logger
+        rateLimiter: RateLimiter, cache: ResponseCache?, redis: RedisLink?, logger: Logger
     ) {
         self.cache = cache
+        self.redis = redis
         self.identity = identity
         self.config = config
         self.pools = pools

@@ -1,5 +1,6 @@
 // RateLimiter: the rate-limit stage of the data path — which policies match, and what the store says.
 import GatehouseCore
+import GatehouseRedis
 import NIOCore
 
 /// Built once per config (with the store, which outlives reloads that leave it unchanged):
@@ -7,19 +8,41 @@ import NIOCore
 final class RateLimiter: Sendable {
     let plan: RateLimitPlan
     let store: any RateLimitStore
-    let storeKind: StoreKind
-    let maxTrackedKeys: Int
+    /// How long a request waits for a remote store before `on_store_error` applies; nil for memory.
+    private let remoteDeadline: TimeAmount?
+    private let settings: Settings
 
-    init(config: RateLimitsConfig, previous: RateLimiter?) {
-        self.plan = RateLimitPlan(config)
-        self.storeKind = config.store
-        self.maxTrackedKeys = config.maxTrackedKeys
-        if let previous, previous.storeKind == config.store, previous.maxTrackedKeys == config.maxTrackedKeys {
+    /// What decides whether a reload can keep the store (and its counters).
+    private struct Settings: Equatable {
+        let kind: StoreKind
+        let maxTrackedKeys: Int
+        let onStoreError: StoreErrorMode
+        let keyPrefix: String
+        let redis: ObjectIdentifier?
+    }
+
+    init(config: GatehouseConfig, previous: RateLimiter?, redis: RedisLink?) {
+        let limits = config.rateLimits
+        self.plan = RateLimitPlan(limits)
+        let settings = Settings(
+            kind: limits.store, maxTrackedKeys: limits.maxTrackedKeys, onStoreError: limits.onStoreError,
+            keyPrefix: config.redis.keyPrefix, redis: redis.map { ObjectIdentifier($0) }
+        )
+        self.settings = settings
+        self.remoteDeadline = limits.store == .redis ? TimeAmount(config.redis.timeout) * 2 : nil
+        if let previous, previous.settings == settings {
             // Keep the counters across a reload: a reload must not hand every client a fresh quota.
             self.store = previous.store
+        } else if limits.store == .redis, let redis {
+            // One EVALSHA per request, atomic across instances; when Redis fails, `allow` counts
+            // in a local memory store meanwhile and `deny` answers 503.
+            self.store = FailoverRateLimitStore(
+                primary: RedisRateLimitStore(client: redis.client, keyPrefix: config.redis.keyPrefix),
+                fallback: MemoryRateLimitStore(maxTrackedKeys: limits.maxTrackedKeys),
+                failOpen: limits.onStoreError == .allow
+            )
         } else {
-            // The Redis store arrives with the Redis issue; until then every store counts in memory.
-            self.store = MemoryRateLimitStore(maxTrackedKeys: config.maxTrackedKeys)
+            self.store = MemoryRateLimitStore(maxTrackedKeys: limits.maxTrackedKeys)
         }
     }
 
@@ -27,6 +50,14 @@ final class RateLimiter: Sendable {
     func evaluate(_ request: RateLimitRequest, on eventLoop: any EventLoop) -> EventLoopFuture<RateLimitOutcome>? {
         let checks = plan.checks(for: request)
         guard !checks.isEmpty else { return nil }
-        return store.evaluate(checks, now: NIODeadline.now().uptimeNanoseconds, on: eventLoop)
+        let verdict = store.evaluate(checks, now: NIODeadline.now().uptimeNanoseconds, on: eventLoop)
+        guard let remoteDeadline else { return verdict }
+        let store = self.store as? FailoverRateLimitStore
+        let now = NIODeadline.now().uptimeNanoseconds
+        return verdict.deadline(remoteDeadline, on: eventLoop).flatMapError { error in
+            // Past the deadline the failover rule applies, as for any other store failure.
+            guard let store, store.failOpen else { return eventLoop.makeFailedFuture(error) }
+            return eventLoop.makeSucceededFuture(store.fallback.evaluate(checks, now: now))
+        }
     }
 }

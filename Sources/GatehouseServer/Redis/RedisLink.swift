@@ -42,7 +42,9 @@ final class RedisLink: Sendable {
 
     var isConnected: Bool { client.isConnected }
 
-    func close() {
-        _ = client.close()
+    /// Closes the client; completes when its connections are closed (so none is left pending
+    /// when the event loops shut down).
+    func close() async {
+        try? await client.close().get()
     }
 }

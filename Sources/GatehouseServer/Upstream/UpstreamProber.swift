@@ -9,9 +9,11 @@ final class UpstreamProber: Sendable {
     static let interval: TimeAmount = .seconds(5)
 
     private let task: RepeatedTask
+    private let eventLoop: any EventLoop
 
-    private init(task: RepeatedTask) {
+    private init(task: RepeatedTask, eventLoop: any EventLoop) {
         self.task = task
+        self.eventLoop = eventLoop
     }
 
     /// Starts probing `runtime`'s servers (the current runtime's, at each round) on `eventLoop`.
@@ -34,10 +36,14 @@ final class UpstreamProber: Sendable {
             }
             return EventLoopFuture.andAllComplete(probes, on: eventLoop)
         }
-        return UpstreamProber(task: task)
+        return UpstreamProber(task: task, eventLoop: eventLoop)
     }
 
-    func stop() {
-        task.cancel()
+    /// Stops probing; completes once a probe round in progress has finished, so no connect
+    /// is left pending when the event loops shut down.
+    func stop() async {
+        let stopped = eventLoop.makePromise(of: Void.self)
+        task.cancel(promise: stopped)
+        try? await stopped.futureResult.get()
     }
 }

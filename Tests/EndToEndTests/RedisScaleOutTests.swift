@@ -1,0 +1,145 @@
+// RedisScaleOutTests: two gatehouse processes on one Redis act as one proxy — one set of limits,
+// one cache — and ride out Redis being killed and restarted.
+import Foundation
+import GatehouseTesting
+import NIOConcurrencyHelpers
+import NIOCore
+import Testing
+
+@Suite(.serialized) struct RedisScaleOutTests {
+    private static func redisConfig(_ redis: RedisServerProcess, policyLimit: Int) -> String {
+        """
+        redis:
+          url: "redis://127.0.0.1:\(redis.port)/0"
+          timeout: 250ms
+          key_prefix: "gh-test-\(UUID().uuidString.prefix(8)):"
+        rate_limits:
+          store: redis
+          on_store_error: allow
+          policies:
+            - name: per-ip
+              key: ip
+              limit: \(policyLimit)
+              window: 1m
+        cache:
+          store: redis
+          rules:
+            - path_prefix: /api/items
+              namespace: items
+              invalidated_by: [/api/items]
+        """
+    }
+
+    private static func waitForRedis(_ instance: GatehouseInstance, connected: Bool) async -> Bool {
+        // Bounded: the client reconnects with backoff (at most 2 s between attempts).
+        for _ in 0..<100 {
+            if let health = try? await TestHTTPClient.request(port: instance.adminPort, "GET", "/health"),
+               ((health.jsonObject()?["checks"] as? [String: Any])?["cache"] as? String) == (connected ? "connected" : "disconnected")
+            {
+                return true
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
+    @Test func twoInstancesShareLimitsAndCache() async throws {
+        let redis = try await RedisServerProcess.start()
+        let version = NIOLockedValueBox(1)
+        let upstream = try await TestUpstreamServer.start(behaviour: { request in
+            if request.method != "GET" {
+                version.withLockedValue { $0 += 1 }
+                return .respond(status: 204)
+            }
+            return .respond(headers: [("Cache-Control", "max-age=60")], body: Array("v\(version.withLockedValue { $0 })".utf8))
+        })
+        let config = Self.redisConfig(redis, policyLimit: 6)
+        let a = try await GatehouseInstance.start(upstreamPort: upstream.port, extraConfig: config)
+        let b = try await GatehouseInstance.start(upstreamPort: upstream.port, extraConfig: config)
+        #expect(await Self.waitForRedis(a, connected: true))
+        #expect(await Self.waitForRedis(b, connected: true))
+
+        // Both instances serve one site: the same Host reaches either (as behind a load balancer).
+        let host = [("Host", "api.example.test")]
+        // One cache: stored through A, a hit through B.
+        let stored = try await TestHTTPClient.request(port: a.port, "GET", "/api/items/1", headers: host)
+        #expect(stored.bodyString == "v1")
+        let shared = try await TestHTTPClient.request(port: b.port, "GET", "/api/items/1", headers: host)
+        #expect(shared.bodyString == "v1")
+        #expect(shared.header("cache-status")?.contains("hit") == true)
+        // A write through B invalidates what A serves.
+        #expect(try await TestHTTPClient.request(port: b.port, "PUT", "/api/items/1", headers: host, body: [1]).status == 204)
+        let fresh = try await TestHTTPClient.request(port: a.port, "GET", "/api/items/1", headers: host)
+        #expect(fresh.bodyString == "v2")
+
+        // One set of limits: 6 per minute in total across both (4 requests above counted too).
+        var statuses: [Int] = []
+        for index in 0..<4 {
+            let instance = index % 2 == 0 ? a : b
+            statuses.append(try await TestHTTPClient.request(port: instance.port, "GET", "/other").status)
+        }
+        #expect(statuses.filter { $0 == 200 }.count == 2)
+        #expect(statuses.filter { $0 == 429 }.count == 2)
+
+        let exitA = await a.stop()
+        let exitB = await b.stop()
+        #expect(exitA == 0, "\(a.process.capturedOutput)")
+        #expect(exitB == 0, "\(b.process.capturedOutput)")
+        try await upstream.shutdown()
+        await redis.stop()
+    }
+
+    @Test func redisKilledUnderLoadCausesNo5xxAndRecovers() async throws {
+        let redis = try await RedisServerProcess.start()
+        let upstream = try await TestUpstreamServer.start(behaviour: { _ in
+            .respond(headers: [("Cache-Control", "max-age=60")], body: Array("item".utf8))
+        })
+        let instance = try await GatehouseInstance.start(
+            upstreamPort: upstream.port, extraConfig: Self.redisConfig(redis, policyLimit: 1_000_000)
+        )
+        #expect(await Self.waitForRedis(instance, connected: true))
+
+        let statuses = NIOLockedValueBox<[Int]>([])
+        let stop = NIOLockedValueBox(false)
+        async let load: Void = withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<4 {
+                group.addTask {
+                    let client = try await TestHTTPClient.connect(port: instance.port)
+                    var index = 0
+                    while !stop.withLockedValue({ $0 }) && index < 5_000 {
+                        let response = try await client.send("GET", "/api/items/\(worker * 10_000 + index % 50)")
+                        statuses.withLockedValue { $0.append(response.status) }
+                        index += 1
+                    }
+                    try await client.close()
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        await redis.kill()
+        #expect(await Self.waitForRedis(instance, connected: false))
+        let health = try await TestHTTPClient.request(port: instance.adminPort, "GET", "/health")
+        #expect(health.status == 200)
+        #expect(health.jsonObject()?["status"] as? String == "degraded")
+        try await Task.sleep(for: .milliseconds(300))
+        try await redis.restart()
+        #expect(await Self.waitForRedis(instance, connected: true))
+        try await Task.sleep(for: .milliseconds(300))
+        stop.withLockedValue { $0 = true }
+        try await load
+
+        let all = statuses.withLockedValue { $0 }
+        #expect(all.count > 20)
+        #expect(all.allSatisfy { $0 == 200 }, "statuses: \(Set(all))")
+        // Back to sharing: a stored entry is served from Redis again.
+        _ = try await TestHTTPClient.request(port: instance.port, "GET", "/api/items/after")
+        let hit = try await TestHTTPClient.request(port: instance.port, "GET", "/api/items/after")
+        #expect(hit.header("cache-status")?.contains("hit") == true)
+        let metrics = try await TestHTTPClient.request(port: instance.adminPort, "GET", "/metrics").bodyString
+        #expect(metrics.contains("gatehouse_redis_up 1"))
+        #expect(await instance.stop() == 0)
+        try await upstream.shutdown()
+        await redis.stop()
+    }
+}

@@ -114,6 +114,7 @@ let package = Package(
         .target(
             name: "GatehouseTesting",
             dependencies: [
+                "GatehouseCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -125,6 +126,7 @@ let package = Package(
             name: "GatehouseCoreTests",
             dependencies: [
                 "GatehouseCore",
+                "GatehouseTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,5 +1,6 @@
 // CacheEntrySerializationTests: the binary entry encoding round-trips and rejects damage without crashing.
 
+import GatehouseTesting
 import NIOCore
 import NIOHTTP1
 import Testing

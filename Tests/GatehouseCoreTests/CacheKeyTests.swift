@@ -1,5 +1,6 @@
 // CacheKeyTests: cache keys, targets and rule plans — stable, collision-free, normalised where they should be.
 
+import GatehouseTesting
 import NIOHTTP1
 import Testing
 @testable import GatehouseCore

@@ -1,5 +1,6 @@
 // CacheMemoryStoreTests: the memory store's budget, LRU order, refusals, sweeps and thread safety.
 
+import GatehouseTesting
 import Dispatch
 import NIOCore
 import Testing

@@ -1,5 +1,6 @@
 // CachePolicyTests: RFC 9111 storage and freshness decisions as tables of header combinations.
 
+import GatehouseTesting
 import NIOCore
 import NIOHTTP1
 import Testing

@@ -1,5 +1,6 @@
 // CacheStoreConformanceTests: the CacheStore contract, written once and run against every store.
 
+import GatehouseTesting
 import GatehouseRedis
 import NIOCore
 import NIOHTTP1

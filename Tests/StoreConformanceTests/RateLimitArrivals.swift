@@ -1,5 +1,7 @@
 // RateLimitArrivals: request arrival patterns (µs-aligned nanoseconds) and the exact-log strictness check.
 
+import GatehouseCore
+
 /// How requests arrive over a few windows. Times are multiples of 1 µs, the Redis script's resolution.
 enum RateLimitArrivals: CaseIterable, CustomStringConvertible, Sendable {
     /// All of a window's demand (3× the limit) at one instant, twice per window.
@@ -50,18 +52,5 @@ enum RateLimitArrivals: CaseIterable, CustomStringConvertible, Sendable {
             busiest = max(busiest, index - oldest + 1)
         }
         return busiest
-    }
-}
-
-/// A small deterministic random generator so the jittered pattern replays identically.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }

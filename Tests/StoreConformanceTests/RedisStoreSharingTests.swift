@@ -1,5 +1,6 @@
 // RedisStoreSharingTests: several instances on one Redis behave as one store, on Redis' own clock.
 
+import GatehouseTesting
 import GatehouseCore
 import GatehouseRedis
 import NIOCore

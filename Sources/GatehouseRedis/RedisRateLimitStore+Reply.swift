@@ -26,19 +26,12 @@ struct RedisRateLimitReply {
 
     /// Mirrors the memory store's header numbers (RateLimitShard.result), from µs instead of a counter.
     static func result(of check: RateLimitCheck, admits: Bool, counted: Int, retryAfterMicroseconds: Int, nextReleaseMicroseconds: Int) -> RateLimitResult {
-        let remaining = admits ? max(check.limit - counted, 0) : 0
-        let untilAdmissible = RateLimitResult.wholeSeconds(nanoseconds(retryAfterMicroseconds))
-        let reset = remaining == 0
-            ? untilAdmissible
-            : RateLimitResult.wholeSeconds(nanoseconds(nextReleaseMicroseconds))
-        return RateLimitResult(
-            policyName: check.policyName,
-            limit: check.limit,
-            window: check.window,
+        RateLimitResult(
+            check: check,
             admitted: admits,
-            remaining: remaining,
-            resetSeconds: reset,
-            retryAfterSeconds: admits ? 0 : max(untilAdmissible, 1)
+            counted: counted,
+            untilAdmissible: nanoseconds(retryAfterMicroseconds),
+            nextRelease: nanoseconds(nextReleaseMicroseconds)
         )
     }
 

@@ -143,3 +143,38 @@ import Testing
         await redis.stop()
     }
 }
+
+@Suite struct RedisKeepAliveTests {
+    /// Answers that wait on Redis (asynchronous lookups) must not stall the next request on the
+    /// same keep-alive connection.
+    @Test func keepAliveConnectionsKeepFlowingWithARemoteStore() async throws {
+        let redis = try await RedisServerProcess.start()
+        let upstream = try await TestUpstreamServer.start(behaviour: { _ in
+            .respond(headers: [("Cache-Control", "max-age=60")], body: Array("item".utf8))
+        })
+        let instance = try await GatehouseInstance.start(upstreamPort: upstream.port, extraConfig: """
+        redis:
+          url: "redis://127.0.0.1:\(redis.port)/0"
+        cache:
+          store: redis
+        rate_limits:
+          store: redis
+          policies:
+            - name: per-ip
+              key: ip
+              limit: 1000
+              window: 1m
+        """)
+        let client = try await TestHTTPClient.connect(port: instance.port)
+        for _ in 0..<20 {
+            let response = try await client.send("GET", "/item", timeout: .seconds(5))
+            #expect(response.status == 200)
+        }
+        let last = try await client.send("GET", "/item", timeout: .seconds(5))
+        #expect(last.header("cache-status")?.contains("hit") == true)
+        try await client.close()
+        #expect(await instance.stop() == 0)
+        try await upstream.shutdown()
+        await redis.stop()
+    }
+}

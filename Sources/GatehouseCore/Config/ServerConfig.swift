@@ -35,7 +35,7 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        HostPortText.format(host: host, port: port)
     }
 }
 

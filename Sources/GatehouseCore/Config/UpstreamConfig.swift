@@ -26,6 +26,6 @@ public struct UpstreamServerAddress: Sendable, Equatable, Hashable, CustomString
     }
 
     public var description: String {
-        host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)"
+        "http://" + HostPortText.format(host: host, port: port)
     }
 }

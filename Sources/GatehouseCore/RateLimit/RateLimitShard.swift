@@ -59,23 +59,12 @@ extension LRUMap where Key == String, Value == TrackedWindow {
 extension RateLimitShard {
     /// The header-facing numbers of one policy, from its counter after the request.
     static func result(of check: RateLimitCheck, counter: SlidingWindow, admits: Bool, now: UInt64) -> RateLimitResult {
-        let counted = counter.count(at: now, window: check.window)
-        let remaining = admits ? max(check.limit - counted, 0) : 0
-        let untilAdmissible = RateLimitResult.wholeSeconds(counter.retryAfter(at: now, limit: check.limit, window: check.window))
-        let reset: Int
-        if remaining == 0 {
-            reset = untilAdmissible
-        } else {
-            reset = RateLimitResult.wholeSeconds(counter.nextRelease(at: now, window: check.window) ?? 0)
-        }
-        return RateLimitResult(
-            policyName: check.policyName,
-            limit: check.limit,
-            window: check.window,
+        RateLimitResult(
+            check: check,
             admitted: admits,
-            remaining: remaining,
-            resetSeconds: reset,
-            retryAfterSeconds: admits ? 0 : max(untilAdmissible, 1)
+            counted: counter.count(at: now, window: check.window),
+            untilAdmissible: counter.retryAfter(at: now, limit: check.limit, window: check.window),
+            nextRelease: counter.nextRelease(at: now, window: check.window) ?? 0
         )
     }
 }

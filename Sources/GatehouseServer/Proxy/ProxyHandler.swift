@@ -441,7 +441,9 @@ extension ProxyHandler {
     func finishExchange() {
         state = .idle
         connectionGuard.requestFinished()
-        readPending = false
+        // A read withheld while this request waited (for a store, a connection) is due now,
+        // or the next request on this connection would never be read.
+        resumeClientReadsIfPossible()
     }
 
     func closeConnection() {

@@ -50,7 +50,7 @@ public struct CacheTarget: Hashable, Sendable {
         if reference.hasPrefix("//") {
             return CacheTarget(absoluteURL: scheme + ":" + reference).flatMap { $0.host == host ? $0 : nil }
         }
-        if let colon = reference.firstIndex(of: ":"), !reference[..<colon].contains("/") {
+        if let colon = reference.firstIndex(of: ":"), !reference[..<colon].contains("/" as Character) {
             return nil
         }
         if reference.hasPrefix("/") {
@@ -79,7 +79,7 @@ public struct CacheTarget: Hashable, Sendable {
     private static func removingDotSegments(_ target: String) -> String {
         let queryStart = target.firstIndex(of: "?") ?? target.endIndex
         let path = target[..<queryStart]
-        guard path.contains(".") else { return target }
+        guard path.contains("." as Character) else { return target }
         var output: [Substring] = []
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         for (offset, segment) in segments.enumerated() {

@@ -3,6 +3,6 @@
 enum HostPortText {
     /// `host:port`, or `[v6]:port` for an IPv6 literal.
     static func format(host: String, port: Int) -> String {
-        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        host.contains(":" as Character) ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }

@@ -13,7 +13,7 @@ extension IPAddress {
             // After the bracket only a port may follow (RFC 7239 also allows an obfuscated one).
             guard rest.isEmpty || (rest.hasPrefix(":") && rest.count > 1) else { return nil }
             let inner = text[text.index(after: text.startIndex)..<close]
-            guard inner.contains(":"), let address = IPAddress(parsing: String(inner)) else { return nil }
+            guard inner.contains(":" as Character), let address = IPAddress(parsing: String(inner)) else { return nil }
             self = address
             return
         }

@@ -94,7 +94,7 @@ extension IPAddress {
     init?(parsingWithoutMapping text: String) {
         // C would stop at an embedded NUL and accept what came before it.
         guard !text.isEmpty, !text.utf8.contains(0) else { return nil }
-        if text.contains(":") {
+        if text.contains(":" as Character) {
             var address = in6_addr()
             guard inet_pton(AF_INET6, text, &address) == 1 else { return nil }
             guard let parsed = withUnsafeBytes(of: &address, { IPAddress(rawBytes: $0) }) else { return nil }

@@ -4,56 +4,74 @@ import NIOCore
 
 /// Records what happened to each request on one event loop; confined to that loop, so its
 /// label-set cache needs no lock (the shared `GatehouseMetrics.counter` is consulted only on a
-/// label set's first use on this loop).
+/// label set's first use on this loop). Keys are small structs, so a recording allocates nothing.
 final class RequestMetricsRecorder {
     private let metrics: GatehouseMetrics
-    /// Counters by metric name and label values, as made by `GatehouseMetrics.counter`.
-    private var counters: [CounterKey: Metrics.Counter] = [:]
+    private var requests: [RequestKey: Metrics.Counter] = [:]
+    private var byLabel: [LabelKey: Metrics.Counter] = [:]
 
-    private struct CounterKey: Hashable {
+    private struct RequestKey: Hashable {
+        let method: String
+        let code: Int
+        let cache: String
+    }
+
+    /// One metric with one or two label values (the label names are fixed per metric).
+    private struct LabelKey: Hashable {
         let name: String
-        let labels: [String: String]
+        let first: String
+        let second: String
     }
 
     init(metrics: GatehouseMetrics) {
         self.metrics = metrics
     }
 
-    private func counter(_ name: String, _ labels: [String: String]) -> Metrics.Counter {
-        let key = CounterKey(name: name, labels: labels)
-        if let cached = counters[key] {
+    private func counter(_ key: LabelKey, labels: @autoclosure () -> [String: String]) -> Metrics.Counter {
+        if let cached = byLabel[key] {
             return cached
         }
-        let made = metrics.counter(name, labels)
-        counters[key] = made
+        let made = metrics.counter(key.name, labels())
+        byLabel[key] = made
         return made
     }
 
     /// A whole request, whatever ended it.
     func requestCompleted(method: String, code: Int, cache: String, duration: TimeAmount) {
-        counter(GatehouseMetrics.Name.requests, [
-            "method": Self.methodLabel(method), "code": String(code), "cache": cache,
-        ]).increment()
+        let key = RequestKey(method: Self.methodLabel(method), code: code, cache: cache)
+        let counter: Metrics.Counter
+        if let cached = requests[key] {
+            counter = cached
+        } else {
+            counter = metrics.counter(GatehouseMetrics.Name.requests, [
+                "method": key.method, "code": String(code), "cache": cache,
+            ])
+            requests[key] = counter
+        }
+        counter.increment()
         metrics.requestDuration.recordNanoseconds(duration.nanoseconds)
     }
 
     func upstreamResponded(code: Int, duration: TimeAmount) {
-        counter(GatehouseMetrics.Name.upstreamRequests, ["code": String(code)]).increment()
+        let code = String(code)
+        counter(LabelKey(name: GatehouseMetrics.Name.upstreamRequests, first: code, second: ""), labels: ["code": code]).increment()
         metrics.upstreamDuration.recordNanoseconds(duration.nanoseconds)
     }
 
     func upstreamFailed(kind: String) {
-        counter(GatehouseMetrics.Name.upstreamErrors, ["kind": kind]).increment()
+        counter(LabelKey(name: GatehouseMetrics.Name.upstreamErrors, first: kind, second: ""), labels: ["kind": kind]).increment()
     }
 
     func rateLimitDecision(policy: String, limited: Bool) {
-        counter(GatehouseMetrics.Name.rateLimitDecisions, [
-            "policy": policy, "decision": limited ? "limited" : "allowed",
-        ]).increment()
+        let decision = limited ? "limited" : "allowed"
+        counter(
+            LabelKey(name: GatehouseMetrics.Name.rateLimitDecisions, first: policy, second: decision),
+            labels: ["policy": policy, "decision": decision]
+        ).increment()
     }
 
     func cacheLookup(result: String) {
-        counter(GatehouseMetrics.Name.cacheLookups, ["result": result]).increment()
+        counter(LabelKey(name: GatehouseMetrics.Name.cacheLookups, first: result, second: ""), labels: ["result": result]).increment()
     }
 
     /// Methods outside the standard set share one label, so a client cannot mint label values.

@@ -9,9 +9,11 @@ struct GatehouseInstance {
     let adminPort: Int
     let configFile: URL
 
-    /// `serverConfig` lines go into the `server:` section (indented two spaces); `extraConfig`
-    /// is appended as further top-level sections.
-    static func start(upstreamPort: Int, serverConfig: String = "", extraConfig: String = "") async throws -> GatehouseInstance {
+    /// `serverConfig` and `upstreamConfig` lines go into those sections (indented two spaces);
+    /// `extraConfig` is appended as further top-level sections.
+    static func start(
+        upstreamPort: Int, serverConfig: String = "", upstreamConfig: String = "", extraConfig: String = ""
+    ) async throws -> GatehouseInstance {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-\(UUID().uuidString).conf")
         try """
         server:
@@ -21,6 +23,7 @@ struct GatehouseInstance {
         \(serverConfig)
         upstream:
           servers: ["http://127.0.0.1:\(upstreamPort)"]
+        \(upstreamConfig)
         \(extraConfig)
         """.write(to: file, atomically: true, encoding: .utf8)
         let process = ChildProcess(BuiltProducts.gatehouse, ["run", "--config", file.path])

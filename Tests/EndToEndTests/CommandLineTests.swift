@@ -39,25 +39,12 @@ import Testing
 
     @Test func runServesTheDemoAPIAndDrainsOnSIGTERM() async throws {
         let demoPort = try freeTCPPort()
-        let proxyPort = try freeTCPPort()
-        let adminPort = try freeTCPPort()
         let demo = ChildProcess(BuiltProducts.demoAPI, ["--host", "127.0.0.1", "--port", "\(demoPort)"])
         try demo.start()
         #expect(await demo.waitForOutput(containing: "demo-api listening"))
 
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString).conf")
-        try """
-        server:
-          listen: "127.0.0.1:\(proxyPort)"
-          admin_listen: "127.0.0.1:\(adminPort)"
-          access_log: off
-        upstream:
-          servers: ["http://127.0.0.1:\(demoPort)"]
-        """.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let gatehouse = ChildProcess(BuiltProducts.gatehouse, ["run", "--config", file.path])
-        try gatehouse.start()
-        #expect(await gatehouse.waitForOutput(containing: "listening"))
+        let gatehouse = try await GatehouseInstance.start(upstreamPort: demoPort)
+        let proxyPort = gatehouse.port
 
         let response = try await TestHTTPClient.request(port: proxyPort, "GET", "/api/users/1")
         #expect(response.status == 200)
@@ -70,8 +57,7 @@ import Testing
         #expect(created.status == 201)
         #expect(created.header("location")?.hasPrefix("/api/users/") == true)
 
-        gatehouse.signal(SIGTERM)
-        #expect(await gatehouse.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(await gatehouse.stop() == 0)
         demo.signal(SIGTERM)
         #expect(await demo.waitForExit(timeout: .seconds(30)) == 0)
     }

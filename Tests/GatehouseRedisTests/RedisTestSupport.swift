@@ -23,17 +23,9 @@ enum RedisTest {
         extraArguments: [String] = [],
         _ body: (RedisServerProcess) async throws -> Result
     ) async throws -> Result {
-        let server = try await RedisServerProcess.start(
-            password: password, unixSocket: unixSocket, extraArguments: extraArguments
+        try await RedisServerProcess.with(
+            password: password, unixSocket: unixSocket, extraArguments: extraArguments, body
         )
-        do {
-            let result = try await body(server)
-            await server.stop()
-            return result
-        } catch {
-            await server.stop()
-            throw error
-        }
     }
 
     /// A config pointing at `server` over TCP, or its unix socket when `unixSocket` is set.

@@ -21,15 +21,7 @@ enum StoreRedis {
 
     /// Runs `body` with a fresh redis-server that is stopped afterwards, whatever `body` does.
     static func withServer<Result>(_ body: (RedisServerProcess) async throws -> Result) async throws -> Result {
-        let server = try await RedisServerProcess.start()
-        do {
-            let result = try await body(server)
-            await server.stop()
-            return result
-        } catch {
-            await server.stop()
-            throw error
-        }
+        try await RedisServerProcess.with(body)
     }
 
     /// A connected client on `server`; the caller closes it.

@@ -7,7 +7,12 @@ import NIOHTTP1
 /// `Content-Length` set to the stored body's length.
 public struct CacheEntry: Sendable, Equatable {
     public var status: HTTPResponseStatus
-    public var headers: HTTPHeaders
+    public var headers: HTTPHeaders {
+        didSet { servedFields = Self.encodeServedFields(headers) }
+    }
+    /// `headers` as a hit writes them (with our `Via` hop), already encoded as wire bytes, so
+    /// serving a hit copies one buffer instead of re-encoding every field (DESIGN.md §3).
+    public private(set) var servedFields: ByteBuffer
     public var body: ByteBuffer
     /// When the response (or the 304 that last refreshed it) arrived: `response_time`.
     public var responseTime: CacheTime
@@ -28,6 +33,7 @@ public struct CacheEntry: Sendable, Equatable {
     ) {
         self.status = status
         self.headers = headers
+        self.servedFields = Self.encodeServedFields(headers)
         self.body = body
         self.responseTime = responseTime
         self.initialAge = initialAge
@@ -81,10 +87,19 @@ public struct CacheEntry: Sendable, Equatable {
         return result
     }
 
-    /// The bytes it costs a memory store: headers and body plus a fixed allowance for the
-    /// bookkeeping around them (the key is added by the store).
+    private static func encodeServedFields(_ headers: HTTPHeaders) -> ByteBuffer {
+        var served = headers
+        RequestHeadRewriter.appendVia(to: &served)
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(256)
+        buffer.writeHTTPFields(served)
+        return buffer
+    }
+
+    /// The bytes it costs a memory store: headers (parsed and encoded) and body plus a fixed
+    /// allowance for the bookkeeping around them (the key is added by the store).
     public var storageCost: Int {
-        var cost = Self.overhead + body.readableBytes
+        var cost = Self.overhead + body.readableBytes + servedFields.readableBytes
         for (name, value) in headers {
             cost += name.utf8.count + value.utf8.count + 4
         }

@@ -13,6 +13,8 @@ final class ResponseCache: Sendable {
     let flights: CacheFlights
     /// How long a lookup waits for a remote store before it counts as a miss; nil for memory.
     let remoteDeadline: TimeAmount?
+    /// The store when it is this process's memory, which answers at once (no future per hit).
+    private let memoryStore: MemoryCacheStore?
     private let storeSettings: StoreSettings
 
     private struct StoreSettings: Equatable {
@@ -59,6 +61,16 @@ final class ResponseCache: Sendable {
         self.flights = flights
         self.storeSettings = settings
         self.remoteDeadline = remoteDeadline
+        self.memoryStore = store as? MemoryCacheStore
+    }
+
+    /// What the memory store holds for `request`, synchronously; nil when the store is remote
+    /// (use `lookup`).
+    func lookupNow(_ request: CacheableRequest, headers: HTTPHeaders) -> (CachePrimaryKey, CacheLookupResult)? {
+        guard let memoryStore else { return nil }
+        let version = request.rule?.namespace.map { memoryStore.namespaceVersion($0) } ?? 0
+        let primary = policy.keys.primaryKey(for: request, namespaceVersion: version)
+        return (primary, memoryStore.find(primary, requestHeaders: headers, now: .now()))
     }
 
     /// What is stored for `request`; a remote store that does not answer in time is a miss.

@@ -7,8 +7,8 @@ import NIOHTTP1
 import NIOPosix
 
 /// The public HTTP/1.1 listener. Each accepted connection gets, in order:
-/// ConnectionGuard (timeouts, raw refusals) → HTTP codec (with `max_header_bytes`) →
-/// pipelining assistance → ProxyHandler (everything after the head).
+/// ConnectionGuard (timeouts, raw refusals) → HTTP request decoder (with `max_header_bytes`) →
+/// ProxyHandler (pipelining, everything after the head, response framing).
 final class ProxyListener: Sendable {
     private let quiesce: ServerQuiescingHelper
     private let connections: ConnectionRegistry
@@ -78,13 +78,11 @@ final class ProxyListener: Sendable {
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = server.maxHeaderBytes
         limits.maxHeaderFieldSize = server.maxHeaderBytes
-        try pipeline.configureHTTPServerPipeline(
-            withPipeliningAssistance: true,
-            withErrorHandling: false,
-            withOutboundHeaderValidation: false,
-            withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
-            withDecoderLimitConfiguration: limits
-        )
+        // Only the decoder: ProxyHandler frames responses itself (a hit is one pre-encoded
+        // buffer) and holds pipelined requests back until the one before is answered.
+        try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(
+            leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits
+        )))
         let handler = ProxyHandler(
             serverState: state, connectionGuard: connectionGuard, recorder: recorder,
             peer: channel.remoteAddress

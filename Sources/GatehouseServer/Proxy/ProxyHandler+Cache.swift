@@ -22,6 +22,11 @@ extension ProxyHandler {
         case .cacheable(let cacheable):
             let exchange = CacheExchange(request: cacheable, cache: cache)
             request.cache = exchange
+            if let (primary, found) = cache.lookupNow(cacheable, headers: request.head.headers) {
+                exchange.primary = primary
+                cacheLookedUp(.success(found), request: request, exchange: exchange)
+                return
+            }
             cache.lookup(cacheable, headers: request.head.headers, on: context.eventLoop).whenComplete { result in
                 self.cacheLookedUp(result.map { primary, found in
                     exchange.primary = primary
@@ -248,12 +253,19 @@ extension ProxyHandler {
         exchange.status = status
         let now = CacheTime.now()
         let notModified = exchange.cache.policy.isNotModified(entry, for: exchange.request)
-        var headers = notModified ? entry.notModifiedHeaders(at: now) : entry.responseHeaders(at: now)
-        RequestHeadRewriter.appendVia(to: &headers)
+        var headers = HTTPHeaders()
+        if notModified {
+            headers = entry.notModifiedHeaders(at: now)
+            RequestHeadRewriter.appendVia(to: &headers)
+        } else {
+            // The stored fields (with Via) are already encoded; Age is the one that changes.
+            headers.add(name: "Age", value: String(entry.currentAge(at: now)))
+        }
         headers.add(name: CacheStatus.headerName, value: status.headerValue)
         request.rateLimitHeaders?.add(to: &headers)
         sendComplete(
             status: notModified ? .notModified : entry.status,
+            encodedFields: notModified ? nil : entry.servedFields,
             headers: headers,
             body: notModified ? nil : entry.body,
             request: request,

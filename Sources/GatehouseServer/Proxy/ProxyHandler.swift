@@ -19,7 +19,7 @@ final class ProxyHandler {
         /// Exchanging with an upstream connection.
         case forwarding(InFlightRequest, UpstreamConnection)
         /// Answering the request locally (an error); the rest of its body is ignored.
-        case respondingLocally(InFlightRequest, closeAfter: Bool)
+        case respondingLocally(InFlightRequest)
         case closed
     }
 
@@ -33,6 +33,20 @@ final class ProxyHandler {
     private let peerAddress: String
     private let peerIP: IPAddress?
     private var requestIDs = RequestIDGenerator()
+    /// Frames the current response's bytes (NIO's response encoder is not in this pipeline).
+    var encoder = DownstreamResponseEncoder()
+    /// Pipelined requests (and a parse error among them) that arrived while an earlier request
+    /// was in progress; delivered in order once it is answered. Client reads pause while any
+    /// wait, so this holds at most one read's worth.
+    private var pipelined = CircularBuffer<PipelinedEvent>()
+    private var deliveringPipelined = false
+    /// The server is draining: the connection closes once the current exchange ends.
+    private var quiescing = false
+
+    enum PipelinedEvent {
+        case part(HTTPServerRequestPart)
+        case parseError(HTTPParserError)
+    }
 
     init(serverState: ServerState, connectionGuard: ConnectionGuard, recorder: RequestMetricsRecorder, peer: SocketAddress?) {
         self.serverState = serverState
@@ -47,8 +61,8 @@ final class ProxyHandler {
 
 extension ProxyHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -59,7 +73,19 @@ extension ProxyHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if case .closed = state { return }
+        var isHead = false
+        if case .head = part { isHead = true }
+        if !pipelined.isEmpty || (isHead && !isIdle) {
+            pipelined.append(.part(part))
+            return
+        }
+        deliver(part, context: context)
+    }
+
+    private func deliver(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
             receivedHead(head, context: context)
         case .body(let buffer):
@@ -96,6 +122,7 @@ extension ProxyHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        pipelined.removeAll()
         // The client left: an unfinished exchange leaves its upstream connection in an unknown state.
         switch state {
         case .forwarding(let request, let upstream):
@@ -110,23 +137,90 @@ extension ProxyHandler: ChannelDuplexHandler {
         context.fireChannelInactive()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        // Draining: an idle connection closes now, a busy one after its current exchange.
+        quiescing = true
+        if isIdle {
+            closeAfterPendingWrites()
+        }
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let parserError = error as? HTTPParserError {
-            let refusal = Self.refusal(for: parserError)
-            if case .forwarding(let request, let upstream) = state {
-                upstream.close()
-                if request.responseStarted {
-                    closeConnection()
-                    return
-                }
+            if !pipelined.isEmpty || currentRequestEnded {
+                // The bad bytes follow a complete request still being answered: refused in turn.
+                pipelined.append(.parseError(parserError))
+                return
             }
-            state = .closed
-            recordRefusal(refusal)
-            connectionGuard.refuse(refusal)
+            refuseMalformed(parserError)
             return
         }
         // I/O errors (reset by peer and such): nothing useful can be written any more.
         closeConnection()
+    }
+
+    private func refuseMalformed(_ parserError: HTTPParserError) {
+        let refusal = Self.refusal(for: parserError)
+        if case .forwarding(let request, let upstream) = state {
+            upstream.close()
+            if request.responseStarted {
+                closeConnection()
+                return
+            }
+        }
+        if case .closed = state { return }
+        state = .closed
+        recordRefusal(refusal)
+        connectionGuard.refuse(refusal)
+    }
+
+    private var isIdle: Bool {
+        if case .idle = state { return true }
+        return false
+    }
+
+    /// Whether the request in progress has been read to its end (later bytes are another request's).
+    private var currentRequestEnded: Bool {
+        switch state {
+        case .connecting(let request), .forwarding(let request, _), .respondingLocally(let request):
+            request.requestEnded
+        case .idle, .closed:
+            false
+        }
+    }
+
+    /// Hands queued pipelined requests over, in order, while the connection is ready for them.
+    private func deliverPipelined() {
+        guard !deliveringPipelined, let context else { return }
+        deliveringPipelined = true
+        defer { deliveringPipelined = false }
+        while let next = pipelined.first {
+            if case .closed = state {
+                pipelined.removeAll()
+                return
+            }
+            let ready: Bool
+            switch next {
+            case .part(.head):
+                ready = isIdle  // the next request waits for the current one
+            case .part:
+                ready = true  // the rest of the request just delivered
+            case .parseError:
+                ready = isIdle || !currentRequestEnded
+            }
+            guard ready else { return }
+            pipelined.removeFirst()
+            switch next {
+            case .part(let part):
+                deliver(part, context: context)
+            case .parseError(let error):
+                refuseMalformed(error)
+            }
+        }
     }
 
     private static func refusal(for error: HTTPParserError) -> GatehouseError {
@@ -139,7 +233,8 @@ extension ProxyHandler: ChannelDuplexHandler {
     }
 
     private var shouldPauseClientReads: Bool {
-        switch state {
+        if !pipelined.isEmpty { return true }
+        return switch state {
         case .connecting:
             true
         case .forwarding(_, let upstream):
@@ -261,7 +356,7 @@ extension ProxyHandler {
         case .forwarding(let request, let upstream):
             guard acceptBodyBytes(buffer.readableBytes, of: request) else { return }
             upstream.write(.body(.byteBuffer(buffer)))
-        case .respondingLocally(let request, _):
+        case .respondingLocally(let request):
             // The body of a request answered locally is read and dropped, within the same limit.
             request.bodyBytesReceived += buffer.readableBytes
             if request.bodyBytesReceived > request.runtime.maxBodyBytes {
@@ -297,11 +392,9 @@ extension ProxyHandler {
         case .forwarding(let request, let upstream):
             request.requestEnded = true
             upstream.writeAndFlush(.end(nil))
-        case .respondingLocally(let request, let closeAfter):
+        case .respondingLocally(let request):
             request.requestEnded = true
-            if !closeAfter {
-                finishExchange()
-            }
+            finishExchange()
         case .idle, .closed:
             break
         }
@@ -405,45 +498,78 @@ extension ProxyHandler {
 
     /// Writes a whole response made by the proxy itself (an error, a cached response) and moves
     /// the connection on: to the next request, to reading and dropping the rest of this
-    /// request's body, or to closing.
+    /// request's body, or to closing. `headers` must state the body's length; `encodedFields`
+    /// are fields already in wire form (a cached entry's), written before `headers`.
     func sendComplete(
-        status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer?, request: InFlightRequest, closeAfter: Bool
+        status: HTTPResponseStatus, encodedFields: ByteBuffer? = nil, headers: HTTPHeaders, body: ByteBuffer?,
+        request: InFlightRequest, closeAfter: Bool
     ) {
         guard let context else { return }
         let head = request.head
-        let close = closeAfter || !head.isKeepAlive || serverState.isDraining
-        state = .respondingLocally(request, closeAfter: close)
-        var headers = headers
-        headers.replaceOrAdd(name: RequestID.canonicalHeaderName, value: request.requestID)
-        headers.replaceOrAdd(name: "Connection", value: close ? "close" : "keep-alive")
+        let close = closeAfter || !head.isKeepAlive || serverState.isDraining || quiescing
         let version: HTTPVersion = head.version.major == 1 && head.version.minor <= 1 ? head.version : .http1_1
         request.status = Int(status.code)
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
-        if head.method != .HEAD, let body, body.readableBytes > 0 {
-            request.responseBytes = body.readableBytes
-            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        let sendsBody = head.method != .HEAD && status.code >= 200 && status.code != 204 && status.code != 304
+        let bodyBytes = sendsBody ? body?.readableBytes ?? 0 : 0
+        // Small bodies go in the head's buffer (one iovec); large ones are written as they are, uncopied.
+        let inlineBody = bodyBytes <= Self.inlineBodyLimit
+        var buffer = context.channel.allocator.buffer(
+            capacity: 256 + (encodedFields?.readableBytes ?? 0) + (inlineBody ? bodyBytes : 0)
+        )
+        buffer.writeHTTPStatusLine(version: version, status: status)
+        if let encodedFields {
+            buffer.writeImmutableBuffer(encodedFields)
+        }
+        buffer.writeHTTPFields(headers)
+        buffer.writeHTTPField(name: RequestID.canonicalHeaderName, value: request.requestID)
+        buffer.writeStaticString(close ? "Connection: close\r\n\r\n" : "Connection: keep-alive\r\n\r\n")
+        if bodyBytes > 0, let body {
+            request.responseBytes = bodyBytes
+            if inlineBody {
+                buffer.writeImmutableBuffer(body)
+            } else {
+                context.write(wrapOutboundOut(buffer), promise: nil)
+                buffer = body
+            }
         }
         record(request)
-        // The state moves on before `.end` is written: writing it lets the pipelining handler
-        // deliver the next buffered request to us re-entrantly.
         if close {
             state = .closed
-        } else if request.requestEnded {
-            finishExchange()
+            context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
+            return
         }
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if close {
-            done.whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        if request.requestEnded {
+            finishExchange()
+        } else {
+            // The rest of this request's body is read and dropped before the next request.
+            state = .respondingLocally(request)
         }
     }
 
+    /// Bodies up to this size are copied into the response head's buffer.
+    private static let inlineBodyLimit = 16 * 1024
+
     /// The response is complete and the request fully read: ready for the next request.
     func finishExchange() {
+        if quiescing {
+            closeAfterPendingWrites()
+            return
+        }
         state = .idle
         connectionGuard.requestFinished()
+        deliverPipelined()
         // A read withheld while this request waited (for a store, a connection) is due now,
         // or the next request on this connection would never be read.
         resumeClientReadsIfPossible()
+    }
+
+    /// Closes once what was written so far has gone out (a close drops unsent writes).
+    private func closeAfterPendingWrites() {
+        state = .closed
+        guard let context else { return }
+        // An empty write completes after every write before it.
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer())).whenComplete { _ in context.close(promise: nil) }
     }
 
     func closeConnection() {
@@ -451,7 +577,7 @@ extension ProxyHandler {
         case .forwarding(let request, let upstream):
             upstream.close()
             record(request)
-        case .connecting(let request), .respondingLocally(let request, _):
+        case .connecting(let request), .respondingLocally(let request):
             record(request)
         case .idle, .closed:
             break
@@ -487,7 +613,8 @@ extension ProxyHandler: UpstreamResponseDelegate {
         )
         request.rateLimitHeaders?.add(to: &downstreamHead.headers)
         downstreamHead.headers.add(contentsOf: cacheHeaders)
-        context.write(wrapOutboundOut(.head(downstreamHead)), promise: nil)
+        let encoded = encoder.encodeHead(downstreamHead, requestIsHEAD: request.isHEAD, allocator: context.channel.allocator)
+        context.write(wrapOutboundOut(encoded), promise: nil)
     }
 
     func upstreamReceivedBody(_ buffer: ByteBuffer) {
@@ -499,7 +626,9 @@ extension ProxyHandler: UpstreamResponseDelegate {
             }
         }
         request.responseBytes += buffer.readableBytes
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        encoder.encodeBody(buffer, allocator: context.channel.allocator) { bytes in
+            context.write(self.wrapOutboundOut(bytes), promise: nil)
+        }
     }
 
     func upstreamReadComplete() {
@@ -518,17 +647,14 @@ extension ProxyHandler: UpstreamResponseDelegate {
         }
         record(request)
         releaseOrClose(upstream, request: request, context: context)
-        // The state moves on before `.end` is written: writing it lets the pipelining handler
-        // deliver the next buffered request to us re-entrantly.
-        let keepOpen = request.keepAlive && request.requestEnded
-        if keepOpen {
+        // An empty write still completes after the body's, which the close waits for.
+        let end = encoder.encodeEnd() ?? ByteBuffer()
+        if request.keepAlive && request.requestEnded {
+            context.writeAndFlush(wrapOutboundOut(end), promise: nil)
             finishExchange()
         } else {
             state = .closed
-        }
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepOpen {
-            done.whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(end)).whenComplete { _ in context.close(promise: nil) }
         }
     }
 

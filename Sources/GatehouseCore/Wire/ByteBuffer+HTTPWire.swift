@@ -1,0 +1,79 @@
+// ByteBuffer+HTTPWire: writes HTTP/1.1 status lines and header fields as wire bytes, without intermediate Strings.
+import NIOCore
+import NIOHTTP1
+
+extension ByteBuffer {
+    /// Writes `HTTP/1.x CODE REASON\r\n`; an HTTP/1.0 client gets an HTTP/1.0 status line.
+    @discardableResult
+    public mutating func writeHTTPStatusLine(version: HTTPVersion, status: HTTPResponseStatus) -> Int {
+        var written = writeStaticString(version.major == 1 && version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+        written += writeDecimal(Int(status.code))
+        written += writeInteger(UInt8(ascii: " "))
+        written += writeString(status.reasonPhrase)
+        written += writeStaticString("\r\n")
+        return written
+    }
+
+    /// Writes one `name: value\r\n` line. Values come from a parsed message or from Gatehouse
+    /// itself, so they hold no CR or LF (llhttp rejects them on the way in).
+    @discardableResult
+    public mutating func writeHTTPField(name: String, value: String) -> Int {
+        var written = writeString(name)
+        written += writeStaticString(": ")
+        written += writeString(value)
+        written += writeStaticString("\r\n")
+        return written
+    }
+
+    /// Writes every field of `headers`, in order.
+    @discardableResult
+    public mutating func writeHTTPFields(_ headers: HTTPHeaders) -> Int {
+        var written = 0
+        for (name, value) in headers {
+            written += writeHTTPField(name: name, value: value)
+        }
+        return written
+    }
+
+    /// Writes `value` in decimal ASCII.
+    @discardableResult
+    public mutating func writeDecimal(_ value: Int) -> Int {
+        if value < 0 {
+            return writeInteger(UInt8(ascii: "-")) + writeDecimal(UInt(value.magnitude))
+        }
+        return writeDecimal(UInt(value))
+    }
+
+    @discardableResult
+    private mutating func writeDecimal(_ value: UInt) -> Int {
+        // At most 20 digits; filled from the right in a stack tuple-sized array.
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        return withUnsafeMutableBytes(of: &digits) { scratch in
+            var index = scratch.count
+            var rest = value
+            repeat {
+                index -= 1
+                scratch[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+            } while rest > 0
+            return writeBytes(UnsafeRawBufferPointer(rebasing: scratch[index...]))
+        }
+    }
+
+    /// Writes `value` in lowercase hexadecimal ASCII (chunk sizes).
+    @discardableResult
+    public mutating func writeHexadecimal(_ value: Int) -> Int {
+        let hex: StaticString = "0123456789abcdef"
+        var digits: (UInt64, UInt64) = (0, 0)
+        var rest = UInt(value.magnitude)
+        return withUnsafeMutableBytes(of: &digits) { scratch in
+            var index = scratch.count
+            repeat {
+                index -= 1
+                scratch[index] = hex.utf8Start[Int(rest & 0xF)]
+                rest >>= 4
+            } while rest > 0
+            return writeBytes(UnsafeRawBufferPointer(rebasing: scratch[index...]))
+        }
+    }
+}

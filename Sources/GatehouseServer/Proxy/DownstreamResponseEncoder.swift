@@ -1,0 +1,76 @@
+// DownstreamResponseEncoder: frames the responses of one client connection as bytes, one response at a time.
+import GatehouseCore
+import NIOCore
+import NIOHTTP1
+
+/// Turns response heads and body parts into wire bytes for the client connection. It replaces
+/// NIO's `HTTPResponseEncoder` so that a cached response goes out as one pre-encoded buffer
+/// (DESIGN.md §3) while streamed responses keep their framing: the length the head states, or
+/// chunked for an HTTP/1.1 client when none is known; nothing after the head of a response to
+/// HEAD or of a 1xx/204/304.
+struct DownstreamResponseEncoder {
+    enum Framing {
+        /// HEAD, 1xx, 204, 304: the head is the whole response.
+        case noBody
+        /// A `Content-Length`, or close-delimited for an HTTP/1.0 client: bytes as they are.
+        case identity
+        /// No length known and an HTTP/1.1 client: each part is a chunk, the end a last-chunk.
+        case chunked
+    }
+
+    private(set) var framing: Framing = .identity
+
+    static func framing(for head: HTTPResponseHead, requestIsHEAD: Bool) -> Framing {
+        let code = head.status.code
+        if requestIsHEAD || code < 200 || code == 204 || code == 304 {
+            return .noBody
+        }
+        if head.headers.contains(name: "content-length") || head.version.minor == 0 {
+            return .identity
+        }
+        return .chunked
+    }
+
+    /// The encoded head of a streamed response, which fixes the framing of what follows.
+    mutating func encodeHead(_ head: HTTPResponseHead, requestIsHEAD: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
+        framing = Self.framing(for: head, requestIsHEAD: requestIsHEAD)
+        var buffer = allocator.buffer(capacity: 512)
+        buffer.writeHTTPStatusLine(version: head.version, status: head.status)
+        buffer.writeHTTPFields(head.headers)
+        if case .chunked = framing {
+            buffer.writeStaticString("Transfer-Encoding: chunked\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+        return buffer
+    }
+
+    /// Writes one body part through `write`, framed.
+    func encodeBody(_ part: ByteBuffer, allocator: ByteBufferAllocator, write: (ByteBuffer) -> Void) {
+        switch framing {
+        case .noBody:
+            break
+        case .identity:
+            write(part)
+        case .chunked:
+            // An empty chunk would end the body.
+            guard part.readableBytes > 0 else { return }
+            var size = allocator.buffer(capacity: 18)
+            size.writeHexadecimal(part.readableBytes)
+            size.writeStaticString("\r\n")
+            write(size)
+            write(part)
+            write(Self.crlf)
+        }
+    }
+
+    /// The bytes that end the response, if its framing has any.
+    func encodeEnd() -> ByteBuffer? {
+        if case .chunked = framing {
+            return Self.lastChunk
+        }
+        return nil
+    }
+
+    private static let crlf = ByteBuffer(staticString: "\r\n")
+    private static let lastChunk = ByteBuffer(staticString: "0\r\n\r\n")
+}

@@ -90,8 +90,11 @@ public struct CacheEntry: Sendable, Equatable {
     private static func encodeServedFields(_ headers: HTTPHeaders) -> ByteBuffer {
         var served = headers
         RequestHeadRewriter.appendVia(to: &served)
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(256)
+        var size = 0
+        for (name, value) in served {
+            size += name.utf8.count + value.utf8.count + 4
+        }
+        var buffer = ByteBufferAllocator().buffer(capacity: size)
         buffer.writeHTTPFields(served)
         return buffer
     }

@@ -15,14 +15,27 @@ public struct CacheKeyBuilder: Sendable, Equatable {
 
     /// The key every entry of `target` shares, for lookup and for purge.
     public func urlKey(for target: CacheTarget, namespace: String?, namespaceVersion: UInt64) -> CacheURLKey {
-        var body = "u"
-        Self.appendField(version, to: &body)
-        Self.appendField(namespace ?? "", to: &body)
-        Self.appendField(String(namespaceVersion), to: &body)
-        Self.appendField(target.scheme, to: &body)
-        Self.appendField(target.host, to: &body)
-        Self.appendField(target.target, to: &body)
-        return CacheURLKey(value: "{" + FNV1a.hex(FNV1a.hash64(body.utf8)) + "}" + body)
+        let namespace = namespace ?? ""
+        let versionText = String(namespaceVersion)
+        let bodyLength = 1 + Self.fieldLength(version) + Self.fieldLength(namespace) + Self.fieldLength(versionText)
+            + Self.fieldLength(target.scheme) + Self.fieldLength(target.host) + Self.fieldLength(target.target)
+        // Written byte by byte into one allocation: this runs for every cacheable request.
+        let value = String(unsafeUninitializedCapacity: 18 + bodyLength) { bytes in
+            var index = 18
+            bytes[index] = UInt8(ascii: "u")
+            index += 1
+            Self.writeField(version, into: bytes, at: &index)
+            Self.writeField(namespace, into: bytes, at: &index)
+            Self.writeField(versionText, into: bytes, at: &index)
+            Self.writeField(target.scheme, into: bytes, at: &index)
+            Self.writeField(target.host, into: bytes, at: &index)
+            Self.writeField(target.target, into: bytes, at: &index)
+            bytes[0] = UInt8(ascii: "{")
+            HexDigits.write(FNV1a.hash64(UnsafeBufferPointer(rebasing: bytes[18..<index])), into: UnsafeMutableBufferPointer(rebasing: bytes[1..<17]))
+            bytes[17] = UInt8(ascii: "}")
+            return index
+        }
+        return CacheURLKey(value: value)
     }
 
     /// The primary key of `target`, with the user when `user` is non-nil.
@@ -54,5 +67,31 @@ public struct CacheKeyBuilder: Sendable, Equatable {
         key += ":"
         key += field
         key += ","
+    }
+
+    private static func fieldLength(_ field: String) -> Int {
+        let count = field.utf8.count
+        var digits = 1
+        var rest = count / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        return digits + 1 + count + 1
+    }
+
+    private static func writeField(_ field: String, into bytes: UnsafeMutableBufferPointer<UInt8>, at index: inout Int) {
+        for digit in String(field.utf8.count).utf8 {
+            bytes[index] = digit
+            index += 1
+        }
+        bytes[index] = UInt8(ascii: ":")
+        index += 1
+        for byte in field.utf8 {
+            bytes[index] = byte
+            index += 1
+        }
+        bytes[index] = UInt8(ascii: ",")
+        index += 1
     }
 }

@@ -44,10 +44,15 @@ public struct CacheStoragePlan: Sendable, Equatable {
         } else {
             headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
         }
+        // A captured body is often a slice of the connection's read buffer (up to 64 KiB or
+        // more): storing the slice would keep that whole buffer alive, unaccounted for in the
+        // budget. The entry gets its own buffer of exactly the body's size.
+        var compact = ByteBufferAllocator().buffer(capacity: body.readableBytes)
+        compact.writeImmutableBuffer(body)
         return CacheEntry(
             status: status,
             headers: headers,
-            body: body,
+            body: compact,
             responseTime: responseTime,
             initialAge: initialAge,
             freshness: freshness,

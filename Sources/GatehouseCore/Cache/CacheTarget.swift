@@ -10,10 +10,10 @@ public struct CacheTarget: Hashable, Sendable {
     public let target: String
 
     public init(scheme: String, host: String, target: String) {
-        let scheme = scheme.lowercased()
+        let scheme = scheme == "http" || scheme == "https" ? scheme : scheme.lowercased()
         self.scheme = scheme
         self.host = Self.normalisedHost(host, scheme: scheme)
-        let withoutFragment = target.firstIndex(of: "#").map { String(target[..<$0]) } ?? target
+        let withoutFragment = target.utf8.firstIndex(of: UInt8(ascii: "#")).map { String(target[..<$0]) } ?? target
         self.target = withoutFragment.isEmpty ? "/" : withoutFragment
     }
 
@@ -36,7 +36,7 @@ public struct CacheTarget: Hashable, Sendable {
 
     /// The path without the query.
     public var path: Substring {
-        target[..<(target.firstIndex(of: "?") ?? target.endIndex)]
+        target[..<(target.utf8.firstIndex(of: UInt8(ascii: "?")) ?? target.endIndex)]
     }
 
     /// `Location` or `Content-Location` resolved against this target (RFC 3986 §5.2); nil when
@@ -64,15 +64,27 @@ public struct CacheTarget: Hashable, Sendable {
     }
 
     private static func normalisedHost(_ host: String, scheme: String) -> String {
+        let defaultPort = scheme == "https" ? ":443" : ":80"
+        if isPlainLowercase(host) && !host.hasSuffix(defaultPort) {
+            return host  // the common case: nothing to change, nothing to allocate
+        }
         var host = host.trimmingOWS().lowercased()
         if let at = host.lastIndex(of: "@") {
             host = String(host[host.index(after: at)...])
         }
-        let defaultPort = scheme == "https" ? ":443" : ":80"
         if host.hasSuffix(defaultPort) {
             host.removeLast(defaultPort.count)
         }
         return host
+    }
+
+    /// Lower-case letters, digits and `.-:[]` only: no case, whitespace or userinfo to remove.
+    private static func isPlainLowercase(_ host: String) -> Bool {
+        !host.isEmpty && host.utf8.allSatisfy { byte in
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ":")
+                || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]")
+        }
     }
 
     /// RFC 3986 §5.2.4 on the path; the query is left alone.

@@ -22,7 +22,6 @@ enum FNV1a {
 
     /// Sixteen lower-case hex digits.
     static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        HexDigits.string(value)
     }
 }

@@ -25,9 +25,4 @@ public enum RequestID {
         var generator = RequestIDGenerator()
         return generator.generate()
     }
-
-    static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
-    }
 }

@@ -5,6 +5,8 @@ public enum RequestTarget {
     /// For an absolute-form target (`http://host/path?q`) the authority and the origin-form
     /// path (`/path?q`); nil for any other form or scheme.
     public static func absoluteFormPath(of uri: String) -> (authority: String, path: String)? {
+        // Origin-form, the usual case, is answered without looking further.
+        guard let first = uri.utf8.first, first != UInt8(ascii: "/") else { return nil }
         let lowered = uri.prefix(8).lowercased()
         let schemeLength: Int
         if lowered.hasPrefix("http://") {

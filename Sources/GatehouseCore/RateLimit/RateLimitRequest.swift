@@ -36,7 +36,9 @@ public struct RateLimitRequest: Sendable {
     /// The path of a request target: `/a/b?q#f` → `/a/b`, `http://h/a?q` → `/a`.
     public static func path(of uri: String) -> String {
         let target = RequestTarget.originForm(of: uri)
-        guard let end = target.firstIndex(where: { $0 == "?" || $0 == "#" }) else { return target }
+        guard let end = target.utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) else {
+            return target
+        }
         return String(target[..<end])
     }
 }

@@ -257,15 +257,14 @@ extension ProxyHandler {
         if notModified {
             headers = entry.notModifiedHeaders(at: now)
             RequestHeadRewriter.appendVia(to: &headers)
-        } else {
-            // The stored fields (with Via) are already encoded; Age is the one that changes.
-            headers.add(name: "Age", value: String(entry.currentAge(at: now)))
         }
         headers.add(name: CacheStatus.headerName, value: status.headerValue)
         request.rateLimitHeaders?.add(to: &headers)
+        // The stored fields (with Via) are already encoded; Age is the one that changes.
+        let encodedFields: (fields: ByteBuffer, age: Int64)? = notModified ? nil : (entry.servedFields, entry.currentAge(at: now))
         sendComplete(
             status: notModified ? .notModified : entry.status,
-            encodedFields: notModified ? nil : entry.servedFields,
+            encodedFields: encodedFields,
             headers: headers,
             body: notModified ? nil : entry.body,
             request: request,

@@ -142,10 +142,16 @@ extension ProxyHandler: ChannelDuplexHandler {
             context.fireUserInboundEventTriggered(event)
             return
         }
-        // Draining: an idle connection closes now, a busy one after its current exchange.
+        // Draining: a busy connection closes after its current exchange. An idle one may
+        // already hold the next request unread in its socket (a busy event loop has not got to
+        // it yet); closing now would reset it unanswered. So it reads on for a short grace and
+        // answers what arrives with `Connection: close`, and closes if nothing does.
         quiescing = true
-        if isIdle {
-            closeAfterPendingWrites()
+        guard isIdle else { return }
+        context.read()
+        context.eventLoop.scheduleTask(in: Self.drainGrace) { [weak self] in
+            guard let self, self.isIdle else { return }
+            self.closeAfterPendingWrites()
         }
     }
 
@@ -305,7 +311,7 @@ extension ProxyHandler {
             request.droppedUserHeader = runtime.config.identity.userHeader
         }
         state = .connecting(request)
-        if let clientIP = request.clientIP,
+        if runtime.rateLimiter.isActive, let clientIP = request.clientIP,
            let verdict = runtime.rateLimiter.evaluate(
                RateLimitRequest(head: head, clientIP: clientIP, user: request.user), on: context.eventLoop
            )
@@ -499,9 +505,10 @@ extension ProxyHandler {
     /// Writes a whole response made by the proxy itself (an error, a cached response) and moves
     /// the connection on: to the next request, to reading and dropping the rest of this
     /// request's body, or to closing. `headers` must state the body's length; `encodedFields`
-    /// are fields already in wire form (a cached entry's), written before `headers`.
+    /// are fields already in wire form (a cached entry's), written with its `Age` before `headers`.
     func sendComplete(
-        status: HTTPResponseStatus, encodedFields: ByteBuffer? = nil, headers: HTTPHeaders, body: ByteBuffer?,
+        status: HTTPResponseStatus, encodedFields: (fields: ByteBuffer, age: Int64)? = nil, headers: HTTPHeaders,
+        body: ByteBuffer?,
         request: InFlightRequest, closeAfter: Bool
     ) {
         guard let context else { return }
@@ -514,11 +521,14 @@ extension ProxyHandler {
         // Small bodies go in the head's buffer (one iovec); large ones are written as they are, uncopied.
         let inlineBody = bodyBytes <= Self.inlineBodyLimit
         var buffer = context.channel.allocator.buffer(
-            capacity: 256 + (encodedFields?.readableBytes ?? 0) + (inlineBody ? bodyBytes : 0)
+            capacity: 256 + (encodedFields?.fields.readableBytes ?? 0) + (inlineBody ? bodyBytes : 0)
         )
         buffer.writeHTTPStatusLine(version: version, status: status)
-        if let encodedFields {
-            buffer.writeImmutableBuffer(encodedFields)
+        if let (fields, age) = encodedFields {
+            buffer.writeImmutableBuffer(fields)
+            buffer.writeStaticString("Age: ")
+            buffer.writeDecimal(Int(age))
+            buffer.writeStaticString("\r\n")
         }
         buffer.writeHTTPFields(headers)
         buffer.writeHTTPField(name: RequestID.canonicalHeaderName, value: request.requestID)
@@ -546,6 +556,9 @@ extension ProxyHandler {
             state = .respondingLocally(request)
         }
     }
+
+    /// How long an idle connection keeps reading once the server drains.
+    static let drainGrace = TimeAmount.seconds(1)
 
     /// Bodies up to this size are copied into the response head's buffer.
     private static let inlineBodyLimit = 16 * 1024

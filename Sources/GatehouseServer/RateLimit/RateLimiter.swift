@@ -47,6 +47,9 @@ final class RateLimiter: Sendable {
     }
 
     /// The store's verdict for `request`, or nil when no policy applies to it.
+    /// Whether any policy is configured (when none is, requests skip the stage entirely).
+    var isActive: Bool { !plan.isEmpty }
+
     func evaluate(_ request: RateLimitRequest, on eventLoop: any EventLoop) -> EventLoopFuture<RateLimitOutcome>? {
         let checks = plan.checks(for: request)
         guard !checks.isEmpty else { return nil }

@@ -149,6 +149,8 @@ struct StorageCase: Sendable, CustomTestStringConvertible {
         Row(name: "OPTIONS", method: .OPTIONS, bypass: .method),
         Row(name: "no-store", headers: [("Cache-Control", "no-store")], bypass: .requestNoStore),
         Row(name: "Range", headers: [("Range", "bytes=0-10")], bypass: .range),
+        Row(name: "X-HTTP-Method-Override", headers: [("X-HTTP-Method-Override", "DELETE")], bypass: .methodOverride),
+        Row(name: "X-Method-Override on HEAD", method: .HEAD, headers: [("x-method-override", "PUT")], bypass: .methodOverride),
         Row(name: "no-cache", headers: [("Cache-Control", "no-cache")], forcesRevalidation: true),
         Row(name: "max-age=0", headers: [("Cache-Control", "max-age=0")], forcesRevalidation: true, maxAge: 0),
         Row(name: "max-age=30", headers: [("Cache-Control", "max-age=30")], maxAge: 30),

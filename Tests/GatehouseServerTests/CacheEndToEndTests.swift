@@ -50,7 +50,9 @@ import Testing
         [("Cache-Control", "no-store")],
         [("Cache-Control", "private, max-age=60")],
         [("Cache-Control", "max-age=60"), ("Set-Cookie", "a=b")],
+        [("Cache-Control", "public, s-maxage=60"), ("Set-Cookie", "a=b")],
         [("Cache-Control", "max-age=60"), ("Vary", "*")],
+        [("Cache-Control", "max-age=60"), ("Vary", "Accept-Encoding, *")],
         [],
     ])
     func uncacheableResponsesAreNotStored(headers: [(String, String)]) async throws {

@@ -20,6 +20,17 @@ import Testing
         ("CONNECT", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"),
         ("authority-form GET", "GET example.com:80 HTTP/1.1\r\nHost: t\r\n\r\n"),
         ("asterisk GET", "GET * HTTP/1.1\r\nHost: t\r\n\r\n"),
+        // Bare LF: NIO's llhttp wants CRLF everywhere, so nothing built on a lone LF gets through.
+        ("bare LF line endings", "GET / HTTP/1.1\nHost: t\n\n"),
+        ("bare LF ending one field", "GET / HTTP/1.1\r\nHost: t\nX-A: b\r\n\r\n"),
+        ("bare LF ending the last field", "GET / HTTP/1.1\r\nHost: t\r\nX-A: b\n\r\n"),
+        ("bare LF between TE and CL", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\nContent-Length: 5\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n"),
+        // Host values the cache key and the origin could read differently (RFC 9112 §3.2: 400).
+        ("userinfo in Host", "GET / HTTP/1.1\r\nHost: evil.example@t\r\n\r\n"),
+        ("path in Host", "GET / HTTP/1.1\r\nHost: t/evil\r\n\r\n"),
+        ("space in Host", "GET / HTTP/1.1\r\nHost: t evil\r\n\r\n"),
+        ("bad port in Host", "GET / HTTP/1.1\r\nHost: t:80x\r\n\r\n"),
+        ("userinfo in absolute-form", "GET http://evil.example@t/ HTTP/1.1\r\nHost: t\r\n\r\n"),
     ])
     func refusedAndNothingForwarded(name: String, request: String) async throws {
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .drainRequestThenRespond() })

@@ -25,9 +25,14 @@ public final class TestHTTPClient: Sendable {
         self.port = port
     }
 
-    /// Opens a connection to `host:port`.
-    public static func connect(host: String = "127.0.0.1", port: Int) async throws -> TestHTTPClient {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    /// Opens a connection to `host:port`, from `localHost` when given (another loopback address
+    /// such as `127.0.0.2` makes a second, differently trusted peer).
+    public static func connect(host: String = "127.0.0.1", port: Int, localHost: String? = nil) async throws -> TestHTTPClient {
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        if let localHost {
+            bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: localHost, port: 0))
+        }
+        let channel = try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     var encoderConfiguration = HTTPRequestEncoder.Configuration()

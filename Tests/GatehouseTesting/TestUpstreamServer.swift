@@ -91,6 +91,15 @@ public final class TestUpstreamServer: Sendable {
         return reached
     }
 
+    /// Waits until every connection open now has closed, or `timeout` passed; returns whether
+    /// they all closed. Call it once the connections of interest exist (after
+    /// ``waitForRequests(_:timeout:)``): later connections are not waited for.
+    public func waitForOpenConnectionsToClose(timeout: TimeAmount = .seconds(10)) async -> Bool {
+        let closes = self.state.withLockedValue { $0.openConnections }.map(\.closeFuture)
+        let loop = self.serverChannel.eventLoop
+        return await EventWait.completes(EventLoopFuture.andAllComplete(closes, on: loop), within: timeout)
+    }
+
     /// Stops listening and closes every open connection (including hanging ones).
     public func shutdown() async throws {
         try await EventWait.close(self.serverChannel)

@@ -26,6 +26,11 @@ struct TestUpstreamServerState {
         self.openChannels[ObjectIdentifier(channel)] = nil
     }
 
+    /// The connections not closed yet.
+    var openConnections: [any Channel] {
+        Array(self.openChannels.values)
+    }
+
     /// Counts a request head; returns the waiters it satisfied, to be completed outside the lock.
     mutating func requestHeadReceived() -> [EventLoopPromise<Bool>] {
         self.requestCount += 1
@@ -56,6 +61,6 @@ struct TestUpstreamServerState {
     /// Marks the server as stopping and returns the connections still open.
     mutating func beginShutdown() -> [any Channel] {
         self.shuttingDown = true
-        return Array(self.openChannels.values)
+        return self.openConnections
     }
 }

@@ -8,4 +8,8 @@ public enum CacheBypassReason: String, Sendable, Equatable {
     case requestNoStore = "request-no-store"
     /// A `Range` request: entries hold whole representations and are not sliced.
     case range
+    /// A GET or HEAD carrying `X-HTTP-Method-Override` (or a sibling): the origin may act on it
+    /// as another method, so its answer is not the GET representation of the URL, and a stored
+    /// GET must not stand in for a write the client asked for.
+    case methodOverride = "method-override"
 }

@@ -5,6 +5,10 @@ import NIOHTTP1
 /// no clock — every time-dependent question takes `now`. The request side lives here; storing,
 /// freshness, conditionals and invalidation in the `CachePolicy+…` files.
 public struct CachePolicy: Sendable {
+    /// Request fields with which frameworks (Rails, Laravel, Express's method-override, Google
+    /// APIs) let a GET or POST stand for another method; none is part of the cache key.
+    public static let methodOverrideFields = ["x-http-method-override", "x-http-method", "x-method-override"]
+
     public let rules: CacheRulePlan
     public let keys: CacheKeyBuilder
     /// Freshness when neither the response nor a rule gives one; 0 = don't store.
@@ -53,6 +57,9 @@ public struct CachePolicy: Sendable {
         }
         if head.headers.contains(name: "range") {
             return .bypass(.range)
+        }
+        if Self.methodOverrideFields.contains(where: { head.headers.contains(name: $0) }) {
+            return .bypass(.methodOverride)
         }
         let pragmaNoCache = !head.headers.contains(name: "cache-control")
             && head.headers[canonicalForm: "pragma"].contains { $0.lowercased() == "no-cache" }

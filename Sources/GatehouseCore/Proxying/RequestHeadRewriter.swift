@@ -9,6 +9,17 @@ import NIOHTTP1
 public enum RequestHeadRewriter {
     public static let viaToken = "1.1 gatehouse"
 
+    /// Fields that, like `X-Forwarded-Host`, only a proxy in front should set, and that origins
+    /// and frameworks read to rebuild the request's URL, host, scheme, port or client (Symfony and
+    /// IIS route on `X-Original-URL`/`X-Rewrite-URL`; many apps build absolute links from
+    /// `Forwarded`, `X-Forwarded-Port/-Scheme/-Prefix` or `X-Host`): every `X-Forwarded-*` field
+    /// and these. None is part of the cache key, so from an untrusted peer they are dropped (the
+    /// three Gatehouse sets are then set afresh): a response built from a forged one would
+    /// otherwise be stored under the plain URL and served to everyone (web cache poisoning).
+    public static let proxyOnlyFields: Set<String> = [
+        "forwarded", "x-real-ip", "x-host", "x-original-host", "x-original-url", "x-rewrite-url",
+    ]
+
     public static func upstreamHead(
         for head: HTTPRequestHead,
         framing: RequestBodyFraming,
@@ -24,6 +35,9 @@ public enum RequestHeadRewriter {
         }
         let host = headers.first(name: "host") ?? ""
 
+        if !context.peerIsTrusted {
+            removeProxyOnlyFields(from: &headers)
+        }
         let forwardedFor = headers[canonicalForm: "x-forwarded-for"].joined(separator: ", ")
         if context.peerIsTrusted && !forwardedFor.isEmpty {
             headers.replaceOrAdd(name: "X-Forwarded-For", value: forwardedFor + ", " + context.peerAddress)
@@ -58,6 +72,21 @@ public enum RequestHeadRewriter {
             uri: absolute?.path ?? head.uri,
             headers: headers
         )
+    }
+
+    /// Removes every `X-Forwarded-*` field and every field of `proxyOnlyFields`. Only names
+    /// starting with `x` or `f` can be one, so most fields are ruled out without lower-casing them.
+    static func removeProxyOnlyFields(from headers: inout HTTPHeaders) {
+        let present = headers.compactMap { field -> String? in
+            guard let first = field.name.utf8.first, first | 0x20 == UInt8(ascii: "x") || first | 0x20 == UInt8(ascii: "f") else {
+                return nil
+            }
+            let name = field.name.lowercased()
+            return name.hasPrefix("x-forwarded-") || proxyOnlyFields.contains(name) ? name : nil
+        }
+        for name in present {
+            headers.remove(name: name)
+        }
     }
 
     /// Adds Gatehouse's hop to `Via` (RFC 9110 §7.6.3), keeping earlier hops.

@@ -15,6 +15,9 @@ public enum RequestHeadValidator {
         if hosts.count > 1 {
             return GatehouseError(.badRequest, "More than one Host header")
         }
+        if let host = hosts.first, !HostFieldSyntax.isValid(host) {
+            return GatehouseError(.badRequest, "Invalid Host header")
+        }
         if head.method == .CONNECT {
             return GatehouseError(.badRequest, "CONNECT is not supported by this proxy")
         }
@@ -22,8 +25,14 @@ public enum RequestHeadValidator {
         if uri == "*" {
             return head.method == .OPTIONS ? nil : GatehouseError(.badRequest, "Asterisk-form is only valid for OPTIONS")
         }
-        guard uri.hasPrefix("/") || RequestTarget.absoluteFormPath(of: uri) != nil else {
-            return GatehouseError(.badRequest, "Request target must be a path or an absolute http URL")
+        if !uri.hasPrefix("/") {
+            guard let absolute = RequestTarget.absoluteFormPath(of: uri) else {
+                return GatehouseError(.badRequest, "Request target must be a path or an absolute http URL")
+            }
+            // The authority replaces Host upstream and names the cache entry: same rules as Host.
+            guard HostFieldSyntax.isValid(absolute.authority[...]) else {
+                return GatehouseError(.badRequest, "Invalid authority in the request target")
+            }
         }
         if uri.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) {
             return GatehouseError(.badRequest, "Request target contains invalid characters")

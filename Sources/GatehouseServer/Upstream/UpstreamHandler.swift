@@ -19,7 +19,12 @@ final class UpstreamHandler {
     /// The exchange in progress; unowned by design: the downstream handler outlives its exchange.
     weak var delegate: (any UpstreamResponseDelegate)?
     private let responseTimeout: TimeAmount
-    private var timeout: Scheduled<Void>?
+    /// When the wait for the server's next bytes ends; nil between exchanges.
+    private var deadline: NIODeadline?
+    /// One timer that fires at most `responseTimeout` after it was set and re-arms itself until
+    /// the deadline, so each read moves the deadline with a store instead of a cancel and a
+    /// schedule on the event loop's timer heap.
+    private var timer: Scheduled<Void>?
     private var readsPaused = false
     private var readPending = false
     private var context: ChannelHandlerContext?
@@ -62,20 +67,38 @@ final class UpstreamHandler {
     }
 
     private func armTimeout() {
-        cancelTimeout()
+        let now = NIODeadline.now()
+        deadline = now + responseTimeout
+        // A running timer fires within `responseTimeout` of when it was set: never after this deadline.
+        if timer == nil {
+            schedule(at: now + responseTimeout)
+        }
+    }
+
+    private func schedule(at time: NIODeadline) {
         guard let context else { return }
-        timeout = context.eventLoop.scheduleTask(in: responseTimeout) { [weak self] in
-            self?.timedOut()
+        timer = context.eventLoop.scheduleTask(deadline: time) { [weak self] in
+            self?.timerFired()
         }
     }
 
     private func cancelTimeout() {
-        timeout?.cancel()
-        timeout = nil
+        deadline = nil
+    }
+
+    private func timerFired() {
+        timer = nil
+        guard let deadline else { return }  // between exchanges: the next one sets it again
+        let now = NIODeadline.now()
+        guard now >= deadline else {
+            schedule(at: deadline)
+            return
+        }
+        timedOut()
     }
 
     private func timedOut() {
-        timeout = nil
+        self.deadline = nil
         switch state {
         case .awaitingHead, .streamingBody:
             fail(.responseTimeout)
@@ -105,6 +128,8 @@ extension UpstreamHandler: ChannelDuplexHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         cancelTimeout()
+        timer?.cancel()
+        timer = nil
         self.context = nil
     }
 

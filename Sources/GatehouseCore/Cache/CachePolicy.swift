@@ -46,8 +46,10 @@ public struct CachePolicy: Sendable {
 
     /// Whether the cache takes part in `head`, received on a listener speaking `scheme` from
     /// `user` (nil when anonymous). Only GET and HEAD are cacheable; a HEAD is answered from
-    /// the GET entry.
-    public func classify(_ head: HTTPRequestHead, scheme: String = "http", user: String? = nil) -> CacheRequestDecision {
+    /// the GET entry. `forwarded`, from a trusted proxy in front, overrides scheme and host.
+    public func classify(
+        _ head: HTTPRequestHead, scheme: String = "http", forwarded: ForwardedOrigin? = nil, user: String? = nil
+    ) -> CacheRequestDecision {
         guard head.method == .GET || head.method == .HEAD else {
             return .bypass(.method)
         }
@@ -63,7 +65,10 @@ public struct CachePolicy: Sendable {
         }
         let pragmaNoCache = !head.headers.contains(name: "cache-control")
             && head.headers[canonicalForm: "pragma"].contains { $0.lowercased() == "no-cache" }
-        let target = CacheTarget(request: head, scheme: scheme)
+        var target = CacheTarget(request: head, scheme: forwarded?.scheme ?? scheme)
+        if let host = forwarded?.host {
+            target = CacheTarget(scheme: target.scheme, host: host, target: target.target)
+        }
         return .cacheable(CacheableRequest(
             target: target,
             isHEAD: head.method == .HEAD,

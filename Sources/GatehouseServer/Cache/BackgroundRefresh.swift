@@ -61,7 +61,7 @@ final class BackgroundRefresh {
     }
 
     private func finish(stored entry: CacheEntry?) {
-        cache.flights.finish(flightKey, outcome: entry.map { .stored($0) } ?? .notStored, pass: false, now: .now())
+        cache.flights.finish(flightKey, outcome: entry.map { .stored($0, key) } ?? .notStored, pass: false, now: .now())
         selfReference = nil
     }
 }

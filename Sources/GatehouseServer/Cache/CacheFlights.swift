@@ -12,8 +12,8 @@ import NIOCore
 final class CacheFlights: Sendable {
     /// What a follower learns when the leader's response is known.
     enum Outcome: Sendable {
-        /// Stored: serve this entry.
-        case stored(CacheEntry)
+        /// Stored under this key: serve the entry to followers it is the variant of.
+        case stored(CacheEntry, CacheKey)
         /// Not storable, or the fetch failed: go upstream yourself.
         case notStored
     }

@@ -65,12 +65,23 @@ final class ResponseCache: Sendable {
     }
 
     /// What the memory store holds for `request`, synchronously; nil when the store is remote
-    /// (use `lookup`).
-    func lookupNow(_ request: CacheableRequest, headers: HTTPHeaders) -> (CachePrimaryKey, CacheLookupResult)? {
+    /// (use `lookup`). `varyHeaders` are asked for only when the URL's responses vary.
+    func lookupNow(
+        _ request: CacheableRequest, varyHeaders: () -> HTTPHeaders
+    ) -> (CachePrimaryKey, CacheLookupResult)? {
         guard let memoryStore else { return nil }
         let version = request.rule?.namespace.map { memoryStore.namespaceVersion($0) } ?? 0
         let primary = policy.keys.primaryKey(for: request, namespaceVersion: version)
-        return (primary, memoryStore.find(primary, requestHeaders: headers, now: .now()))
+        let now = CacheTime.now()
+        switch memoryStore.lookup(primary, now: now) {
+        case .miss:
+            return (primary, .uriMiss)
+        case .entry(let entry):
+            return (primary, .hit(entry, CacheKey(primary: primary, varyNames: [], requestHeaders: HTTPHeaders())))
+        case .varies(let names):
+            let key = CacheKey(primary: primary, varyNames: names, requestHeaders: varyHeaders())
+            return (primary, memoryStore.lookup(key, now: now).map { .hit($0, key) } ?? .varyMiss(key))
+        }
     }
 
     /// What is stored for `request`; a remote store that does not answer in time is a miss.

@@ -13,6 +13,9 @@ final class ConnectionGuard {
         case readingHead
         /// A request is being handled; its own timeouts apply.
         case busy
+        /// The response went out before the request body ended; the rest is read and dropped
+        /// within `idle_timeout` of the answer, however it trickles (nginx's lingering_time).
+        case discardingBody
         case closed
     }
 
@@ -43,9 +46,21 @@ final class ConnectionGuard {
         deadline = nil
     }
 
+    /// The request was answered before its body ended: the rest must arrive in bounded time.
+    func discardingRequestBody() {
+        guard case .busy = state else { return }
+        state = .discardingBody
+        arm(idleTimeout, then: .closeSilently)
+    }
+
     /// The response to the current request is complete and the connection stays open.
     func requestFinished() {
-        guard case .busy = state else { return }
+        switch state {
+        case .busy, .discardingBody:
+            break
+        case .idle, .readingHead, .closed:
+            return
+        }
         state = .idle
         arm(idleTimeout, then: .closeSilently)
     }
@@ -109,7 +124,12 @@ final class ConnectionGuard {
     private func expired(_ expiry: Expiry) {
         switch expiry {
         case .closeSilently:
-            guard case .idle = state else { return }
+            switch state {
+            case .idle, .discardingBody:
+                break
+            case .readingHead, .busy, .closed:
+                return
+            }
             state = .closed
             context?.close(promise: nil)
         case .requestTimeout:
@@ -156,7 +176,7 @@ extension ConnectionGuard: ChannelDuplexHandler {
             state = .readingHead
             arm(readHeaderTimeout, then: .requestTimeout)
             context.fireChannelRead(data)
-        case .readingHead, .busy:
+        case .readingHead, .busy, .discardingBody:
             context.fireChannelRead(data)
         case .closed:
             break  // refused: nothing more is parsed

@@ -17,6 +17,7 @@ final class InFlightRequest {
     /// `identity.user_header` when the peer may not set it (dropped from the upstream head).
     var droppedUserHeader: String?
     private var builtUpstreamHead: HTTPRequestHead?
+    private var forwardedHeaders: HTTPHeaders?
 
     /// The head sent upstream, built on first use: a cache hit never needs it.
     var upstreamHead: HTTPRequestHead? {
@@ -27,6 +28,7 @@ final class InFlightRequest {
                     head.headers.remove(name: droppedUserHeader)
                 }
                 builtUpstreamHead = head
+                forwardedHeaders = head.headers
             }
             return builtUpstreamHead
         }
@@ -34,6 +36,14 @@ final class InFlightRequest {
             builtUpstreamHead = newValue
         }
     }
+    /// The request's fields as the origin gets them (forged or untrusted ones dropped, ours
+    /// added), before the cache adjusts conditionals: what a response's `Vary` speaks of, so
+    /// what variants are matched on.
+    var varyHeaders: HTTPHeaders {
+        _ = upstreamHead
+        return forwardedHeaders ?? head.headers
+    }
+
     var framing: RequestBodyFraming = .none
     /// Whether the client connection stays open after this response.
     var keepAlive: Bool

@@ -15,19 +15,22 @@ extension ProxyHandler {
             connectUpstream(for: request, allowReuse: true)
             return
         }
-        switch cache.policy.classify(request.head, user: request.user) {
+        // From a trusted proxy in front, the host and scheme it forwards reach the origin and may
+        // shape the response: they name the entry too.
+        let forwarded = request.forwarding?.peerIsTrusted == true ? ForwardedOrigin(trustedHeaders: request.head.headers) : nil
+        switch cache.policy.classify(request.head, forwarded: forwarded, user: request.user) {
         case .bypass(let reason):
             request.cacheStatus = .forward(reason == .method ? .method : .bypass)
             connectUpstream(for: request, allowReuse: true)
         case .cacheable(let cacheable):
             let exchange = CacheExchange(request: cacheable, cache: cache)
             request.cache = exchange
-            if let (primary, found) = cache.lookupNow(cacheable, headers: request.head.headers) {
+            if let (primary, found) = cache.lookupNow(cacheable, varyHeaders: { request.varyHeaders }) {
                 exchange.primary = primary
                 cacheLookedUp(.success(found), request: request, exchange: exchange)
                 return
             }
-            cache.lookup(cacheable, headers: request.head.headers, on: context.eventLoop).whenComplete { result in
+            cache.lookup(cacheable, headers: request.varyHeaders, on: context.eventLoop).whenComplete { result in
                 self.cacheLookedUp(result.map { primary, found in
                     exchange.primary = primary
                     return found
@@ -96,7 +99,11 @@ extension ProxyHandler {
         case .follower(let outcome):
             outcome.whenComplete { result in
                 guard case .connecting(let current) = self.state, current === request else { return }
-                if case .success(.stored(let entry)) = result {
+                // A follower of a URL miss may want another variant than the leader got.
+                if case .success(.stored(let entry, let key)) = result,
+                   entry.varyNames.isEmpty
+                    || CacheKey(primary: key.primary, varyNames: entry.varyNames, requestHeaders: request.varyHeaders) == key
+                {
                     let reason: CacheForwardReason = exchange.key == nil ? .uriMiss : .varyMiss
                     self.serveFromCache(entry, status: .forward(reason, collapsed: true), request: request)
                 } else {
@@ -167,7 +174,7 @@ extension ProxyHandler {
     }
 
     /// The relayed response is complete: store what was captured.
-    func cacheResponseEnded(_ exchange: CacheExchange) {
+    func cacheResponseEnded(_ exchange: CacheExchange, request: InFlightRequest) {
         guard let plan = exchange.plan, let primary = exchange.primary, let context else {
             finishFlight(exchange, outcome: .notStored, pass: false)
             return
@@ -176,9 +183,9 @@ extension ProxyHandler {
         let body = exchange.captured ?? context.channel.allocator.buffer(capacity: 0)
         exchange.captured = nil
         let entry = plan.entry(body: body)
-        let key = CacheKey(primary: primary, varyNames: plan.varyNames, requestHeaders: exchange.request.headers)
+        let key = CacheKey(primary: primary, varyNames: plan.varyNames, requestHeaders: request.varyHeaders)
         store(entry, under: key, retention: plan.retention, exchange: exchange)
-        finishFlight(exchange, outcome: .stored(entry), pass: false)
+        finishFlight(exchange, outcome: .stored(entry, key), pass: false)
         if let passKey = exchange.passKey {
             exchange.cache.flights.clearPass(passKey)
         }

@@ -554,6 +554,7 @@ extension ProxyHandler {
         } else {
             // The rest of this request's body is read and dropped before the next request.
             state = .respondingLocally(request)
+            connectionGuard.discardingRequestBody()
         }
     }
 
@@ -656,7 +657,7 @@ extension ProxyHandler: UpstreamResponseDelegate {
             return
         }
         if let exchange = request.cache {
-            cacheResponseEnded(exchange)
+            cacheResponseEnded(exchange, request: request)
         }
         record(request)
         releaseOrClose(upstream, request: request, context: context)

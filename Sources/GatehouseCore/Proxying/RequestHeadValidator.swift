@@ -8,14 +8,15 @@ public enum RequestHeadValidator {
         guard head.version.major == 1, head.version.minor <= 1 else {
             return GatehouseError(.badRequest, "Only HTTP/1.0 and HTTP/1.1 are supported")
         }
-        let hosts = head.headers[canonicalForm: "host"]
-        if head.version.minor == 1 && hosts.count != 1 {
-            return GatehouseError(.badRequest, hosts.isEmpty ? "Missing Host header" : "More than one Host header")
+        // Not `[canonicalForm:]`, which splits and trims every value: this runs for every request.
+        let hosts = head.headers["host"]
+        if head.version.minor == 1 && hosts.isEmpty {
+            return GatehouseError(.badRequest, "Missing Host header")
         }
-        if hosts.count > 1 {
+        if hosts.count > 1 || hosts.first?.utf8.contains(UInt8(ascii: ",")) == true {
             return GatehouseError(.badRequest, "More than one Host header")
         }
-        if let host = hosts.first, !HostFieldSyntax.isValid(host) {
+        if let host = hosts.first, !HostFieldSyntax.isValid(host[...]) {
             return GatehouseError(.badRequest, "Invalid Host header")
         }
         if head.method == .CONNECT {

@@ -15,12 +15,28 @@ public struct RateLimitHeaders: Sendable, Equatable {
     public var retryAfter: Int?
 
     public init(_ outcome: RateLimitOutcome) {
-        policy = outcome.results
-            .map { "\(RateLimitHeaders.structuredString($0.policyName));q=\(max($0.limit, 0));w=\($0.windowSeconds)" }
-            .joined(separator: ", ")
-        rateLimit = outcome.results
-            .map { "\(RateLimitHeaders.structuredString($0.policyName));r=\(max($0.remaining, 0));t=\(max($0.resetSeconds, 0))" }
-            .joined(separator: ", ")
+        // Built by appending into two strings: this runs for every rate-limited request.
+        var policy = ""
+        var rateLimit = ""
+        for result in outcome.results {
+            if !policy.isEmpty {
+                policy += ", "
+                rateLimit += ", "
+            }
+            let name = RateLimitHeaders.structuredString(result.policyName)
+            policy += name
+            policy += ";q="
+            policy += String(max(result.limit, 0))
+            policy += ";w="
+            policy += String(result.windowSeconds)
+            rateLimit += name
+            rateLimit += ";r="
+            rateLimit += String(max(result.remaining, 0))
+            rateLimit += ";t="
+            rateLimit += String(max(result.resetSeconds, 0))
+        }
+        self.policy = policy
+        self.rateLimit = rateLimit
         retryAfter = outcome.retryAfterSeconds
     }
 
@@ -38,6 +54,9 @@ public struct RateLimitHeaders: Sendable, Equatable {
     /// `text` as an RFC 8941 sf-string: quoted, with `"` and `\` escaped. Characters an sf-string
     /// cannot hold (controls, non-ASCII) become `?`; config-validated policy names never have any.
     static func structuredString(_ text: String) -> String {
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 <= 0x7E && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""  // the usual case: nothing to escape
+        }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -311,17 +311,21 @@ extension ProxyHandler {
             request.droppedUserHeader = runtime.config.identity.userHeader
         }
         state = .connecting(request)
-        if runtime.rateLimiter.isActive, let clientIP = request.clientIP,
-           let verdict = runtime.rateLimiter.evaluate(
-               RateLimitRequest(head: head, clientIP: clientIP, user: request.user), on: context.eventLoop
-           )
-        {
+        guard runtime.rateLimiter.isActive, let clientIP = request.clientIP else {
+            consultCache(for: request)
+            return
+        }
+        let rateLimited = RateLimitRequest(head: head, clientIP: clientIP, user: request.user)
+        switch runtime.rateLimiter.evaluate(rateLimited, on: context.eventLoop) {
+        case .notApplicable:
+            consultCache(for: request)
+        case .decided(let outcome):
+            rateLimitDecided(.success(outcome), for: request)
+        case .pending(let verdict):
             verdict.whenComplete { result in
                 self.rateLimitDecided(result, for: request)
             }
-            return
         }
-        consultCache(for: request)
     }
 
     private func rateLimitDecided(_ result: Result<RateLimitOutcome, any Error>, for request: InFlightRequest) {
@@ -661,14 +665,17 @@ extension ProxyHandler: UpstreamResponseDelegate {
         }
         record(request)
         releaseOrClose(upstream, request: request, context: context)
-        // An empty write still completes after the body's, which the close waits for.
-        let end = encoder.encodeEnd() ?? ByteBuffer()
+        let end = encoder.encodeEnd()
         if request.keepAlive && request.requestEnded {
-            context.writeAndFlush(wrapOutboundOut(end), promise: nil)
+            if let end {
+                context.write(wrapOutboundOut(end), promise: nil)
+            }
+            context.flush()
             finishExchange()
         } else {
             state = .closed
-            context.writeAndFlush(wrapOutboundOut(end)).whenComplete { _ in context.close(promise: nil) }
+            // An empty write still completes after the body's, which the close waits for.
+            context.writeAndFlush(wrapOutboundOut(end ?? ByteBuffer())).whenComplete { _ in context.close(promise: nil) }
         }
     }
 

@@ -10,6 +10,8 @@ final class RateLimiter: Sendable {
     let store: any RateLimitStore
     /// How long a request waits for a remote store before `on_store_error` applies; nil for memory.
     private let remoteDeadline: TimeAmount?
+    /// The store when it is this process's memory, which decides at once.
+    private let memoryStore: MemoryRateLimitStore?
     private let settings: Settings
 
     /// What decides whether a reload can keep the store (and its counters).
@@ -44,23 +46,27 @@ final class RateLimiter: Sendable {
         } else {
             self.store = MemoryRateLimitStore(maxTrackedKeys: limits.maxTrackedKeys)
         }
+        self.memoryStore = store as? MemoryRateLimitStore
     }
 
     /// The store's verdict for `request`, or nil when no policy applies to it.
     /// Whether any policy is configured (when none is, requests skip the stage entirely).
     var isActive: Bool { !plan.isEmpty }
 
-    func evaluate(_ request: RateLimitRequest, on eventLoop: any EventLoop) -> EventLoopFuture<RateLimitOutcome>? {
+    func evaluate(_ request: RateLimitRequest, on eventLoop: any EventLoop) -> RateLimitVerdict {
         let checks = plan.checks(for: request)
-        guard !checks.isEmpty else { return nil }
-        let verdict = store.evaluate(checks, now: NIODeadline.now().uptimeNanoseconds, on: eventLoop)
-        guard let remoteDeadline else { return verdict }
-        let store = self.store as? FailoverRateLimitStore
+        guard !checks.isEmpty else { return .notApplicable }
         let now = NIODeadline.now().uptimeNanoseconds
-        return verdict.deadline(remoteDeadline, on: eventLoop).flatMapError { error in
+        if let memoryStore {
+            return .decided(memoryStore.evaluate(checks, now: now))
+        }
+        let verdict = store.evaluate(checks, now: now, on: eventLoop)
+        guard let remoteDeadline else { return .pending(verdict) }
+        let store = self.store as? FailoverRateLimitStore
+        return .pending(verdict.deadline(remoteDeadline, on: eventLoop).flatMapError { error in
             // Past the deadline the failover rule applies, as for any other store failure.
             guard let store, store.failOpen else { return eventLoop.makeFailedFuture(error) }
             return eventLoop.makeSucceededFuture(store.fallback.evaluate(checks, now: now))
-        }
+        })
     }
 }

@@ -4,7 +4,7 @@ import Testing
 @testable import GatehouseCore
 
 @Suite struct IPAddressTests {
-    @Test(arguments: ["127.0.0.1", "10.1.2.3", "0.0.0.0", "255.255.255.255"])
+    @Test(arguments: ["127.0.0.1", "10.1.2.3", "0.0.0.0", "255.255.255.255", "9.10.99.100", "203.0.113.250"])
     func parsesIPv4(_ text: String) throws {
         let address = try #require(IPAddress(parsing: text))
         #expect(address.isIPv4)

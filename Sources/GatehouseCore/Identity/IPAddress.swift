@@ -76,7 +76,28 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     /// `1.2.3.4`, or the RFC 5952 form of an IPv6 address (`2001:db8::1`).
     public var description: String {
         if isIPv4 {
-            return bytes.map { String($0) }.joined(separator: ".")
+            // Written straight into one string: rate-limit keys format the client on every request.
+            return String(unsafeUninitializedCapacity: 15) { out in
+                var index = 0
+                for shift in stride(from: 24, through: 0, by: -8) {
+                    if shift != 24 {
+                        out[index] = UInt8(ascii: ".")
+                        index += 1
+                    }
+                    let octet = UInt8(truncatingIfNeeded: low >> UInt64(shift))
+                    if octet >= 100 {
+                        out[index] = UInt8(ascii: "0") + octet / 100
+                        index += 1
+                    }
+                    if octet >= 10 {
+                        out[index] = UInt8(ascii: "0") + (octet / 10) % 10
+                        index += 1
+                    }
+                    out[index] = UInt8(ascii: "0") + octet % 10
+                    index += 1
+                }
+                return index
+            }
         }
         return IPAddress.formatIPv6(bytes)
     }

@@ -6,6 +6,22 @@ import NIOPosix
 import Testing
 
 @Suite struct ProxyForwardingTests {
+    /// A client that sends its requests and then half-closes (`shutdown(SHUT_WR)`, as `nc -N`
+    /// does) still gets every answer, in order, and then the connection closes.
+    @Test func halfClosedClientGetsItsAnswers() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in .respond(body: Array(request.uri.utf8)) })
+        let connection = try await RawHTTPConnection.connect(port: proxy.port)
+        try await connection.write("GET /one HTTP/1.1\r\nHost: t\r\n\r\nGET /two HTTP/1.1\r\nHost: t\r\n\r\n")
+        try await connection.closeOutput()
+        let first = try #require(try await connection.readResponse())
+        let second = try #require(try await connection.readResponse())
+        #expect(first.bodyString == "/one")
+        #expect(second.bodyString == "/two")
+        #expect(try await connection.waitForClose())
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     @Test func forwardsToDemoAPIWithForwardingHeaders() async throws {
         let demo = DemoAPIServer(configuration: DemoAPIConfiguration(), eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
         let demoPort = try await demo.start(host: "127.0.0.1", port: 0)

@@ -42,6 +42,8 @@ final class ProxyHandler {
     private var deliveringPipelined = false
     /// The server is draining: the connection closes once the current exchange ends.
     private var quiescing = false
+    /// The client half-closed (sent FIN): what it sent is answered, then the connection closes.
+    private var inputClosed = false
 
     enum PipelinedEvent {
         case part(HTTPServerRequestPart)
@@ -138,6 +140,16 @@ extension ProxyHandler: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .some(.inputClosed) = event as? ChannelEvent {
+            inputClosed = true
+            if isIdle && pipelined.isEmpty {
+                closeAfterPendingWrites()
+            } else if pipelined.isEmpty && !currentRequestEnded {
+                // The request's body can never be completed.
+                closeConnection()
+            }
+            return
+        }
         guard event is ChannelShouldQuiesceEvent else {
             context.fireUserInboundEventTriggered(event)
             return
@@ -577,6 +589,10 @@ extension ProxyHandler {
         state = .idle
         connectionGuard.requestFinished()
         deliverPipelined()
+        if inputClosed && isIdle && pipelined.isEmpty {
+            closeAfterPendingWrites()
+            return
+        }
         // A read withheld while this request waited (for a store, a connection) is due now,
         // or the next request on this connection would never be read.
         resumeClientReadsIfPossible()

@@ -126,7 +126,13 @@ extension ProxyHandler {
     }
 
     private func dropClientConditionals(_ request: InFlightRequest) {
-        guard var head = request.upstreamHead else { return }
+        guard var head = request.upstreamHead,
+              head.headers.contains(where: { field in
+                  // Every conditional field starts with "If-": only those are lower-cased and compared.
+                  field.name.utf8.first.map { $0 | 0x20 == UInt8(ascii: "i") } == true
+                      && Self.clientConditionalFields.contains(field.name.lowercased())
+              })
+        else { return }  // the usual case: one pass, nothing to copy
         for name in Self.clientConditionalFields {
             head.headers.remove(name: name)
         }

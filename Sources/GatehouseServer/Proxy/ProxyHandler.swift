@@ -455,7 +455,7 @@ extension ProxyHandler {
                 return
             }
             state = .forwarding(request, upstream)
-            request.upstreamServer = request.runtime.pools.servers.servers[upstream.serverIndex].description
+            request.upstreamServer = request.runtime.pools.servers.names[upstream.serverIndex]
             upstream.handler.beginExchange(delegate: self)
             if let context, !context.channel.isWritable {
                 upstream.handler.pauseReads()

@@ -14,11 +14,14 @@ final class UpstreamServerSet: Sendable {
 
     let servers: [UpstreamServerAddress]
     let addresses: [SocketAddress]
+    /// `servers` as the access log names them, formatted once rather than per request.
+    let names: [String]
     private let downUntil: [ManagedAtomic<Int64>]
 
     /// Resolves every server's address; call off the event loops (getaddrinfo blocks).
     init(servers: [UpstreamServerAddress]) throws {
         self.servers = servers
+        self.names = servers.map(\.description)
         self.addresses = try servers.map { try SocketAddress.makeAddressResolvingHost($0.host, port: $0.port) }
         self.downUntil = servers.map { _ in ManagedAtomic<Int64>(0) }
     }

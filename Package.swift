@@ -18,6 +18,9 @@ let package = Package(
     products: [
         .executable(name: "gatehouse", targets: ["gatehouse"]),
         .executable(name: "demo-api", targets: ["demo-api"]),
+        // For packages built apart from this one (Fuzz/): the normal build never links them.
+        .library(name: "GatehouseCore", targets: ["GatehouseCore"]),
+        .library(name: "GatehouseServer", targets: ["GatehouseServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),

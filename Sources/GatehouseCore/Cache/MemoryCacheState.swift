@@ -8,7 +8,7 @@ struct MemoryCacheState {
     private var lru = CacheLRU<MemoryCacheRecord>()
     private var primaries: [String: MemoryCachePrimarySlot] = [:]
     /// URL key → primary keys stored under it, for purge by URL.
-    private var urls: [String: Set<String>] = [:]
+    private var urls = MemoryCacheURLIndex()
     private var slotBytes = 0
     private var namespaces: [String: UInt64] = [:]
     private var counters = CacheStoreStats()
@@ -42,7 +42,8 @@ struct MemoryCacheState {
     }
 
     mutating func store(_ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime) -> Bool {
-        let cost = entry.storageCost + key.value.utf8.count
+        let varies = !key.varyNames.isEmpty
+        let cost = entry.storageCost + key.value.utf8.count + (varies ? MemoryCachePrimarySlot.variantOverhead : 0)
         let newSlot = MemoryCachePrimarySlot(primary: key.primary, varyNames: key.varyNames)
         guard retention > 0, key.varyNames == entry.varyNames,
               entry.body.readableBytes <= maxObjectSize, cost + newSlot.cost <= budget
@@ -50,19 +51,22 @@ struct MemoryCacheState {
             counters.refused += 1
             return false
         }
-        if let existing = primaries[key.primary.value], existing.varyNames != key.varyNames {
-            removeSlot(key.primary.value)
+        let primary = key.primary.value
+        if let existing = primaries[primary], existing.varyNames != key.varyNames {
+            removeSlot(primary)
         }
-        if primaries[key.primary.value] == nil {
-            primaries[key.primary.value] = newSlot
-            urls[key.primary.url.value, default: []].insert(key.primary.value)
+        if primaries[primary] == nil {
+            primaries[primary] = newSlot
+            urls.insert(primary, url: key.primary.url.value)
             slotBytes += newSlot.cost
         }
-        primaries[key.primary.value]?.members.insert(key.value)
-        lru.insert(MemoryCacheRecord(entry: entry, key: key, expiresAt: now + retention), forKey: key.value, cost: cost)
+        if varies {
+            primaries[primary]?.variants.insert(key.value)
+        }
+        lru.insert(MemoryCacheRecord(entry: entry, primary: primary, expiresAt: now + retention), forKey: key.value, cost: cost)
         counters.stores += 1
         while bytes > budget, let (victim, record) = lru.removeOldest() {
-            detach(victim, from: record.key.primary.value)
+            detach(victim, from: record.primary)
             counters.evictions += 1
         }
         return true
@@ -74,9 +78,8 @@ struct MemoryCacheState {
     }
 
     mutating func purge(_ url: CacheURLKey) -> Int {
-        guard let primaryKeys = urls[url.value] else { return 0 }
         var removed = 0
-        for primary in primaryKeys {
+        for primary in urls.primaries(of: url.value) {
             removed += removeSlot(primary)
         }
         return removed
@@ -85,7 +88,7 @@ struct MemoryCacheState {
     mutating func purgeAll() {
         lru.removeAll()
         primaries = [:]
-        urls = [:]
+        urls.removeAll()
         slotBytes = 0
         sweepCursor = 0
     }
@@ -109,7 +112,7 @@ struct MemoryCacheState {
             if sweepCursor >= lru.slotCount { sweepCursor = 0 }
             if let (storeKey, record) = lru.entry(inSlot: sweepCursor), record.expiresAt <= now {
                 lru.removeValue(forKey: storeKey)
-                detach(storeKey, from: record.key.primary.value)
+                detach(storeKey, from: record.primary)
                 counters.expirations += 1
                 reclaimed += 1
             }
@@ -123,22 +126,26 @@ struct MemoryCacheState {
         guard let record = lru.peek(storeKey) else { return nil }
         guard record.expiresAt > now else {
             lru.removeValue(forKey: storeKey)
-            detach(storeKey, from: record.key.primary.value)
+            detach(storeKey, from: record.primary)
             counters.expirations += 1
             return nil
         }
         return lru.value(forKey: storeKey)?.entry
     }
 
-    /// Forgets `storeKey` in its slot; an emptied slot goes too.
+    /// Forgets `storeKey` (just removed from the LRU) in its slot; an emptied slot goes too.
     private mutating func detach(_ storeKey: String, from primary: String) {
-        guard var slot = primaries[primary] else { return }
-        slot.members.remove(storeKey)
-        if slot.members.isEmpty {
-            dropSlot(primary, slot)
-        } else {
-            primaries[primary] = slot
+        // Taken out while changed, so the set of variants is never copied on write.
+        guard var slot = primaries.removeValue(forKey: primary) else { return }
+        if !slot.varyNames.isEmpty {
+            slot.variants.remove(storeKey)
+            if !slot.variants.isEmpty {
+                primaries[primary] = slot
+                return
+            }
         }
+        // Without `Vary` the slot's one entry was `storeKey` itself.
+        forget(slot, primary)
     }
 
     /// Removes a slot with all its variants; returns how many entries went.
@@ -146,19 +153,21 @@ struct MemoryCacheState {
     private mutating func removeSlot(_ primary: String) -> Int {
         guard let slot = primaries[primary] else { return 0 }
         var removed = 0
-        for member in slot.members where lru.removeValue(forKey: member) != nil {
-            removed += 1
+        if slot.varyNames.isEmpty {
+            removed = lru.removeValue(forKey: primary) == nil ? 0 : 1
+        } else {
+            for variant in slot.variants where lru.removeValue(forKey: variant) != nil {
+                removed += 1
+            }
         }
-        dropSlot(primary, slot)
+        primaries[primary] = nil
+        forget(slot, primary)
         return removed
     }
 
-    private mutating func dropSlot(_ primary: String, _ slot: MemoryCachePrimarySlot) {
-        primaries[primary] = nil
+    /// The accounting and URL index of a slot just taken out of `primaries`.
+    private mutating func forget(_ slot: MemoryCachePrimarySlot, _ primary: String) {
         slotBytes -= slot.cost
-        urls[slot.url.value]?.remove(primary)
-        if urls[slot.url.value]?.isEmpty == true {
-            urls[slot.url.value] = nil
-        }
+        urls.remove(primary, url: slot.url.value)
     }
 }

@@ -9,12 +9,17 @@ public enum HopByHopHeaders {
         "transfer-encoding", "upgrade", "proxy-authorization", "proxy-authenticate",
     ]
 
+    /// End-to-end fields a `Connection` option cannot take away. RFC 9110 §7.6.1 forbids naming
+    /// them, and `Connection: host` would otherwise send the origin an HTTP/1.1 request with no
+    /// Host at all (caught by FuzzRequestHead).
+    public static let neverConnectionOptions: Set<String> = ["host"]
+
     /// Removes every hop-by-hop field from `headers`.
     public static func remove(from headers: inout HTTPHeaders) {
         var named: [String] = []
         for value in headers[canonicalForm: "connection"] {
             let token = value.lowercased()
-            if !alwaysRemoved.contains(token) {
+            if !alwaysRemoved.contains(token) && !neverConnectionOptions.contains(token) {
                 named.append(token)
             }
         }

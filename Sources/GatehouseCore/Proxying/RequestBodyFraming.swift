@@ -12,8 +12,20 @@ public enum RequestBodyFraming: Sendable, Equatable {
 
     /// Decides the framing of `head`, refusing the shapes that make request smuggling possible:
     /// Content-Length together with Transfer-Encoding, several Content-Lengths, a Transfer-Encoding
-    /// other than exactly `chunked`, and a declared body larger than `maxBodyBytes` (413).
+    /// other than exactly `chunked`, a TRACE with a body, and a declared body larger than
+    /// `maxBodyBytes` (413).
     public static func of(_ head: HTTPRequestHead, maxBodyBytes: Int) -> Result<RequestBodyFraming, GatehouseError> {
+        let framing = bodyFraming(of: head, maxBodyBytes: maxBodyBytes)
+        // RFC 9110 §9.3.8: a TRACE carries no content. NIO's request encoder, which writes the
+        // upstream request, drops Content-Length and Transfer-Encoding from a TRACE but still
+        // writes the body: the origin would read it as a second request (caught by FuzzRequestHead).
+        if head.method == .TRACE, case .success(let body) = framing, body != .none {
+            return .failure(GatehouseError(.badRequest, "A TRACE request must not have a body"))
+        }
+        return framing
+    }
+
+    private static func bodyFraming(of head: HTTPRequestHead, maxBodyBytes: Int) -> Result<RequestBodyFraming, GatehouseError> {
         let lengths = head.headers[canonicalForm: "content-length"]
         let encodings = head.headers[canonicalForm: "transfer-encoding"]
         if !lengths.isEmpty && !encodings.isEmpty {

@@ -41,7 +41,7 @@ final class ProxyListener: Sendable {
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             // A client may send its request and then FIN (`shutdown(SHUT_WR)`): it still gets its answer.
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
-            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
+            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 4) // NIO pools this many receive buffers (≤ 64 KiB each) per connection
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try Self.configure(channel: channel, state: state, connections: connections)

@@ -99,6 +99,10 @@ final class UpstreamConnectionPool {
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            // NIO keeps up to maxMessagesPerRead receive buffers per channel for its whole life
+            // (up to 64 KiB each once responses are large): reading one per wake-up keeps a
+            // pooled connection's memory at one buffer (README "Soak test").
+            .channelOption(ChannelOptions.maxMessagesPerRead, value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .dropBytes)

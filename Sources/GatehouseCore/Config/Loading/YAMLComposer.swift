@@ -21,6 +21,10 @@ enum YAMLComposer {
     private static let maximumRenames = 200
 
     static func compose(_ yaml: String) -> Outcome {
+        // Before Yams sees it: composing is where an alias bomb would explode.
+        if let excess = YAMLAliasBudget.excess(in: yaml) {
+            return .syntaxError(line: excess.line, message: excess.message)
+        }
         var text = yaml
         // Lines where a key was renamed: an error there afterwards is the renaming's fault.
         var renamedLines: [Int: [String]] = [:]

@@ -8,7 +8,7 @@ import Testing
 
 @Suite struct CacheEntrySerializationTests {
     static var entries: [CacheEntry] {
-        var binary = CacheFixtures.entry(headers: [("ETag", "W/\"x\""), ("X-Ü", "✓ \u{0}"), ("X-Empty", "")], varyNames: ["accept", "accept-encoding"])
+        var binary = CacheFixtures.entry(headers: [("ETag", "W/\"x\""), ("X-Ü", "✓ \t"), ("X-Empty", "")], varyNames: ["accept", "accept-encoding"])
         binary.body = CacheFixtures.buffer(bytes: (0...255).map { UInt8($0) })
         binary.status = HTTPResponseStatus(statusCode: 404, reasonPhrase: "")
         let empty = CacheFixtures.entry("", lifetime: 0, staleWhileRevalidate: 0, staleIfError: 0, alwaysRevalidate: true, at: CacheTime(secondsSince1970: -5), initialAge: 3)
@@ -24,6 +24,17 @@ import Testing
             #expect(decoded.headers.map { "\($0.name): \($0.value)" } == entry.headers.map { "\($0.name): \($0.value)" }, "order kept")
             #expect(CacheEntry(serialized: Array(encoded.readableBytesView)) == entry)
         }
+    }
+
+    /// A record written by another instance, or by anyone who can reach Redis, must not be able
+    /// to split the response it is served as (or the revalidation request built from it).
+    @Test(arguments: [
+        ("X-Split", "a\r\nSet-Cookie: evil=1"), ("X-Split", "a\nb"), ("X-Split", "a\rb"), ("X-Nul", "a\u{0}b"),
+        ("X-A\r\nX-B", "v"), ("X-A: b", "v"), ("X A", "v"),
+    ])
+    func refusesFieldsThatCouldSplitAMessage(name: String, value: String) {
+        let forged = CacheFixtures.entry(headers: [("ETag", "\"a\""), (name, value)])
+        #expect(CacheEntry(serialized: forged.serialized()) == nil)
     }
 
     @Test func rejectsEveryTruncation() {

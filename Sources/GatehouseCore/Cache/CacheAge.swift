@@ -20,6 +20,9 @@ public enum CacheAge {
     /// `current_age`: the initial age plus the time spent in this cache.
     public static func currentAge(initialAge: Int64, responseTime: CacheTime, now: CacheTime) -> Int64 {
         let residentTime = max(0, now - responseTime)
-        return min(initialAge + residentTime, CacheControl.deltaSecondsLimit)
+        // Saturating: an entry read from Redis may carry any initial age (another writer, a
+        // corrupted or forged record), and an overflow would trap the process (FuzzCacheHeaders).
+        let (age, overflow) = initialAge.addingReportingOverflow(residentTime)
+        return overflow ? CacheControl.deltaSecondsLimit : min(age, CacheControl.deltaSecondsLimit)
     }
 }

@@ -70,7 +70,8 @@ extension CacheEntry {
         headers.reserveCapacity(Int(headerCount))
         for _ in 0..<headerCount {
             guard let name = Self.readString(lengthAs: UInt16.self, from: &buffer), !name.isEmpty,
-                  let value = Self.readString(lengthAs: UInt32.self, from: &buffer)
+                  let value = Self.readString(lengthAs: UInt32.self, from: &buffer),
+                  Self.isFieldSafe(name, isName: true), Self.isFieldSafe(value, isName: false)
             else { return nil }
             headers.append((name, value))
         }
@@ -109,6 +110,16 @@ extension CacheEntry {
         let bytes = text.utf8.prefix(Int(clamping: Length.max))
         buffer.writeInteger(Length(bytes.count))
         buffer.writeBytes(bytes)
+    }
+
+    /// A record from Redis is written by any instance (or anyone with access): a field that
+    /// could end a line, or a name that could end a name, would split the responses and the
+    /// revalidation requests it is copied into. Fields Gatehouse stores came through llhttp
+    /// and never hold these bytes.
+    private static func isFieldSafe(_ text: String, isName: Bool) -> Bool {
+        !text.utf8.contains { byte in
+            byte == 0x0D || byte == 0x0A || byte == 0x00 || (isName && (byte == UInt8(ascii: ":") || byte <= 0x20))
+        }
     }
 
     private static func readString<Length: FixedWidthInteger>(lengthAs: Length.Type, from buffer: inout ByteBuffer) -> String? {

@@ -21,7 +21,9 @@ public struct CacheFreshness: Sendable, Equatable {
     }
 
     /// How long the store keeps the entry: its lifetime plus the longer stale window.
+    /// Saturating, like `CacheAge`: an entry read from Redis may hold any non-negative numbers.
     public var retention: Int64 {
-        lifetime + max(staleWhileRevalidate, staleIfError)
+        let (sum, overflow) = lifetime.addingReportingOverflow(max(staleWhileRevalidate, staleIfError))
+        return overflow ? .max : sum
     }
 }

@@ -61,7 +61,10 @@ struct ConfigMapping {
     }
 
     func childPath(_ key: String) -> String {
-        path.isEmpty ? key : "\(path).\(key)"
+        // A key as written may hold line breaks (`"a\nb": 1`); quoted, its issue stays one line
+        // (FuzzConfigLoader).
+        let shown = ConfigText.needsEscaping(key) ? ConfigText.quoted(key) : key
+        return path.isEmpty ? shown : "\(path).\(shown)"
     }
 
     private static func unknownKeyMessage(_ key: String, keys: [String], hints: [String: String]) -> String {

@@ -13,7 +13,7 @@ enum ConfigText {
             case "\t": result += "\\t"
             case "\r": result += "\\r"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
+                if isEscaped(scalar) {
                     result += "\\u{\(String(scalar.value, radix: 16))}"
                 } else {
                     result.unicodeScalars.append(scalar)
@@ -21,6 +21,17 @@ enum ConfigText {
             }
         }
         return result + "\""
+    }
+
+    /// True when `quoted` would escape something in `text`.
+    static func needsEscaping(_ text: String) -> Bool {
+        text.unicodeScalars.contains(where: isEscaped)
+    }
+
+    /// Control characters and every line break Unicode knows (NEL, LS and PS too), so an issue
+    /// stays one line for whatever splits it.
+    private static func isEscaped(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || scalar.value == 0x7F || [0x85, 0x2028, 0x2029].contains(scalar.value)
     }
 
     /// `a`, `a or b`, `a, b or c`.

@@ -15,38 +15,54 @@ public struct CacheKeyBuilder: Sendable, Equatable {
 
     /// The key every entry of `target` shares, for lookup and for purge.
     public func urlKey(for target: CacheTarget, namespace: String?, namespaceVersion: UInt64) -> CacheURLKey {
-        let namespace = namespace ?? ""
-        let versionText = String(namespaceVersion)
-        let bodyLength = 1 + Self.fieldLength(version) + Self.fieldLength(namespace) + Self.fieldLength(versionText)
+        CacheURLKey(value: key(for: target, namespace: namespace ?? "", namespaceVersion: namespaceVersion, suffixLength: 0) { _, _ in })
+    }
+
+    /// The primary key of `target`, with the user when `user` is non-nil: the URL key followed by
+    /// `s` (shared) or `p` and the user, in the same allocation.
+    public func primaryKey(for target: CacheTarget, namespace: String?, namespaceVersion: UInt64, user: String?) -> CachePrimaryKey {
+        var urlLength = 0
+        let value = key(
+            for: target, namespace: namespace ?? "", namespaceVersion: namespaceVersion,
+            suffixLength: 1 + (user.map(Self.fieldLength) ?? 0)
+        ) { bytes, index in
+            urlLength = index
+            if let user {
+                bytes[index] = UInt8(ascii: "p")
+                index += 1
+                Self.writeField(user, into: bytes, at: &index)
+            } else {
+                bytes[index] = UInt8(ascii: "s")
+                index += 1
+            }
+        }
+        return CachePrimaryKey(value: value, urlLength: urlLength)
+    }
+
+    /// `{hash}u` and the URL's fields, then what `writeSuffix` writes (`suffixLength` bytes at
+    /// most), byte by byte into one allocation: this runs for every cacheable request.
+    private func key(
+        for target: CacheTarget, namespace: String, namespaceVersion: UInt64, suffixLength: Int,
+        writeSuffix: (UnsafeMutableBufferPointer<UInt8>, inout Int) -> Void
+    ) -> String {
+        let bodyLength = 1 + Self.fieldLength(version) + Self.fieldLength(namespace) + Self.fieldLength(namespaceVersion)
             + Self.fieldLength(target.scheme) + Self.fieldLength(target.host) + Self.fieldLength(target.target)
-        // Written byte by byte into one allocation: this runs for every cacheable request.
-        let value = String(unsafeUninitializedCapacity: 18 + bodyLength) { bytes in
+        return String(unsafeUninitializedCapacity: 18 + bodyLength + suffixLength) { bytes in
             var index = 18
             bytes[index] = UInt8(ascii: "u")
             index += 1
             Self.writeField(version, into: bytes, at: &index)
             Self.writeField(namespace, into: bytes, at: &index)
-            Self.writeField(versionText, into: bytes, at: &index)
+            Self.writeField(namespaceVersion, into: bytes, at: &index)
             Self.writeField(target.scheme, into: bytes, at: &index)
             Self.writeField(target.host, into: bytes, at: &index)
             Self.writeField(target.target, into: bytes, at: &index)
             bytes[0] = UInt8(ascii: "{")
             HexDigits.write(FNV1a.hash64(UnsafeBufferPointer(rebasing: bytes[18..<index])), into: UnsafeMutableBufferPointer(rebasing: bytes[1..<17]))
             bytes[17] = UInt8(ascii: "}")
+            writeSuffix(bytes, &index)
             return index
         }
-        return CacheURLKey(value: value)
-    }
-
-    /// The primary key of `target`, with the user when `user` is non-nil.
-    public func primaryKey(for target: CacheTarget, namespace: String?, namespaceVersion: UInt64, user: String?) -> CachePrimaryKey {
-        let url = urlKey(for: target, namespace: namespace, namespaceVersion: namespaceVersion)
-        guard let user else {
-            return CachePrimaryKey(url: url, value: url.value + "s")
-        }
-        var value = url.value + "p"
-        Self.appendField(user, to: &value)
-        return CachePrimaryKey(url: url, value: value)
     }
 
     /// The primary key of a cacheable request: its rule's namespace, and its user when the rule
@@ -71,27 +87,56 @@ public struct CacheKeyBuilder: Sendable, Equatable {
 
     private static func fieldLength(_ field: String) -> Int {
         let count = field.utf8.count
+        return digitCount(UInt64(count)) + 1 + count + 1
+    }
+
+    /// The length of a number written as a field (`namespaceVersion`).
+    private static func fieldLength(_ number: UInt64) -> Int {
+        let digits = digitCount(number)
+        return digitCount(UInt64(digits)) + 1 + digits + 1
+    }
+
+    private static func digitCount(_ value: UInt64) -> Int {
         var digits = 1
-        var rest = count / 10
+        var rest = value / 10
         while rest > 0 {
             digits += 1
             rest /= 10
         }
-        return digits + 1 + count + 1
+        return digits
     }
 
     private static func writeField(_ field: String, into bytes: UnsafeMutableBufferPointer<UInt8>, at index: inout Int) {
-        for digit in String(field.utf8.count).utf8 {
-            bytes[index] = digit
-            index += 1
-        }
+        let count = field.utf8.count
+        writeDecimal(UInt64(count), into: bytes, at: &index)
         bytes[index] = UInt8(ascii: ":")
         index += 1
-        for byte in field.utf8 {
-            bytes[index] = byte
-            index += 1
+        var field = field
+        field.withUTF8 { source in
+            _ = UnsafeMutableBufferPointer(rebasing: bytes[index..<(index + source.count)]).initialize(fromContentsOf: source)
         }
+        index += count
         bytes[index] = UInt8(ascii: ",")
         index += 1
+    }
+
+    /// A number as a field, the same bytes as its decimal text would be.
+    private static func writeField(_ number: UInt64, into bytes: UnsafeMutableBufferPointer<UInt8>, at index: inout Int) {
+        writeDecimal(UInt64(digitCount(number)), into: bytes, at: &index)
+        bytes[index] = UInt8(ascii: ":")
+        index += 1
+        writeDecimal(number, into: bytes, at: &index)
+        bytes[index] = UInt8(ascii: ",")
+        index += 1
+    }
+
+    private static func writeDecimal(_ value: UInt64, into bytes: UnsafeMutableBufferPointer<UInt8>, at index: inout Int) {
+        let digits = digitCount(value)
+        var rest = value
+        for position in stride(from: index + digits - 1, through: index, by: -1) {
+            bytes[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        }
+        index += digits
     }
 }

@@ -2,13 +2,30 @@
 
 /// The URL key plus the user for `per_user` rules. Under it the store keeps either the one
 /// entry (a response without `Vary`) or the list of header names its variants vary on.
+///
+/// One string: the URL key is its first `urlLength` bytes, made into a `CacheURLKey` only when
+/// asked for (storing, purging) — a cache hit never needs it.
 public struct CachePrimaryKey: Hashable, Sendable, CustomStringConvertible {
-    public let url: CacheURLKey
     public let value: String
+    private let urlLength: Int
 
-    init(url: CacheURLKey, value: String) {
-        self.url = url
+    init(value: String, urlLength: Int) {
         self.value = value
+        self.urlLength = urlLength
+    }
+
+    /// The key of every entry of this URL, whoever it was stored for.
+    public var url: CacheURLKey {
+        CacheURLKey(value: String(decoding: value.utf8.prefix(urlLength), as: UTF8.self))
+    }
+
+    // The URL part is self-delimiting (length-prefixed fields), so `value` alone identifies the key.
+    public static func == (lhs: CachePrimaryKey, rhs: CachePrimaryKey) -> Bool {
+        lhs.value == rhs.value
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(value)
     }
 
     public var description: String { value }

@@ -1,4 +1,5 @@
 // CacheStatus: the Cache-Status response field (RFC 9211) naming what the cache did.
+import NIOCore
 
 /// What the cache did for one response, as `Cache-Status: gatehouse; …`.
 public enum CacheStatus: Sendable, Equatable {
@@ -18,26 +19,11 @@ public enum CacheStatus: Sendable, Equatable {
     public static let cacheName = "gatehouse"
     public static let headerName = "Cache-Status"
 
-    /// The field value.
+    /// The field value (`CacheStatus+Wire` writes it; this is its text).
     public var headerValue: String {
-        var value = Self.cacheName
-        switch self {
-        case .hit(let ttl):
-            value += "; hit; ttl=\(ttl)"
-        case .staleWhileRevalidate(let ttl):
-            value += "; hit; fwd=stale; ttl=\(ttl)"
-        case .staleIfError(let ttl, let fwdStatus):
-            value += "; fwd=stale"
-            if let fwdStatus { value += "; fwd-status=\(fwdStatus)" }
-            value += "; ttl=\(ttl); detail=stale-if-error"
-        case .forward(let reason, let fwdStatus, let ttl, let stored, let collapsed):
-            value += "; fwd=\(reason.rawValue)"
-            if let fwdStatus { value += "; fwd-status=\(fwdStatus)" }
-            if let ttl { value += "; ttl=\(ttl)" }
-            if stored { value += "; stored" }
-            if collapsed { value += "; collapsed" }
-        }
-        return value
+        var buffer = ByteBuffer()
+        writeValue(into: &buffer)
+        return String(buffer: buffer)
     }
 
     /// `result` label of `gatehouse_cache_lookups_total` (hit|miss|stale|bypass).

@@ -16,6 +16,20 @@ public enum HopByHopHeaders {
 
     /// Removes every hop-by-hop field from `headers`.
     public static func remove(from headers: inout HTTPHeaders) {
+        for name in connectionOptions(in: headers) {
+            headers.remove(name: name)
+        }
+        if headers.contains(where: { isAlwaysRemoved($0.name) }) {
+            for name in alwaysRemoved {
+                headers.remove(name: name)
+            }
+        }
+    }
+
+    /// The lower-cased field names `Connection` lists that must go too (most messages have no
+    /// `Connection` field, and then this allocates nothing).
+    public static func connectionOptions(in headers: HTTPHeaders) -> [String] {
+        guard headers.contains(where: { FieldName.equals($0.name, "connection") }) else { return [] }
         var named: [String] = []
         for value in headers[canonicalForm: "connection"] {
             let token = value.lowercased()
@@ -23,13 +37,21 @@ public enum HopByHopHeaders {
                 named.append(token)
             }
         }
-        for name in named {
-            headers.remove(name: name)
-        }
-        if headers.contains(where: { alwaysRemoved.contains($0.name.lowercased()) }) {
-            for name in alwaysRemoved {
-                headers.remove(name: name)
-            }
+        return named
+    }
+
+    /// Whether `name` is one of `alwaysRemoved`, compared without lower-casing it: this runs for
+    /// every field of every message the proxy forwards.
+    public static func isAlwaysRemoved(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 2: FieldName.equals(name, "te")
+        case 7: FieldName.equals(name, "trailer") || FieldName.equals(name, "upgrade")
+        case 10: FieldName.equals(name, "connection") || FieldName.equals(name, "keep-alive")
+        case 16: FieldName.equals(name, "proxy-connection")
+        case 17: FieldName.equals(name, "transfer-encoding")
+        case 18: FieldName.equals(name, "proxy-authenticate")
+        case 19: FieldName.equals(name, "proxy-authorization")
+        default: false
         }
     }
 }

@@ -8,15 +8,21 @@ public enum RequestHeadValidator {
         guard head.version.major == 1, head.version.minor <= 1 else {
             return GatehouseError(.badRequest, "Only HTTP/1.0 and HTTP/1.1 are supported")
         }
-        // Not `[canonicalForm:]`, which splits and trims every value: this runs for every request.
-        let hosts = head.headers["host"]
-        if head.version.minor == 1 && hosts.isEmpty {
+        // Counted in one pass, without the array `headers["host"]` would allocate: this runs for
+        // every request.
+        var host: String?
+        var hostCount = 0
+        for (name, value) in head.headers where FieldName.equals(name, "host") {
+            hostCount += 1
+            host = value
+        }
+        if head.version.minor == 1 && hostCount == 0 {
             return GatehouseError(.badRequest, "Missing Host header")
         }
-        if hosts.count > 1 || hosts.first?.utf8.contains(UInt8(ascii: ",")) == true {
+        if hostCount > 1 || host?.utf8.contains(UInt8(ascii: ",")) == true {
             return GatehouseError(.badRequest, "More than one Host header")
         }
-        if let host = hosts.first, !HostFieldSyntax.isValid(host[...]) {
+        if let host, !HostFieldSyntax.isValid(host[...]) {
             return GatehouseError(.badRequest, "Invalid Host header")
         }
         if head.method == .CONNECT {

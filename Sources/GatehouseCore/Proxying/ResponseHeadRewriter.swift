@@ -1,28 +1,54 @@
-// ResponseHeadRewriter: turns an upstream response head into the head sent to the client.
+// ResponseHeadRewriter: turns an upstream response head into the fields sent to the client.
+import NIOCore
 import NIOHTTP1
 
-/// Builds the downstream response head: hop-by-hop fields removed (the encoder restates the
-/// framing for the client's connection), `Via` and `X-Request-Id` added, `Connection: close`
-/// when the client connection ends after this response.
+/// Writes the downstream response's fields: the upstream's minus hop-by-hop ones (the encoder
+/// restates the framing for the client's connection), `Via` with Gatehouse's hop added,
+/// `X-Request-Id` unless the origin set one, `Connection` when the client needs to be told.
+///
+/// Written straight into the response buffer in one pass over the upstream fields, never as a
+/// second `HTTPHeaders`: this runs for every response that is not a cache hit.
 public enum ResponseHeadRewriter {
-    public static func downstreamHead(
-        for head: HTTPResponseHead,
+    public static func writeFields(
+        of head: HTTPResponseHead,
         requestVersion: HTTPVersion,
         requestID: String,
-        keepAlive: Bool
-    ) -> HTTPResponseHead {
-        var headers = head.headers
-        HopByHopHeaders.remove(from: &headers)
-        RequestHeadRewriter.appendVia(to: &headers)
-        if !headers.contains(name: RequestID.headerName) {
-            headers.add(name: RequestID.canonicalHeaderName, value: requestID)
+        keepAlive: Bool,
+        into buffer: inout ByteBuffer
+    ) {
+        let connectionOptions = HopByHopHeaders.connectionOptions(in: head.headers)
+        var sawVia = false
+        var sawRequestID = false
+        for (name, value) in head.headers {
+            if HopByHopHeaders.isAlwaysRemoved(name)
+                || (!connectionOptions.isEmpty && connectionOptions.contains(where: { FieldName.equals(name, lowercased: $0) }))
+            {
+                continue
+            }
+            if FieldName.equals(name, "via") {
+                sawVia = true
+                continue  // restated below with Gatehouse's hop
+            }
+            if !sawRequestID && FieldName.equals(name, "x-request-id") {
+                sawRequestID = true
+            }
+            buffer.writeHTTPField(name: name, value: value)
+        }
+        if sawVia {
+            var via = head.headers
+            RequestHeadRewriter.appendVia(to: &via)
+            buffer.writeHTTPField(name: "Via", value: via.first(name: "via") ?? RequestHeadRewriter.viaToken)
+        } else {
+            buffer.writeStaticString("Via: 1.1 gatehouse\r\n")
+        }
+        if !sawRequestID {
+            buffer.writeHTTPField(name: RequestID.canonicalHeaderName, value: requestID)
         }
         if !keepAlive {
-            headers.add(name: "Connection", value: "close")
+            buffer.writeStaticString("Connection: close\r\n")
         } else if requestVersion.minor == 0 {
-            headers.add(name: "Connection", value: "keep-alive")
+            buffer.writeStaticString("Connection: keep-alive\r\n")
         }
-        return HTTPResponseHead(version: requestVersion, status: head.status, headers: headers)
     }
 
     /// Whether a response can be sent on a kept-alive connection: an HTTP/1.0 client cannot

@@ -46,7 +46,7 @@ final class BackgroundRefresh {
         refresh.pool = pool
         var head = stale.hasValidator ? cache.policy.revalidationHead(for: upstreamHead, entry: stale) : upstreamHead
         head.method = .GET  // a HEAD that found the entry stale refreshes the GET it is served from
-        pool.acquire().whenComplete { result in
+        pool.acquireFuture().whenComplete { result in
             switch result {
             case .success(let upstream):
                 refresh.upstream = upstream

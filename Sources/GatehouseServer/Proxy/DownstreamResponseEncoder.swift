@@ -20,23 +20,28 @@ struct DownstreamResponseEncoder {
 
     private(set) var framing: Framing = .identity
 
-    static func framing(for head: HTTPResponseHead, requestIsHEAD: Bool) -> Framing {
+    /// The framing of a response to `head` for a client speaking `version`.
+    static func framing(for head: HTTPResponseHead, version: HTTPVersion, requestIsHEAD: Bool) -> Framing {
         let code = head.status.code
         if requestIsHEAD || code < 200 || code == 204 || code == 304 {
             return .noBody
         }
-        if head.headers.contains(name: "content-length") || head.version.minor == 0 {
+        if head.headers.contains(name: "content-length") || version.minor == 0 {
             return .identity
         }
         return .chunked
     }
 
-    /// The encoded head of a streamed response, which fixes the framing of what follows.
-    mutating func encodeHead(_ head: HTTPResponseHead, requestIsHEAD: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
-        framing = Self.framing(for: head, requestIsHEAD: requestIsHEAD)
+    /// The encoded head of a streamed response to a client speaking `version`, which fixes the
+    /// framing of what follows: the status line, what `writeFields` writes, the framing field.
+    mutating func encodeHead(
+        _ head: HTTPResponseHead, version: HTTPVersion, requestIsHEAD: Bool, allocator: ByteBufferAllocator,
+        writeFields: (inout ByteBuffer) -> Void
+    ) -> ByteBuffer {
+        framing = Self.framing(for: head, version: version, requestIsHEAD: requestIsHEAD)
         var buffer = allocator.buffer(capacity: 512)
-        buffer.writeHTTPStatusLine(version: head.version, status: head.status)
-        buffer.writeHTTPFields(head.headers)
+        buffer.writeHTTPStatusLine(version: version, status: head.status)
+        writeFields(&buffer)
         if case .chunked = framing {
             buffer.writeStaticString("Transfer-Encoding: chunked\r\n")
         }

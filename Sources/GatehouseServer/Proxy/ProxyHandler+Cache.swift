@@ -271,14 +271,14 @@ extension ProxyHandler {
             headers = entry.notModifiedHeaders(at: now)
             RequestHeadRewriter.appendVia(to: &headers)
         }
-        headers.add(name: CacheStatus.headerName, value: status.headerValue)
-        request.rateLimitHeaders?.add(to: &headers)
         // The stored fields (with Via) are already encoded; Age is the one that changes.
         let encodedFields: (fields: ByteBuffer, age: Int64)? = notModified ? nil : (entry.servedFields, entry.currentAge(at: now))
         sendComplete(
             status: notModified ? .notModified : entry.status,
             encodedFields: encodedFields,
             headers: headers,
+            cacheStatus: status,
+            rateLimitHeaders: request.rateLimitHeaders,
             body: notModified ? nil : entry.body,
             request: request,
             closeAfter: false

@@ -430,8 +430,13 @@ extension ProxyHandler {
         }
         request.upstreamAttempts += 1
         request.upstreamStartedAt = .now()
-        pool.acquire(allowReuse: allowReuse).whenComplete { result in
-            self.upstreamAcquired(result, for: request, pool: pool)
+        switch pool.acquire(allowReuse: allowReuse) {
+        case .ready(let connection):
+            upstreamAcquired(.success(connection), for: request, pool: pool)
+        case .connecting(let connection):
+            connection.whenComplete { result in
+                self.upstreamAcquired(result, for: request, pool: pool)
+            }
         }
     }
 
@@ -524,7 +529,7 @@ extension ProxyHandler {
     /// are fields already in wire form (a cached entry's), written with its `Age` before `headers`.
     func sendComplete(
         status: HTTPResponseStatus, encodedFields: (fields: ByteBuffer, age: Int64)? = nil, headers: HTTPHeaders,
-        body: ByteBuffer?,
+        cacheStatus: CacheStatus? = nil, rateLimitHeaders: RateLimitHeaders? = nil, body: ByteBuffer?,
         request: InFlightRequest, closeAfter: Bool
     ) {
         guard let context else { return }
@@ -547,6 +552,8 @@ extension ProxyHandler {
             buffer.writeStaticString("\r\n")
         }
         buffer.writeHTTPFields(headers)
+        cacheStatus?.write(into: &buffer)
+        rateLimitHeaders?.write(into: &buffer)
         buffer.writeHTTPField(name: RequestID.canonicalHeaderName, value: request.requestID)
         buffer.writeStaticString(close ? "Connection: close\r\n\r\n" : "Connection: keep-alive\r\n\r\n")
         if bodyBytes > 0, let body {
@@ -635,19 +642,26 @@ extension ProxyHandler: UpstreamResponseDelegate {
                 return  // absorbed: answered from the cache when the upstream response ends
             }
         } else {
-            cacheHeaders.add(name: CacheStatus.headerName, value: request.effectiveCacheStatus.headerValue)
             invalidateAfterWrite(head, request: request)
         }
         request.responseStarted = true
         request.status = Int(head.status.code)
+        let version = request.head.version
         request.keepAlive = request.keepAlive && !serverState.isDraining
-            && ResponseHeadRewriter.canKeepAlive(head, requestVersion: request.head.version, requestIsHEAD: request.isHEAD)
-        var downstreamHead = ResponseHeadRewriter.downstreamHead(
-            for: head, requestVersion: request.head.version, requestID: request.requestID, keepAlive: request.keepAlive
-        )
-        request.rateLimitHeaders?.add(to: &downstreamHead.headers)
-        downstreamHead.headers.add(contentsOf: cacheHeaders)
-        let encoded = encoder.encodeHead(downstreamHead, requestIsHEAD: request.isHEAD, allocator: context.channel.allocator)
+            && ResponseHeadRewriter.canKeepAlive(head, requestVersion: version, requestIsHEAD: request.isHEAD)
+        let encoded = encoder.encodeHead(
+            head, version: version, requestIsHEAD: request.isHEAD, allocator: context.channel.allocator
+        ) { buffer in
+            ResponseHeadRewriter.writeFields(
+                of: head, requestVersion: version, requestID: request.requestID, keepAlive: request.keepAlive, into: &buffer
+            )
+            request.rateLimitHeaders?.write(into: &buffer)
+            if request.cache == nil {
+                request.effectiveCacheStatus.write(into: &buffer)
+            } else {
+                buffer.writeHTTPFields(cacheHeaders)
+            }
+        }
         context.write(wrapOutboundOut(encoded), promise: nil)
     }
 

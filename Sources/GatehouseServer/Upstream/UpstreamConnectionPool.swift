@@ -29,18 +29,38 @@ final class UpstreamConnectionPool {
         self.nextServer = firstServer % max(servers.count, 1)
     }
 
+    /// What `acquire` hands out.
+    enum Acquisition {
+        /// An idle connection, usable at once.
+        case ready(UpstreamConnection)
+        /// A connection being made (or the reason none can be).
+        case connecting(EventLoopFuture<UpstreamConnection>)
+    }
+
     /// A connection ready for one exchange: an idle one when `allowReuse`, else a new one.
-    func acquire(allowReuse: Bool = true) -> EventLoopFuture<UpstreamConnection> {
+    /// An idle one comes back directly, not through a future: that is the usual case, and a
+    /// succeeded future plus its callback cost an allocation each per request.
+    func acquire(allowReuse: Bool = true) -> Acquisition {
         eventLoop.preconditionInEventLoop()
         guard !isShutDown else {
-            return eventLoop.makeFailedFuture(UpstreamFailure.connectFailed("upstream pool is shut down"))
+            return .connecting(eventLoop.makeFailedFuture(UpstreamFailure.connectFailed("upstream pool is shut down")))
         }
         let first = pickServer()
         if allowReuse, let connection = takeIdle(server: first) {
             connection.exchanges += 1
-            return eventLoop.makeSucceededFuture(connection)
+            return .ready(connection)
         }
-        return connect(server: first, attemptsLeft: servers.count)
+        return .connecting(connect(server: first, attemptsLeft: servers.count))
+    }
+
+    /// `acquire` as a future, for callers off the hot path.
+    func acquireFuture(allowReuse: Bool = true) -> EventLoopFuture<UpstreamConnection> {
+        switch acquire(allowReuse: allowReuse) {
+        case .ready(let connection):
+            eventLoop.makeSucceededFuture(connection)
+        case .connecting(let connection):
+            connection
+        }
     }
 
     /// Takes a connection back after a complete exchange; it is kept if the server allows.

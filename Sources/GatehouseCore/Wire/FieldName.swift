@@ -1,0 +1,40 @@
+// FieldName: case-insensitive comparison of header field names without lower-casing them.
+
+/// Field names are case-insensitive ASCII tokens (RFC 9110 §5.1). Comparing them byte by byte
+/// against a lower-case constant avoids the String that `lowercased()` allocates for every
+/// field of every request and response.
+public enum FieldName {
+    /// Whether `name` equals `lowercase` (which must be lower-case ASCII), ignoring case.
+    @inlinable
+    public static func equals(_ name: String, _ lowercase: StaticString) -> Bool {
+        let expected = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        return hasPrefix(name, expected, wholeName: true)
+    }
+
+    /// Whether `name` starts with `lowercase` (lower-case ASCII), ignoring case.
+    @inlinable
+    public static func hasPrefix(_ name: String, _ lowercase: StaticString) -> Bool {
+        let expected = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        return hasPrefix(name, expected, wholeName: false)
+    }
+
+    /// Whether `name` equals `lowercase` (a lower-case String), ignoring case.
+    public static func equals(_ name: String, lowercased lowercase: String) -> Bool {
+        var lowercase = lowercase
+        return lowercase.withUTF8 { hasPrefix(name, $0, wholeName: true) }
+    }
+
+    @usableFromInline
+    static func hasPrefix(_ name: String, _ expected: UnsafeBufferPointer<UInt8>, wholeName: Bool) -> Bool {
+        let utf8 = name.utf8
+        guard wholeName ? utf8.count == expected.count : utf8.count >= expected.count else { return false }
+        var index = 0
+        for byte in utf8 {
+            guard index < expected.count else { return true }
+            let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            guard folded == expected[index] else { return false }
+            index += 1
+        }
+        return true
+    }
+}

@@ -20,42 +20,74 @@ public enum RequestHeadRewriter {
         "forwarded", "x-real-ip", "x-host", "x-original-host", "x-original-url", "x-rewrite-url",
     ]
 
+    /// The head to send upstream. `droppedField` (the user header, from a peer that may not set
+    /// it) is left out too.
+    ///
+    /// Built in one pass over the client's fields, each name classified without lower-casing it:
+    /// this runs for every request that goes upstream.
     public static func upstreamHead(
         for head: HTTPRequestHead,
         framing: RequestBodyFraming,
-        context: ForwardingContext
+        context: ForwardingContext,
+        droppedField: String? = nil
     ) -> HTTPRequestHead {
-        var headers = head.headers
-        HopByHopHeaders.remove(from: &headers)
-        headers.remove(name: "content-length")
-
         let absolute = RequestTarget.absoluteFormPath(of: head.uri)
-        if let authority = absolute?.authority {
-            headers.replaceOrAdd(name: "Host", value: authority)
-        }
-        let host = headers.first(name: "host") ?? ""
-
-        if !context.peerIsTrusted {
-            removeProxyOnlyFields(from: &headers)
-        }
-        let forwardedFor = headers[canonicalForm: "x-forwarded-for"].joined(separator: ", ")
-        if context.peerIsTrusted && !forwardedFor.isEmpty {
-            headers.replaceOrAdd(name: "X-Forwarded-For", value: forwardedFor + ", " + context.peerAddress)
-        } else {
-            headers.replaceOrAdd(name: "X-Forwarded-For", value: context.peerAddress)
-        }
-        if !(context.peerIsTrusted && headers.contains(name: "x-forwarded-proto")) {
-            headers.replaceOrAdd(name: "X-Forwarded-Proto", value: context.scheme)
-        }
-        if !(context.peerIsTrusted && headers.contains(name: "x-forwarded-host")) {
-            if host.isEmpty {
-                headers.remove(name: "x-forwarded-host")
-            } else {
-                headers.replaceOrAdd(name: "X-Forwarded-Host", value: host)
+        let connectionOptions = HopByHopHeaders.connectionOptions(in: head.headers)
+        let trusted = context.peerIsTrusted
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(head.headers.count + 6)
+        var host = absolute?.authority
+        var sawForwardedFor = false
+        var sawVia = false
+        var keptProto = false
+        var keptHost = false
+        let dropped = droppedField?.lowercased()
+        for (name, value) in head.headers {
+            if HopByHopHeaders.isAlwaysRemoved(name)
+                || (!connectionOptions.isEmpty && connectionOptions.contains(where: { FieldName.equals(name, lowercased: $0) }))
+                || (dropped.map { FieldName.equals(name, lowercased: $0) } ?? false)
+            {
+                continue
             }
+            switch ForwardedFieldKind(name) {
+            case .contentLength, .requestID:
+                continue  // restated below
+            case .host:
+                guard absolute == nil else { continue }  // the target's authority replaces it
+                if host == nil { host = value }
+            case .forwardedFor:
+                sawForwardedFor = sawForwardedFor || trusted
+                continue  // restated below, with this peer added
+            case .via:
+                sawVia = true
+                continue  // restated below, with Gatehouse's hop added
+            case .forwardedProto:
+                guard trusted else { continue }
+                keptProto = true
+            case .forwardedHost:
+                guard trusted else { continue }
+                keptHost = true
+            case .otherProxyOnly:
+                guard trusted else { continue }
+            case .other:
+                break
+            }
+            headers.add(name: name, value: value)
         }
-        appendVia(to: &headers)
-        headers.replaceOrAdd(name: RequestID.canonicalHeaderName, value: context.requestID)
+        if let authority = absolute?.authority {
+            headers.add(name: "Host", value: authority)
+        }
+        let forwardedFor = sawForwardedFor ? head.headers[canonicalForm: "x-forwarded-for"].joined(separator: ", ") : ""
+        headers.add(name: "X-Forwarded-For", value: forwardedFor.isEmpty ? context.peerAddress : forwardedFor + ", " + context.peerAddress)
+        if !keptProto {
+            headers.add(name: "X-Forwarded-Proto", value: context.scheme)
+        }
+        if !keptHost, let host, !host.isEmpty {
+            headers.add(name: "X-Forwarded-Host", value: host)
+        }
+        let via = sawVia ? head.headers[canonicalForm: "via"].joined(separator: ", ") : ""
+        headers.add(name: "Via", value: via.isEmpty ? viaToken : via + ", " + viaToken)
+        headers.add(name: RequestID.canonicalHeaderName, value: context.requestID)
 
         switch framing {
         case .none:
@@ -72,21 +104,6 @@ public enum RequestHeadRewriter {
             uri: absolute?.path ?? head.uri,
             headers: headers
         )
-    }
-
-    /// Removes every `X-Forwarded-*` field and every field of `proxyOnlyFields`. Only names
-    /// starting with `x` or `f` can be one, so most fields are ruled out without lower-casing them.
-    static func removeProxyOnlyFields(from headers: inout HTTPHeaders) {
-        let present = headers.compactMap { field -> String? in
-            guard let first = field.name.utf8.first, first | 0x20 == UInt8(ascii: "x") || first | 0x20 == UInt8(ascii: "f") else {
-                return nil
-            }
-            let name = field.name.lowercased()
-            return name.hasPrefix("x-forwarded-") || proxyOnlyFields.contains(name) ? name : nil
-        }
-        for name in present {
-            headers.remove(name: name)
-        }
     }
 
     /// Adds Gatehouse's hop to `Via` (RFC 9110 §7.6.3), keeping earlier hops.

@@ -23,10 +23,9 @@ final class InFlightRequest {
     var upstreamHead: HTTPRequestHead? {
         get {
             if builtUpstreamHead == nil, let forwarding {
-                var head = RequestHeadRewriter.upstreamHead(for: head, framing: framing, context: forwarding)
-                if let droppedUserHeader {
-                    head.headers.remove(name: droppedUserHeader)
-                }
+                let head = RequestHeadRewriter.upstreamHead(
+                    for: head, framing: framing, context: forwarding, droppedField: droppedUserHeader
+                )
                 builtUpstreamHead = head
                 forwardedHeaders = head.headers
             }

@@ -25,29 +25,35 @@ public struct CacheControl: Sendable, Equatable {
 
     /// Parses every `Cache-Control` line of `headers`.
     public init(headers: HTTPHeaders) {
-        for line in headers[canonicalForm: "cache-control"] {
-            parse(line)
+        // Each line whole (the parser reads comma-separated lists itself, quoted commas included):
+        // splitting with `[canonicalForm:]` allocated per directive on every response.
+        for (name, value) in headers where FieldName.equals(name, "cache-control") {
+            parse(value)
         }
     }
 
     /// Parses one field value.
     public init(parsing value: some StringProtocol) {
-        parse(value)
+        parse(String(value))
     }
 
     /// A delta-seconds value (digits only), clamped to `deltaSecondsLimit`; nil when invalid.
     public static func deltaSeconds(_ text: some StringProtocol) -> Int64? {
-        guard !text.isEmpty else { return nil }
-        var value: Int64 = 0
+        var seconds = DeltaSeconds()
         for byte in text.utf8 {
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            value = min(value * 10 + Int64(byte - UInt8(ascii: "0")), deltaSecondsLimit)
+            seconds.append(byte)
         }
-        return value
+        return seconds.value
     }
 
-    private mutating func parse(_ value: some StringProtocol) {
-        let bytes = Array(value.utf8)
+    private mutating func parse(_ value: String) {
+        var value = value
+        value.withUTF8 { parse($0) }
+    }
+
+    /// Reads directives from the bytes without making Strings of them: this runs for every
+    /// response the cache looks at.
+    private mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>) {
         var index = 0
         while index < bytes.count {
             while index < bytes.count, Self.isSeparator(bytes[index]) { index += 1 }
@@ -57,57 +63,77 @@ public struct CacheControl: Sendable, Equatable {
                 while index < bytes.count, bytes[index] != UInt8(ascii: ",") { index += 1 }
                 continue
             }
-            let name = String(decoding: bytes[nameStart..<index], as: UTF8.self).lowercased()
-            var argument: String?
+            let name = UnsafeBufferPointer(rebasing: bytes[nameStart..<index])
+            var argument: DeltaSeconds?
             if index < bytes.count, bytes[index] == UInt8(ascii: "=") {
                 index += 1
                 argument = Self.readArgument(bytes, &index)
             }
-            apply(name, argument)
+            apply(name, argument?.value)
             // Skip whatever junk follows up to the next directive.
             while index < bytes.count, bytes[index] != UInt8(ascii: ",") { index += 1 }
         }
     }
 
-    private mutating func apply(_ name: String, _ argument: String?) {
-        switch name {
-        case "no-store": noStore = true
-        case "no-cache": noCache = true
-        case "private": isPrivate = true
-        case "public": isPublic = true
-        case "must-revalidate": mustRevalidate = true
-        case "proxy-revalidate": proxyRevalidate = true
-        case "max-age":
-            if maxAge == nil { maxAge = argument.flatMap(Self.deltaSeconds) ?? 0 }
-        case "s-maxage":
-            if sMaxAge == nil { sMaxAge = argument.flatMap(Self.deltaSeconds) ?? 0 }
-        case "stale-while-revalidate":
-            if staleWhileRevalidate == nil { staleWhileRevalidate = argument.flatMap(Self.deltaSeconds) }
-        case "stale-if-error":
-            if staleIfError == nil { staleIfError = argument.flatMap(Self.deltaSeconds) }
+    private mutating func apply(_ name: UnsafeBufferPointer<UInt8>, _ argument: Int64?) {
+        switch name.count {
+        case 6 where FieldName.equals(name, "public"): isPublic = true
+        case 7 where FieldName.equals(name, "max-age"):
+            if maxAge == nil { maxAge = argument ?? 0 }
+        case 7 where FieldName.equals(name, "private"): isPrivate = true
+        case 8 where FieldName.equals(name, "no-store"): noStore = true
+        case 8 where FieldName.equals(name, "no-cache"): noCache = true
+        case 8 where FieldName.equals(name, "s-maxage"):
+            if sMaxAge == nil { sMaxAge = argument ?? 0 }
+        case 14 where FieldName.equals(name, "stale-if-error"):
+            if staleIfError == nil { staleIfError = argument }
+        case 15 where FieldName.equals(name, "must-revalidate"): mustRevalidate = true
+        case 16 where FieldName.equals(name, "proxy-revalidate"): proxyRevalidate = true
+        case 22 where FieldName.equals(name, "stale-while-revalidate"):
+            if staleWhileRevalidate == nil { staleWhileRevalidate = argument }
         default:
             break
         }
     }
 
+    /// A directive's argument as delta-seconds: digits only, clamped; `value` nil when invalid.
+    private struct DeltaSeconds {
+        private var number: Int64 = 0
+        private var digits = 0
+        private var invalid = false
+
+        mutating func append(_ byte: UInt8) {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else {
+                invalid = true
+                return
+            }
+            digits += 1
+            number = min(number * 10 + Int64(byte - UInt8(ascii: "0")), CacheControl.deltaSecondsLimit)
+        }
+
+        var value: Int64? { invalid || digits == 0 ? nil : number }
+    }
+
     /// A token or a quoted-string (recipients should accept `max-age="5"`).
-    private static func readArgument(_ bytes: [UInt8], _ index: inout Int) -> String {
+    private static func readArgument(_ bytes: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> DeltaSeconds {
+        var argument = DeltaSeconds()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
-            let start = index
-            while index < bytes.count, !isSeparator(bytes[index]) { index += 1 }
-            return String(decoding: bytes[start..<index], as: UTF8.self)
+            while index < bytes.count, !isSeparator(bytes[index]) {
+                argument.append(bytes[index])
+                index += 1
+            }
+            return argument
         }
         index += 1
-        var unquoted: [UInt8] = []
         while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
             if bytes[index] == UInt8(ascii: "\\"), index + 1 < bytes.count {
                 index += 1
             }
-            unquoted.append(bytes[index])
+            argument.append(bytes[index])
             index += 1
         }
         index += 1
-        return String(decoding: unquoted, as: UTF8.self)
+        return argument
     }
 
     private static func isSeparator(_ byte: UInt8) -> Bool {

@@ -24,6 +24,18 @@ public enum FieldName {
         return lowercase.withUTF8 { hasPrefix(name, $0, wholeName: true) }
     }
 
+    /// Whether the bytes `name` equal `lowercase` (lower-case ASCII), ignoring case.
+    public static func equals(_ name: UnsafeBufferPointer<UInt8>, _ lowercase: StaticString) -> Bool {
+        guard name.count == lowercase.utf8CodeUnitCount else { return false }
+        let expected = lowercase.utf8Start
+        for index in 0..<name.count {
+            let byte = name[index]
+            let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            guard folded == expected[index] else { return false }
+        }
+        return true
+    }
+
     @usableFromInline
     static func hasPrefix(_ name: String, _ expected: UnsafeBufferPointer<UInt8>, wholeName: Bool) -> Bool {
         let utf8 = name.utf8

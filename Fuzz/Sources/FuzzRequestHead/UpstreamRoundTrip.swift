@@ -5,8 +5,8 @@ import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 
-/// Encodes the upstream head and the body as UpstreamConnectionPool's pipeline does
-/// (`addHTTPClientHandlers`: NIO's request encoder with its default framing), decodes the bytes
+/// Encodes the upstream head and the body as an upstream connection does
+/// (`UpstreamRequestEncoder`), decodes the bytes
 /// as an origin server would, and requires exactly the one request we meant: same method,
 /// target and fields, same body bytes, nothing left over. Anything else is request smuggling.
 enum UpstreamRoundTrip {
@@ -39,25 +39,18 @@ enum UpstreamRoundTrip {
     }
 
     private static func encode(_ head: HTTPRequestHead, body: [UInt8]) -> [UInt8] {
-        let channel = EmbeddedChannel()
-        do {
-            try channel.pipeline.syncOperations.addHandler(HTTPRequestEncoder())
-            try channel.writeOutbound(HTTPClientRequestPart.head(head))
-            if !body.isEmpty {
-                try channel.writeOutbound(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))))
-            }
-            try channel.writeOutbound(HTTPClientRequestPart.end(nil))
-        } catch {
-            fatalError("the request encoder failed: \(error)")
-        }
-        var wire: [UInt8] = []
-        while let chunk = try? channel.readOutbound(as: IOData.self) {
-            if case .byteBuffer(let buffer) = chunk {
-                wire += buffer.readableBytesView
+        var encoder = UpstreamRequestEncoder()
+        var wire = ByteBuffer()
+        encoder.encodeHead(head, into: &wire)
+        if !body.isEmpty {
+            encoder.encodeBody(ByteBuffer(bytes: body), allocator: ByteBufferAllocator()) { part in
+                wire.writeImmutableBuffer(part)
             }
         }
-        _ = try? channel.finish(acceptAlreadyClosed: true)
-        return wire
+        if let end = encoder.encodeEnd() {
+            wire.writeImmutableBuffer(end)
+        }
+        return Array(wire.readableBytesView)
     }
 
     /// Every part an origin's HTTP/1.1 parser makes of `wire`; a parse error is reported as a trap.

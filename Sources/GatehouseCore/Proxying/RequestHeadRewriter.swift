@@ -91,7 +91,11 @@ public enum RequestHeadRewriter {
 
         switch framing {
         case .none:
-            break
+            // RFC 9110 §8.6: a request whose method gives content a meaning states its length
+            // even when there is none, so the origin need not guess.
+            if head.method == .POST || head.method == .PUT || head.method == .PATCH {
+                headers.add(name: "Content-Length", value: "0")
+            }
         case .contentLength(let length):
             headers.add(name: "Content-Length", value: String(length))
         case .chunked:

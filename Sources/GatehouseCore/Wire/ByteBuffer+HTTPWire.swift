@@ -14,6 +14,16 @@ extension ByteBuffer {
         return written
     }
 
+    /// Writes `METHOD target HTTP/1.1\r\n`: Gatehouse speaks HTTP/1.1 to origins.
+    @discardableResult
+    public mutating func writeHTTPRequestLine(method: HTTPMethod, uri: String) -> Int {
+        var written = writeString(method.rawValue)
+        written += writeInteger(UInt8(ascii: " "))
+        written += writeString(uri)
+        written += writeStaticString(" HTTP/1.1\r\n")
+        return written
+    }
+
     /// Writes one `name: value\r\n` line. Values come from a parsed message or from Gatehouse
     /// itself, so they hold no CR or LF (llhttp rejects them on the way in).
     @discardableResult

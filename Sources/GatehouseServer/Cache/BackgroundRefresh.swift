@@ -52,8 +52,8 @@ final class BackgroundRefresh {
                 refresh.upstream = upstream
                 refresh.requestTime = .now()
                 upstream.handler.beginExchange(delegate: refresh)
-                upstream.write(.head(head))
-                upstream.writeAndFlush(.end(nil))
+                upstream.writeHead(head)
+                upstream.writeEnd()
             case .failure:
                 refresh.finish(stored: nil)
             }

@@ -57,25 +57,15 @@ struct DownstreamResponseEncoder {
         case .identity:
             write(part)
         case .chunked:
-            // An empty chunk would end the body.
-            guard part.readableBytes > 0 else { return }
-            var size = allocator.buffer(capacity: 18)
-            size.writeHexadecimal(part.readableBytes)
-            size.writeStaticString("\r\n")
-            write(size)
-            write(part)
-            write(Self.crlf)
+            ChunkedEncoding.writeChunk(part, allocator: allocator, write: write)
         }
     }
 
     /// The bytes that end the response, if its framing has any.
     func encodeEnd() -> ByteBuffer? {
         if case .chunked = framing {
-            return Self.lastChunk
+            return ChunkedEncoding.lastChunk
         }
         return nil
     }
-
-    private static let crlf = ByteBuffer(staticString: "\r\n")
-    private static let lastChunk = ByteBuffer(staticString: "0\r\n\r\n")
 }

@@ -377,7 +377,7 @@ extension ProxyHandler {
             request.pendingBody.append(buffer)
         case .forwarding(let request, let upstream):
             guard acceptBodyBytes(buffer.readableBytes, of: request) else { return }
-            upstream.write(.body(.byteBuffer(buffer)))
+            upstream.writeBody(buffer)
         case .respondingLocally(let request):
             // The body of a request answered locally is read and dropped, within the same limit.
             request.bodyBytesReceived += buffer.readableBytes
@@ -413,7 +413,7 @@ extension ProxyHandler {
             request.requestEnded = true
         case .forwarding(let request, let upstream):
             request.requestEnded = true
-            upstream.writeAndFlush(.end(nil))
+            upstream.writeEnd()
         case .respondingLocally(let request):
             request.requestEnded = true
             finishExchange()
@@ -465,15 +465,16 @@ extension ProxyHandler {
             if let context, !context.channel.isWritable {
                 upstream.handler.pauseReads()
             }
-            upstream.write(.head(upstreamHead))
+            upstream.writeHead(upstreamHead)
             for buffer in request.pendingBody {
-                upstream.write(.body(.byteBuffer(buffer)))
+                upstream.writeBody(buffer)
             }
             request.pendingBody.removeAll()
             if request.requestEnded {
-                upstream.write(.end(nil))
+                upstream.writeEnd()
+            } else {
+                upstream.flush()
             }
-            upstream.flush()
             resumeClientReadsIfPossible()
         }
     }

@@ -1,30 +1,54 @@
 // UpstreamConnection: one keep-alive connection to an origin server, owned by a pool.
+import GatehouseCore
 import NIOCore
 import NIOHTTP1
 
-/// A connected upstream channel and the handler that relays its responses.
+/// A connected upstream channel, the handler that relays its responses, and the encoding of the
+/// requests written to it.
+///
+/// Requests go out as bytes (`UpstreamRequestEncoder`: request line and fields in one buffer,
+/// chunked bodies framed as they stream), not through NIO's request encoder: the head is already
+/// in its final form, and every pipeline hop a request part takes costs on each exchange.
 final class UpstreamConnection {
     let channel: any Channel
     let handler: UpstreamHandler
+    private let decoder: UpstreamResponseDecoder
     /// Index into `UpstreamServerSet.servers`.
     let serverIndex: Int
     /// How many exchanges this connection has carried; > 0 means it came from the idle pool.
     var exchanges = 0
+    private var encoder = UpstreamRequestEncoder()
 
-    init(channel: any Channel, handler: UpstreamHandler, serverIndex: Int) {
+    init(channel: any Channel, handler: UpstreamHandler, decoder: UpstreamResponseDecoder, serverIndex: Int) {
         self.channel = channel
         self.handler = handler
+        self.decoder = decoder
         self.serverIndex = serverIndex
     }
 
     var isReused: Bool { exchanges > 1 }
 
-    func write(_ part: HTTPClientRequestPart) {
-        channel.write(part, promise: nil)
+    /// Writes a request head (not flushed); its framing fields decide how the body is written.
+    func writeHead(_ head: HTTPRequestHead) {
+        decoder.requestSent(head)
+        var buffer = channel.allocator.buffer(capacity: 256)
+        encoder.encodeHead(head, into: &buffer)
+        channel.write(buffer, promise: nil)
     }
 
-    func writeAndFlush(_ part: HTTPClientRequestPart) {
-        channel.writeAndFlush(part, promise: nil)
+    /// Writes a part of the request body (not flushed).
+    func writeBody(_ part: ByteBuffer) {
+        encoder.encodeBody(part, allocator: channel.allocator) { bytes in
+            channel.write(bytes, promise: nil)
+        }
+    }
+
+    /// Ends the request, and flushes everything written for it.
+    func writeEnd() {
+        if let end = encoder.encodeEnd() {
+            channel.write(end, promise: nil)
+        }
+        channel.flush()
     }
 
     func flush() {

@@ -116,6 +116,7 @@ final class UpstreamConnectionPool {
 
     private func connect(server: Int, attemptsLeft: Int) -> EventLoopFuture<UpstreamConnection> {
         let handler = UpstreamHandler(responseTimeout: responseTimeout)
+        let decoder = UpstreamResponseDecoder(decoder: HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes))
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
@@ -125,18 +126,15 @@ final class UpstreamConnectionPool {
             .channelOption(ChannelOptions.maxMessagesPerRead, value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    // No outbound header validation: every field of an upstream head was either
-                    // parsed by llhttp (which refuses CR, LF and NUL) or written by Gatehouse, and
-                    // NIO's validator scanned each byte again (8 % of a pass-through's CPU, perf).
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(
-                        leftOverBytesStrategy: .dropBytes, enableOutboundHeaderValidation: false
-                    )
+                    // Requests are written as bytes by UpstreamConnection: only the response
+                    // decoder and the relay are in the pipeline.
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
         return bootstrap.connect(to: servers.addresses[server]).map { channel in
             self.servers.markHealthy(server)
-            let connection = UpstreamConnection(channel: channel, handler: handler, serverIndex: server)
+            let connection = UpstreamConnection(channel: channel, handler: handler, decoder: decoder, serverIndex: server)
             connection.exchanges = 1
             return connection
         }.flatMapError { error in

@@ -119,8 +119,9 @@ final class UpstreamHandler {
 
 extension UpstreamHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    /// Requests pass by as bytes (`UpstreamConnection` encodes them).
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context

@@ -1,0 +1,63 @@
+// UpstreamRequestEncoderTests: the bytes Gatehouse sends an origin, and the upstream head they are made from.
+
+import NIOCore
+import NIOHTTP1
+import Testing
+@testable import GatehouseCore
+
+@Suite struct UpstreamRequestEncoderTests {
+    static let context = ForwardingContext(peerAddress: "203.0.113.9", peerIsTrusted: false, requestID: "req-1")
+
+    /// The wire form of `head` with `body` sent in `parts` pieces.
+    static func wire(_ head: HTTPRequestHead, body parts: [String] = []) -> String {
+        var encoder = UpstreamRequestEncoder()
+        var wire = ByteBuffer()
+        encoder.encodeHead(head, into: &wire)
+        for part in parts {
+            encoder.encodeBody(ByteBuffer(string: part), allocator: ByteBufferAllocator()) { wire.writeImmutableBuffer($0) }
+        }
+        if let end = encoder.encodeEnd() {
+            wire.writeImmutableBuffer(end)
+        }
+        #expect(!encoder.chunked, "the next request starts unchunked")
+        return String(buffer: wire)
+    }
+
+    static func upstream(_ method: HTTPMethod, _ fields: [(String, String)], framing: RequestBodyFraming) -> HTTPRequestHead {
+        let client = HTTPRequestHead(version: .http1_1, method: method, uri: "/p?q=1", headers: HTTPHeaders(fields))
+        return RequestHeadRewriter.upstreamHead(for: client, framing: framing, context: context)
+    }
+
+    @Test func headWithoutBody() {
+        let head = Self.upstream(.GET, [("Host", "h"), ("Accept", "*/*")], framing: .none)
+        #expect(Self.wire(head) == "GET /p?q=1 HTTP/1.1\r\nHost: h\r\nAccept: */*\r\nX-Forwarded-For: 203.0.113.9\r\n"
+            + "X-Forwarded-Proto: http\r\nX-Forwarded-Host: h\r\nVia: 1.1 gatehouse\r\nX-Request-Id: req-1\r\n\r\n")
+    }
+
+    @Test func lengthBodyGoesAsItIs() {
+        let head = Self.upstream(.PUT, [("Host", "h"), ("Content-Length", "5")], framing: .contentLength(5))
+        let wire = Self.wire(head, body: ["ab", "cde"])
+        #expect(wire.hasPrefix("PUT /p?q=1 HTTP/1.1\r\n"))
+        #expect(wire.hasSuffix("Content-Length: 5\r\n\r\nabcde"))
+    }
+
+    @Test func chunkedBodyIsFramedPartByPart() {
+        let head = Self.upstream(.POST, [("Host", "h"), ("Transfer-Encoding", "chunked")], framing: .chunked)
+        let wire = Self.wire(head, body: ["ab", "", String(repeating: "x", count: 17)])
+        #expect(wire.hasSuffix("Transfer-Encoding: chunked\r\n\r\n2\r\nab\r\n11\r\n\(String(repeating: "x", count: 17))\r\n0\r\n\r\n"))
+    }
+
+    /// RFC 9110 §8.6: a POST, PUT or PATCH without content says so; a GET does not.
+    @Test(arguments: [HTTPMethod.POST, .PUT, .PATCH])
+    func emptyBodyOfAMethodWithContentIsStated(method: HTTPMethod) {
+        let head = Self.upstream(method, [("Host", "h")], framing: .none)
+        #expect(head.headers["content-length"] == ["0"])
+        #expect(!head.headers.contains(name: "transfer-encoding"))
+    }
+
+    @Test func headRequestLine() {
+        let head = Self.upstream(.HEAD, [("Host", "h")], framing: .none)
+        #expect(Self.wire(head).hasPrefix("HEAD /p?q=1 HTTP/1.1\r\n"))
+        #expect(!head.headers.contains(name: "content-length"))
+    }
+}

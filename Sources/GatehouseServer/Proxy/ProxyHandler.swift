@@ -44,6 +44,9 @@ final class ProxyHandler {
     private var quiescing = false
     /// The client half-closed (sent FIN): what it sent is answered, then the connection closes.
     private var inputClosed = false
+    /// Response bytes written to the client since the last flush. A flush with nothing to send
+    /// still walks the pipeline, and the end of each response is flushed at once anyway.
+    private var clientWritesUnflushed = false
 
     enum PipelinedEvent {
         case part(HTTPServerRequestPart)
@@ -99,7 +102,7 @@ extension ProxyHandler: ChannelDuplexHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         if case .forwarding(_, let upstream) = state {
-            upstream.flush()
+            upstream.flushIfNeeded()
         }
         context.fireChannelReadComplete()
     }
@@ -664,6 +667,7 @@ extension ProxyHandler: UpstreamResponseDelegate {
             }
         }
         context.write(wrapOutboundOut(encoded), promise: nil)
+        clientWritesUnflushed = true
     }
 
     func upstreamReceivedBody(_ buffer: ByteBuffer) {
@@ -678,9 +682,12 @@ extension ProxyHandler: UpstreamResponseDelegate {
         encoder.encodeBody(buffer, allocator: context.channel.allocator) { bytes in
             context.write(self.wrapOutboundOut(bytes), promise: nil)
         }
+        clientWritesUnflushed = true
     }
 
     func upstreamReadComplete() {
+        guard clientWritesUnflushed else { return }
+        clientWritesUnflushed = false
         context?.flush()
     }
 
@@ -701,10 +708,12 @@ extension ProxyHandler: UpstreamResponseDelegate {
             if let end {
                 context.write(wrapOutboundOut(end), promise: nil)
             }
+            clientWritesUnflushed = false
             context.flush()
             finishExchange()
         } else {
             state = .closed
+            clientWritesUnflushed = false
             // An empty write still completes after the body's, which the close waits for.
             context.writeAndFlush(wrapOutboundOut(end ?? ByteBuffer())).whenComplete { _ in context.close(promise: nil) }
         }

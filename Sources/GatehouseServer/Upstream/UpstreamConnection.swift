@@ -18,6 +18,8 @@ final class UpstreamConnection {
     /// How many exchanges this connection has carried; > 0 means it came from the idle pool.
     var exchanges = 0
     private var encoder = UpstreamRequestEncoder()
+    /// Request bytes written since the last flush (see `flushIfNeeded`).
+    private var unflushed = false
 
     init(channel: any Channel, handler: UpstreamHandler, decoder: UpstreamResponseDecoder, serverIndex: Int) {
         self.channel = channel
@@ -34,6 +36,7 @@ final class UpstreamConnection {
         var buffer = channel.allocator.buffer(capacity: 256)
         encoder.encodeHead(head, into: &buffer)
         channel.write(buffer, promise: nil)
+        unflushed = true
     }
 
     /// Writes a part of the request body (not flushed).
@@ -41,6 +44,7 @@ final class UpstreamConnection {
         encoder.encodeBody(part, allocator: channel.allocator) { bytes in
             channel.write(bytes, promise: nil)
         }
+        unflushed = true
     }
 
     /// Ends the request, and flushes everything written for it.
@@ -48,11 +52,20 @@ final class UpstreamConnection {
         if let end = encoder.encodeEnd() {
             channel.write(end, promise: nil)
         }
-        channel.flush()
+        flush()
     }
 
     func flush() {
+        unflushed = false
         channel.flush()
+    }
+
+    /// Flushes when something was written since the last flush: a flush with nothing to send
+    /// still walks the pipeline, and the client side asks after every read.
+    func flushIfNeeded() {
+        if unflushed {
+            flush()
+        }
     }
 
     /// Drops the connection, e.g. after an abandoned exchange whose framing is now unknown.

@@ -87,4 +87,58 @@ import Testing
         #expect(refused.rateLimit == #""per-ip";r=0;t=13"#)
         #expect(refused.retryAfter == 13)
     }
+
+    static func plan(_ policies: [(String, Int)]) -> RateLimitPlan {
+        var config = RateLimitsConfig()
+        config.policies = policies.map { RateLimitPolicyConfig(name: $0.0, key: .ip, limit: $0.1, window: .seconds(60)) }
+        return RateLimitPlan(config)
+    }
+
+    /// The plan's precomputed text gives the very bytes the formatting path gives.
+    @Test func precomputedTextIsTheFormattedText() throws {
+        let plan = Self.plan([("per-ip", 3), (#"we"ird\name"#, 5), ("caf\u{E9}", 1_000_000_000)])
+        let store = MemoryRateLimitStore(maxTrackedKeys: 100)
+        let client = try #require(IPAddress(parsing: "192.0.2.7"))
+        let request = RateLimitRequest(method: "GET", path: "/", clientIP: client, user: nil, headers: HTTPHeaders())
+        let checks = plan.checks(for: request)
+        var seen: [RateLimitHeaders] = []
+        for step in 0..<5 {
+            let outcome = store.evaluate(checks, now: 1_000_000_000_000 + UInt64(step) * 7_300_000_000)
+            let fast = RateLimitHeaders(outcome, plan: plan)
+            #expect(fast == RateLimitHeaders(outcome))
+            #expect(RateLimitHeaders(RateLimitOutcome(admitted: outcome.admitted, results: [outcome.results[1]]), plan: plan)
+                == RateLimitHeaders(RateLimitOutcome(admitted: outcome.admitted, results: [outcome.results[1]])))
+            seen.append(fast)
+        }
+        #expect(seen[0].policy == #""per-ip";q=3;w=60, "we\"ird\\name";q=5;w=60, "caf?";q=1000000000;w=60"#)
+        #expect(seen[0].rateLimit == #""per-ip";r=2;t=60, "we\"ird\\name";r=4;t=60, "caf?";r=999999999;t=60"#)
+        #expect(seen[3].rateLimit == #""per-ip";r=0;t=39, "we\"ird\\name";r=2;t=39, "caf?";r=999999997;t=39"#)
+        #expect(seen[3].retryAfter == 39)
+    }
+
+    /// A result the plan did not make (another config's policy at that index) is formatted itself.
+    @Test func foreignResultsAreFormattedNotLookedUp() {
+        let plan = Self.plan([("per-ip", 100)])
+        var renamed = Self.result("per-user", limit: 100, remaining: 7, reset: 9)
+        renamed.policyIndex = 0
+        var relimited = Self.result("per-ip", limit: 50, remaining: 7, reset: 9)
+        relimited.policyIndex = 0
+        var outOfRange = Self.result("per-ip", limit: 100, remaining: 7, reset: 9)
+        outOfRange.policyIndex = 3
+        let fields = RateLimitHeaders(RateLimitOutcome(admitted: true, results: [renamed, relimited, outOfRange]), plan: plan)
+        #expect(fields.policy == #""per-user";q=100;w=60, "per-ip";q=50;w=60, "per-ip";q=100;w=60"#)
+        #expect(fields.rateLimit == #""per-user";r=7;t=9, "per-ip";r=7;t=9, "per-ip";r=7;t=9"#)
+    }
+
+    @Test func numbersAreWrittenWhole() {
+        let outcome = RateLimitOutcome(admitted: true, results: [
+            Self.result("big", limit: Int.max, remaining: Int.max, reset: 1_234_567_890),
+            Self.result("small", limit: -3, remaining: -1, reset: -8),
+            Self.result("zero", limit: 0, seconds: 0, remaining: 0, reset: 10),
+        ])
+        let fields = RateLimitHeaders(outcome)
+        #expect(fields.policy == #""big";q=9223372036854775807;w=60, "small";q=0;w=60, "zero";q=0;w=0"#)
+        #expect(fields.rateLimit == #""big";r=9223372036854775807;t=1234567890, "small";r=0;t=0, "zero";r=0;t=10"#)
+    }
 }
+

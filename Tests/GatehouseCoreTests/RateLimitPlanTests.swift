@@ -35,10 +35,16 @@ import Testing
     @Test func everyMatchingPolicyInConfigOrder() throws {
         let checks = Self.plan.checks(for: try Self.request())
         #expect(checks == [
-            RateLimitCheck(policyName: "per-ip", key: "per-ip:192.0.2.7", limit: 100, window: 60_000_000_000),
-            RateLimitCheck(policyName: "per-user", key: "per-user:alice", limit: 1000, window: 60_000_000_000),
-            RateLimitCheck(policyName: "per-tenant", key: "per-tenant:acme", limit: 50, window: 60_000_000_000),
+            RateLimitCheck(policyName: "per-ip", key: "per-ip:192.0.2.7", limit: 100, window: 60_000_000_000, policyIndex: 0),
+            RateLimitCheck(policyName: "per-user", key: "per-user:alice", limit: 1000, window: 60_000_000_000, policyIndex: 1),
+            RateLimitCheck(policyName: "per-tenant", key: "per-tenant:acme", limit: 50, window: 60_000_000_000, policyIndex: 2),
         ])
+    }
+
+    @Test func checksKnowTheirPolicysPlaceWhenSomeDoNotApply() throws {
+        let checks = Self.plan.checks(for: try Self.request("DELETE"))
+        #expect(checks.map(\.policyName) == ["per-ip", "per-tenant"])
+        #expect(checks.map(\.policyIndex) == [0, 2])
     }
 
     @Test(arguments: [

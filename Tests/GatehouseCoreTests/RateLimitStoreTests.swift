@@ -171,4 +171,34 @@ import Testing
             #expect(left.results.first?.remaining == max(100 - counts[thread] - 1, 0))
         }
     }
+
+    /// One shard (every request takes one lock) and sixteen (most multi-policy requests take
+    /// several, in order) give exactly the model's answers over a long seeded run with refusals,
+    /// repeated keys within a request, and policy indices carried through.
+    @Test func oneShardAndManyShardsAnswerAsTheModel() {
+        var random = SeededGenerator(seed: 20_240_611)
+        let one = MemoryRateLimitStore(maxTrackedKeys: 10_000, shardCount: 1)
+        let many = MemoryRateLimitStore(maxTrackedKeys: 10_000, shardCount: 16)
+        var model = RateLimitStoreModel()
+        let policies: [(name: String, limit: Int, seconds: UInt64)] = [("a", 3, 10), ("b", 7, 30), ("c", 2, 5), ("d", 40, 60)]
+        var now = Self.start
+        var refusals = 0
+        for _ in 0..<3000 {
+            now += UInt64.random(in: 0...(Self.second / 2), using: &random)
+            let checks = (0..<Int.random(in: 1...4, using: &random)).map { _ in
+                let index = Int.random(in: 0..<policies.count, using: &random)
+                let policy = policies[index]
+                var check = Self.check(policy.name, "k\(Int.random(in: 0..<5, using: &random))", limit: policy.limit, seconds: policy.seconds)
+                check.policyIndex = index
+                return check
+            }
+            let expected = model.evaluate(checks, now: now)
+            #expect(one.evaluate(checks, now: now) == expected)
+            #expect(many.evaluate(checks, now: now) == expected)
+            #expect(expected.results.map(\.policyIndex) == checks.map(\.policyIndex))
+            refusals += expected.admitted ? 0 : 1
+        }
+        #expect(refusals > 300)
+    }
 }
+

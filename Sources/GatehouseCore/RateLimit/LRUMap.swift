@@ -46,17 +46,19 @@ struct LRUMap<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         moveToNewest(index)
     }
 
-    /// Changes the value for `key` in place (inserting `initial` first when absent) and marks it just
-    /// used; inserting past `capacity` evicts the least recently used entry.
-    mutating func update(_ key: Key, initial: @autoclosure () -> Value, _ change: (inout Value) -> Void) {
+    /// Changes the value for `key` in place (inserting `initial` first when absent), marks it just
+    /// used and returns what `change` returns; inserting past `capacity` evicts the least recently
+    /// used entry. Nil (and nothing changed) only when `capacity` is 0.
+    @discardableResult
+    mutating func update<Result>(_ key: Key, initial: @autoclosure () -> Value, _ change: (inout Value) -> Result) -> Result? {
         if let index = indices[key] {
-            change(&nodes[index].value)
+            let result = change(&nodes[index].value)
             moveToNewest(index)
-            return
+            return result
         }
-        guard capacity > 0 else { return }
+        guard capacity > 0 else { return nil }
         var value = initial()
-        change(&value)
+        let result = change(&value)
         let index: Int
         if indices.count >= capacity, oldest >= 0 {
             // Reuse the evicted node's slot: memory stays at `capacity` nodes.
@@ -73,6 +75,7 @@ struct LRUMap<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
         indices[key] = index
         linkAsNewest(index)
+        return result
     }
 
     /// Removes up to `maximum` least recently used entries while `isStale` says they may go.

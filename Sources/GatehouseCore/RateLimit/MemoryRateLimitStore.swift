@@ -34,78 +34,72 @@ public final class MemoryRateLimitStore: RateLimitStore {
 
     public func evaluate(_ checks: [RateLimitCheck], now: UInt64) -> RateLimitOutcome {
         guard !checks.isEmpty else { return .unlimited }
-        let shardOfCheck = checks.map { shardIndex(of: $0.key) }
-        var lockOrder = shardOfCheck.sorted()
-        lockOrder.removeDuplicatesFromSorted()
-        var probes = [RateLimitShard.Probe](repeating: RateLimitShard.Probe(admits: false), count: checks.count)
-        var results = [RateLimitResult?](repeating: nil, count: checks.count)
-        let admitted = evaluateLocked(
-            level: 0,
-            lockOrder: lockOrder,
-            shardOfCheck: shardOfCheck,
-            checks: checks,
-            now: now,
-            probes: &probes,
-            results: &results
-        )
-        return RateLimitOutcome(admitted: admitted, results: results.compactMap { $0 })
+        // Scratch space on the stack and results written in place: this runs for every
+        // rate-limited request, and the only allocation it needs is the results array.
+        return withUnsafeTemporaryAllocation(of: TrackedKey.self, capacity: checks.count) { keys in
+            withUnsafeTemporaryAllocation(of: Bool.self, capacity: checks.count) { admits in
+                _ = keys.initialize(from: checks.lazy.map { TrackedKey($0.key) })
+                defer { keys.deinitialize() }
+                admits.initialize(repeating: false)
+                var admitted = false
+                let results = [RateLimitResult](unsafeUninitializedCapacity: checks.count) { results, count in
+                    let pass = Pass(checks: checks, keys: UnsafeBufferPointer(keys), admits: admits, results: results, now: now)
+                    admitted = evaluateLocked(after: -1, pass)
+                    // Every check lies in exactly one of the visited shards, which wrote its result.
+                    count = checks.count
+                }
+                return RateLimitOutcome(admitted: admitted, results: results)
+            }
+        }
     }
 
-    /// Locks `lockOrder[level]`, probes that shard's checks, recurses into the next shard, then —
-    /// with every lock still held — records (or not) that shard's checks on the way back out.
-    private func evaluateLocked(
-        level: Int,
-        lockOrder: [Int],
-        shardOfCheck: [Int],
-        checks: [RateLimitCheck],
-        now: UInt64,
-        probes: inout [RateLimitShard.Probe],
-        results: inout [RateLimitResult?]
-    ) -> Bool {
-        guard level < lockOrder.count else {
-            return probes.allSatisfy(\.admits)
+    /// One request's evaluation: its checks, their keys, and where probes and results go.
+    private struct Pass {
+        let checks: [RateLimitCheck]
+        let keys: UnsafeBufferPointer<TrackedKey>
+        /// Each check's own probe, filled in as its shard is locked.
+        let admits: UnsafeMutableBufferPointer<Bool>
+        /// Uninitialised until the check's shard commits it.
+        let results: UnsafeMutableBufferPointer<RateLimitResult>
+        let now: UInt64
+    }
+
+    /// Locks the lowest shard above `previous` that holds a check, probes its checks, recurses into
+    /// the next, then — with every lock still held — records (or not) its checks on the way back out.
+    /// When every check is in one shard (always so with a single check) that is one lock, one pass.
+    private func evaluateLocked(after previous: Int, _ pass: Pass) -> Bool {
+        var shard = Int.max
+        for key in pass.keys {
+            let candidate = shardIndex(of: key)
+            if candidate > previous, candidate < shard {
+                shard = candidate
+            }
         }
-        let shard = lockOrder[level]
-        let mine = checks.indices.filter { shardOfCheck[$0] == shard }
+        guard shard != Int.max else {
+            return pass.admits.allSatisfy { $0 }
+        }
         return shards[shard].table.withLock { table in
-            for (position, index) in mine.enumerated() {
+            for index in pass.checks.indices where shardIndex(of: pass.keys[index]) == shard {
                 // Checks of one key within a request (never from a plan, but possible) see each
-                // other's admissions, so a duplicate cannot slip past the limit.
+                // other's admissions, so a duplicate cannot slip past the limit. One key is one shard.
                 var pending = 0
-                for earlier in mine[..<position] where checks[earlier].key == checks[index].key && probes[earlier].admits {
+                for earlier in 0..<index where pass.admits[earlier] && pass.keys[earlier] == pass.keys[index] {
                     pending += 1
                 }
-                probes[index] = table.probe(checks[index], pending: pending, now: now)
+                pass.admits[index] = table.probe(pass.checks[index], key: pass.keys[index], pending: pending, now: pass.now)
             }
-            let admitted = evaluateLocked(
-                level: level + 1,
-                lockOrder: lockOrder,
-                shardOfCheck: shardOfCheck,
-                checks: checks,
-                now: now,
-                probes: &probes,
-                results: &results
-            )
-            for index in mine {
-                results[index] = table.commit(checks[index], probe: probes[index], admitted: admitted, now: now)
+            let admitted = evaluateLocked(after: shard, pass)
+            for index in pass.checks.indices where shardIndex(of: pass.keys[index]) == shard {
+                let result = table.commit(
+                    pass.checks[index], key: pass.keys[index], admits: pass.admits[index], admitted: admitted, now: pass.now
+                )
+                pass.results.initializeElement(at: index, to: result)
             }
             return admitted
         }
     }
 
-    private func shardIndex(of key: String) -> Int {
-        Int(UInt(bitPattern: key.hashValue) % UInt(shards.count))
-    }
-}
-
-private extension Array where Element: Equatable {
-    /// Drops repeated neighbours: on a sorted array, leaves each value once.
-    mutating func removeDuplicatesFromSorted() {
-        var kept = 0
-        for index in indices where kept == 0 || self[index] != self[kept - 1] {
-            self[kept] = self[index]
-            kept += 1
-        }
-        removeLast(count - kept)
+    private func shardIndex(of key: TrackedKey) -> Int {
+        Int(UInt(bitPattern: key.hash) % UInt(shards.count))
     }
 }

@@ -14,26 +14,30 @@ public struct RateLimitHeaders: Sendable, Equatable {
     /// The `Retry-After` value in seconds; nil when admitted.
     public var retryAfter: Int?
 
-    public init(_ outcome: RateLimitOutcome) {
-        // Built by appending into two strings: this runs for every rate-limited request.
+    /// The fields of `outcome`. With the `plan` that made its checks, each policy's name and
+    /// `RateLimit-Policy` member come precomputed; without, they are formatted here.
+    public init(_ outcome: RateLimitOutcome, plan: RateLimitPlan? = nil) {
+        // Appended into two strings, numbers without intermediate strings: this runs for every
+        // rate-limited request.
         var policy = ""
         var rateLimit = ""
         for result in outcome.results {
-            if !policy.isEmpty {
+            let text = plan?.text(of: result) ?? RateLimitPolicyText(result)
+            if policy.isEmpty {
+                // One policy, the usual case: its precomputed member is the whole field.
+                policy = text.policyMember
+                // Room for the usual two policies' `"name";r=…;t=…` without growing.
+                rateLimit.reserveCapacity(2 * (text.quotedName.utf8.count + 24))
+            } else {
                 policy += ", "
+                policy += text.policyMember
                 rateLimit += ", "
             }
-            let name = RateLimitHeaders.structuredString(result.policyName)
-            policy += name
-            policy += ";q="
-            policy += String(max(result.limit, 0))
-            policy += ";w="
-            policy += String(result.windowSeconds)
-            rateLimit += name
+            rateLimit += text.quotedName
             rateLimit += ";r="
-            rateLimit += String(max(result.remaining, 0))
+            RateLimitDecimal.append(result.remaining, to: &rateLimit)
             rateLimit += ";t="
-            rateLimit += String(max(result.resetSeconds, 0))
+            RateLimitDecimal.append(result.resetSeconds, to: &rateLimit)
         }
         self.policy = policy
         self.rateLimit = rateLimit

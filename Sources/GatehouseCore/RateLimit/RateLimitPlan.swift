@@ -18,6 +18,24 @@ public struct RateLimitPlan: Sendable, Equatable {
 
     /// The checks of every policy that applies to `request`, in config order.
     public func checks(for request: RateLimitRequest) -> [RateLimitCheck] {
-        policies.compactMap { $0.check(for: request) }
+        var checks: [RateLimitCheck] = []
+        // Sized once: growing from empty would reallocate on every request with two policies.
+        checks.reserveCapacity(policies.count)
+        for index in policies.indices {
+            // Asked in place: copying a policy out would retain each of its strings.
+            if let check = policies[index].check(for: request, index: index) {
+                checks.append(check)
+            }
+        }
+        return checks
+    }
+
+    /// The precomputed header text of the policy `result` came from; nil when the result was not
+    /// made by this plan (a check made by hand, or a plan since replaced by a reload).
+    public func text(of result: RateLimitResult) -> RateLimitPolicyText? {
+        guard let index = result.policyIndex, policies.indices.contains(index), policies[index].produced(result) else {
+            return nil
+        }
+        return policies[index].text
     }
 }

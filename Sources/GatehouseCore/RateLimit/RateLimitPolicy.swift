@@ -13,6 +13,10 @@ public struct RateLimitPolicy: Sendable, Equatable {
     public let window: UInt64
     public let ipv6Prefix: Int
     public let match: RequestMatch?
+    /// `name + ":"`, the start of every store key of this policy (made once, not per request).
+    public let keyPrefix: String
+    /// The header text that depends only on the configuration.
+    public let text: RateLimitPolicyText
 
     public init(_ config: RateLimitPolicyConfig) {
         name = config.name
@@ -21,15 +25,22 @@ public struct RateLimitPolicy: Sendable, Equatable {
         window = RateLimitPolicy.nanoseconds(config.window)
         ipv6Prefix = config.ipv6Prefix
         match = config.match
+        keyPrefix = name + ":"
+        text = RateLimitPolicyText(name: name, limit: limit, window: window)
     }
 
     /// The check this policy makes for `request`, or nil when it does not apply (no match, no user for
-    /// a user key, no such header for a header key).
-    public func check(for request: RateLimitRequest) -> RateLimitCheck? {
+    /// a user key, no such header for a header key). `index` is the policy's place in its plan.
+    public func check(for request: RateLimitRequest, index: Int? = nil) -> RateLimitCheck? {
         guard matches(method: request.method, path: request.path), let value = keyValue(for: request) else {
             return nil
         }
-        return RateLimitCheck(policyName: name, key: name + ":" + value, limit: limit, window: window)
+        return RateLimitCheck(policyName: name, key: keyPrefix + value, limit: limit, window: window, policyIndex: index)
+    }
+
+    /// True when `result` is this policy's, as it is configured now (its precomputed text applies).
+    func produced(_ result: RateLimitResult) -> Bool {
+        result.policyName == name && result.limit == limit && result.window == window
     }
 
     /// True when `match` lets the request through (no `match` = every request).

@@ -14,7 +14,8 @@ extension RateLimitResult {
             admitted: admitted,
             remaining: remaining,
             resetSeconds: remaining == 0 ? untilAdmissibleSeconds : RateLimitResult.wholeSeconds(nextRelease),
-            retryAfterSeconds: admitted ? 0 : max(untilAdmissibleSeconds, 1)
+            retryAfterSeconds: admitted ? 0 : max(untilAdmissibleSeconds, 1),
+            policyIndex: check.policyIndex
         )
     }
 }

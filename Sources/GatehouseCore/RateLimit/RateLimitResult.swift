@@ -19,6 +19,8 @@ public struct RateLimitResult: Sendable, Equatable {
     /// Whole seconds, rounded up, until a request would be admitted by this policy if nothing else is
     /// admitted meanwhile (never early, at most 1 s late); 0 when this policy admits.
     public var retryAfterSeconds: Int
+    /// The policy's position in its `RateLimitPlan`, from the check (nil for a check made by hand).
+    public var policyIndex: Int?
 
     public init(
         policyName: String,
@@ -27,7 +29,8 @@ public struct RateLimitResult: Sendable, Equatable {
         admitted: Bool,
         remaining: Int,
         resetSeconds: Int,
-        retryAfterSeconds: Int
+        retryAfterSeconds: Int,
+        policyIndex: Int? = nil
     ) {
         self.policyName = policyName
         self.limit = limit
@@ -36,6 +39,7 @@ public struct RateLimitResult: Sendable, Equatable {
         self.remaining = remaining
         self.resetSeconds = resetSeconds
         self.retryAfterSeconds = retryAfterSeconds
+        self.policyIndex = policyIndex
     }
 
     /// The window in whole seconds, rounded up (config windows are whole seconds already).

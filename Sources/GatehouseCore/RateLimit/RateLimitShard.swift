@@ -4,16 +4,11 @@ import Synchronization
 
 /// A slice of the memory store's keys behind its own lock, so event loops rarely wait for each other.
 final class RateLimitShard: Sendable {
-    /// A check's verdict before anything is recorded.
-    struct Probe: Sendable {
-        var admits: Bool
-    }
-
     /// Keys whose windows have passed are dropped this many at a time on each visit: enough to keep
     /// up with one new key per request, cheap enough for the hot path.
     static let reclaimPerVisit = 2
 
-    let table: Mutex<LRUMap<String, TrackedWindow>>
+    let table: Mutex<LRUMap<TrackedKey, TrackedWindow>>
 
     init(capacity: Int) {
         table = Mutex(LRUMap(capacity: capacity))
@@ -24,35 +19,34 @@ final class RateLimitShard: Sendable {
     }
 }
 
-extension LRUMap where Key == String, Value == TrackedWindow {
-    /// Whether `check` would admit at `now`, counting `pending` admissions of the same key that this
-    /// request is about to record through earlier checks. Reads only: a refusal must change nothing.
-    func probe(_ check: RateLimitCheck, pending: Int, now: UInt64) -> RateLimitShard.Probe {
-        let counter = peek(check.key)?.counter ?? SlidingWindow()
-        let counted = counter.count(at: now, window: check.window)
-        return RateLimitShard.Probe(admits: counted.addingReportingOverflow(pending).partialValue < check.limit)
+extension LRUMap where Key == TrackedKey, Value == TrackedWindow {
+    /// Whether `check` (stored under `key`) would admit at `now`, counting `pending` admissions of the
+    /// same key that this request is about to record through earlier checks. Reads only: a refusal
+    /// must change nothing.
+    func probe(_ check: RateLimitCheck, key: TrackedKey, pending: Int, now: UInt64) -> Bool {
+        let counted = peek(key)?.counter.count(at: now, window: check.window) ?? 0
+        return counted.addingReportingOverflow(pending).partialValue < check.limit
     }
 
     /// Records `check` when the request was admitted (or only marks its key as seen when refused) and
-    /// returns what the policy's headers report.
-    mutating func commit(_ check: RateLimitCheck, probe: RateLimitShard.Probe, admitted: Bool, now: UInt64) -> RateLimitResult {
-        let counter: SlidingWindow
+    /// returns what the policy's headers report; `admits` is the check's own probe.
+    mutating func commit(_ check: RateLimitCheck, key: TrackedKey, admits: Bool, admitted: Bool, now: UInt64) -> RateLimitResult {
+        let result: RateLimitResult?
         if admitted {
-            var updated = SlidingWindow()
-            update(check.key, initial: TrackedWindow(window: check.window)) { tracked in
+            // The result is read inside the update: copying the counter out would share its buffer.
+            result = update(key, initial: TrackedWindow(window: check.window)) { tracked in
                 tracked.window = check.window
                 tracked.counter.record(at: now, limit: check.limit, window: check.window)
-                updated = tracked.counter
+                return RateLimitShard.result(of: check, counter: tracked.counter, admits: admits, now: now)
             }
-            counter = updated
         } else {
             // A key that keeps being refused is still in use: keep it from eviction, which would
             // hand it a fresh quota.
-            touch(check.key)
-            counter = peek(check.key)?.counter ?? SlidingWindow()
+            touch(key)
+            result = peek(key).map { RateLimitShard.result(of: check, counter: $0.counter, admits: admits, now: now) }
         }
         removeOldest(upTo: RateLimitShard.reclaimPerVisit) { $0.isIdle(at: now) }
-        return RateLimitShard.result(of: check, counter: counter, admits: probe.admits, now: now)
+        return result ?? RateLimitShard.result(of: check, counter: SlidingWindow(), admits: admits, now: now)
     }
 }
 

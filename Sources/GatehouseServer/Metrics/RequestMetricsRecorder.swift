@@ -1,4 +1,5 @@
 // RequestMetricsRecorder: one event loop's cache of the per-request counters, so recording takes no lock.
+import GatehouseCore
 import Metrics
 import NIOCore
 
@@ -9,6 +10,9 @@ final class RequestMetricsRecorder {
     private let metrics: GatehouseMetrics
     private var requests: [RequestKey: Metrics.Counter] = [:]
     private var byLabel: [LabelKey: Metrics.Counter] = [:]
+    /// Rate-limit decision counters by policy index (see `RateLimitResult.policyIndex`), so a
+    /// decision is counted without hashing its policy name.
+    private var decisionsByPolicy: [DecisionCounters?] = []
 
     private struct RequestKey: Hashable {
         let method: String
@@ -21,6 +25,14 @@ final class RequestMetricsRecorder {
         let name: String
         let first: String
         let second: String
+    }
+
+    /// One policy's two decision counters, with the name they count: a reload may give the index
+    /// to another policy, and the name tells (its storage is shared, so comparing is cheap).
+    private struct DecisionCounters {
+        let policy: String
+        let allowed: Metrics.Counter
+        let limited: Metrics.Counter
     }
 
     init(metrics: GatehouseMetrics) {
@@ -62,12 +74,39 @@ final class RequestMetricsRecorder {
         counter(LabelKey(name: GatehouseMetrics.Name.upstreamErrors, first: kind, second: ""), labels: ["kind": kind]).increment()
     }
 
-    func rateLimitDecision(policy: String, limited: Bool) {
-        let decision = limited ? "limited" : "allowed"
+    /// Every policy's decision on one request.
+    func rateLimitDecisions(_ outcome: RateLimitOutcome) {
+        for result in outcome.results {
+            let counters = decisionCounters(for: result)
+            (result.admitted ? counters.allowed : counters.limited).increment()
+        }
+    }
+
+    private func decisionCounters(for result: RateLimitResult) -> DecisionCounters {
+        let index = result.policyIndex ?? -1
+        if decisionsByPolicy.indices.contains(index), let cached = decisionsByPolicy[index], cached.policy == result.policyName {
+            return cached
+        }
+        let policy = result.policyName
+        let made = DecisionCounters(
+            policy: policy,
+            allowed: decisionCounter(policy: policy, decision: "allowed"),
+            limited: decisionCounter(policy: policy, decision: "limited")
+        )
+        if index >= 0 {
+            if index >= decisionsByPolicy.count {
+                decisionsByPolicy += repeatElement(nil, count: index + 1 - decisionsByPolicy.count)
+            }
+            decisionsByPolicy[index] = made
+        }
+        return made
+    }
+
+    private func decisionCounter(policy: String, decision: String) -> Metrics.Counter {
         counter(
             LabelKey(name: GatehouseMetrics.Name.rateLimitDecisions, first: policy, second: decision),
             labels: ["policy": policy, "decision": decision]
-        ).increment()
+        )
     }
 
     func cacheLookup(result: String) {

@@ -356,10 +356,8 @@ extension ProxyHandler {
             }
             request.rateLimitDecision = "allowed"
         case .success(let outcome):
-            for result in outcome.results {
-                recorder.rateLimitDecision(policy: result.policyName, limited: !result.admitted)
-            }
-            let headers = RateLimitHeaders(outcome)
+            recorder.rateLimitDecisions(outcome)
+            let headers = RateLimitHeaders(outcome, plan: request.runtime.rateLimiter.plan)
             request.rateLimitHeaders = headers
             guard outcome.admitted else {
                 request.rateLimitDecision = "limited"

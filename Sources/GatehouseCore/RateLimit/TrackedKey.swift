@@ -1,0 +1,23 @@
+// TrackedKey: a memory-store key carrying its hash, so a request hashes each key's text once.
+
+/// A store key with its hash computed once: the store uses the hash to pick the key's shard and then
+/// looks the key up (and may insert it) in that shard's map; hashing the text again for each of
+/// those steps was a measurable share of a request's cost.
+struct TrackedKey: Hashable, Sendable {
+    let text: String
+    /// `text.hashValue`: seeded per process, which is all an in-memory table needs.
+    let hash: Int
+
+    init(_ text: String) {
+        self.text = text
+        hash = text.hashValue
+    }
+
+    static func == (lhs: TrackedKey, rhs: TrackedKey) -> Bool {
+        lhs.hash == rhs.hash && lhs.text == rhs.text
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(hash)
+    }
+}

@@ -8,17 +8,19 @@ import NIOCore
 /// label set's first use on this loop). Keys are small structs, so a recording allocates nothing.
 final class RequestMetricsRecorder {
     private let metrics: GatehouseMetrics
-    private var requests: [RequestKey: Metrics.Counter] = [:]
+    /// By `requestKey`: a hash of one Int, not of two Strings, on every request.
+    private var requests: [Int: Metrics.Counter] = [:]
+    private var upstreamByCode: [Int: Metrics.Counter] = [:]
+    private var lookups: [Metrics.Counter?] = Array(repeating: nil, count: cacheLabels.count + 1)
     private var byLabel: [LabelKey: Metrics.Counter] = [:]
     /// Rate-limit decision counters by policy index (see `RateLimitResult.policyIndex`), so a
     /// decision is counted without hashing its policy name.
     private var decisionsByPolicy: [DecisionCounters?] = []
 
-    private struct RequestKey: Hashable {
-        let method: String
-        let code: Int
-        let cache: String
-    }
+    /// The method labels; anything else is `OTHER`, so a client cannot mint label values.
+    private static let methodLabels = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "OTHER"]
+    /// The `cache` label values `CacheStatus.lookupResult` gives (all there are).
+    private static let cacheLabels = ["hit", "miss", "stale", "bypass"]
 
     /// One metric with one or two label values (the label names are fixed per metric).
     private struct LabelKey: Hashable {
@@ -50,13 +52,16 @@ final class RequestMetricsRecorder {
 
     /// A whole request, whatever ended it.
     func requestCompleted(method: String, code: Int, cache: String, duration: TimeAmount) {
-        let key = RequestKey(method: Self.methodLabel(method), code: code, cache: cache)
+        let methodIndex = Self.methodIndex(method)
+        let cacheIndex = Self.cacheIndex(cache)
+        // Distinct for every label set: a status code is never negative, the indices are below 16.
+        let key = code << 8 | methodIndex << 4 | cacheIndex
         let counter: Metrics.Counter
         if let cached = requests[key] {
             counter = cached
         } else {
             counter = metrics.counter(GatehouseMetrics.Name.requests, [
-                "method": key.method, "code": String(code), "cache": cache,
+                "method": Self.methodLabels[methodIndex], "code": String(code), "cache": cache,
             ])
             requests[key] = counter
         }
@@ -65,8 +70,14 @@ final class RequestMetricsRecorder {
     }
 
     func upstreamResponded(code: Int, duration: TimeAmount) {
-        let code = String(code)
-        counter(LabelKey(name: GatehouseMetrics.Name.upstreamRequests, first: code, second: ""), labels: ["code": code]).increment()
+        let counter: Metrics.Counter
+        if let cached = upstreamByCode[code] {
+            counter = cached
+        } else {
+            counter = metrics.counter(GatehouseMetrics.Name.upstreamRequests, ["code": String(code)])
+            upstreamByCode[code] = counter
+        }
+        counter.increment()
         metrics.upstreamDuration.recordNanoseconds(duration.nanoseconds)
     }
 
@@ -110,16 +121,27 @@ final class RequestMetricsRecorder {
     }
 
     func cacheLookup(result: String) {
-        counter(LabelKey(name: GatehouseMetrics.Name.cacheLookups, first: result, second: ""), labels: ["result": result]).increment()
+        let index = Self.cacheIndex(result)
+        guard index < Self.cacheLabels.count else {
+            counter(LabelKey(name: GatehouseMetrics.Name.cacheLookups, first: result, second: ""), labels: ["result": result]).increment()
+            return
+        }
+        if let cached = lookups[index] {
+            cached.increment()
+            return
+        }
+        let made = metrics.counter(GatehouseMetrics.Name.cacheLookups, ["result": result])
+        lookups[index] = made
+        made.increment()
     }
 
-    /// Methods outside the standard set share one label, so a client cannot mint label values.
-    static func methodLabel(_ method: String) -> String {
-        switch method {
-        case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE":
-            method
-        default:
-            "OTHER"
-        }
+    /// Methods outside the standard set share the last label, `OTHER`.
+    private static func methodIndex(_ method: String) -> Int {
+        methodLabels.firstIndex(of: method).map { min($0, methodLabels.count - 1) } ?? methodLabels.count - 1
+    }
+
+    /// The position of `label` in `cacheLabels`, or `cacheLabels.count` for any other value.
+    private static func cacheIndex(_ label: String) -> Int {
+        cacheLabels.firstIndex(of: label) ?? cacheLabels.count
     }
 }

@@ -190,7 +190,9 @@ final class RequestHeadChecks: Sendable {
         let encodings = headers[canonicalForm: "transfer-encoding"]
         switch framing {
         case .none:
-            require(lengths.isEmpty && encodings.isEmpty, "a bodiless request forwarded with framing")
+            // A method that gives content a meaning states `Content-Length: 0` (RFC 9110 §8.6).
+            let statesEmpty = [HTTPMethod.POST, .PUT, .PATCH].contains(head.method)
+            require(lengths == (statesEmpty ? ["0"] : []) && encodings.isEmpty, "a bodiless request forwarded with framing")
         case .contentLength(let length):
             require(lengths == [Substring(String(length))] && encodings.isEmpty, "Content-Length not restated as \(length)")
         case .chunked:

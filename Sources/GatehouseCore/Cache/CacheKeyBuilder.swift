@@ -87,23 +87,13 @@ public struct CacheKeyBuilder: Sendable, Equatable {
 
     private static func fieldLength(_ field: String) -> Int {
         let count = field.utf8.count
-        return digitCount(UInt64(count)) + 1 + count + 1
+        return DecimalDigits.count(UInt64(count)) + 1 + count + 1
     }
 
     /// The length of a number written as a field (`namespaceVersion`).
     private static func fieldLength(_ number: UInt64) -> Int {
-        let digits = digitCount(number)
-        return digitCount(UInt64(digits)) + 1 + digits + 1
-    }
-
-    private static func digitCount(_ value: UInt64) -> Int {
-        var digits = 1
-        var rest = value / 10
-        while rest > 0 {
-            digits += 1
-            rest /= 10
-        }
-        return digits
+        let digits = DecimalDigits.count(number)
+        return DecimalDigits.count(UInt64(digits)) + 1 + digits + 1
     }
 
     private static func writeField(_ field: String, into bytes: UnsafeMutableBufferPointer<UInt8>, at index: inout Int) {
@@ -122,7 +112,7 @@ public struct CacheKeyBuilder: Sendable, Equatable {
 
     /// A number as a field, the same bytes as its decimal text would be.
     private static func writeField(_ number: UInt64, into bytes: UnsafeMutableBufferPointer<UInt8>, at index: inout Int) {
-        writeDecimal(UInt64(digitCount(number)), into: bytes, at: &index)
+        writeDecimal(UInt64(DecimalDigits.count(number)), into: bytes, at: &index)
         bytes[index] = UInt8(ascii: ":")
         index += 1
         writeDecimal(number, into: bytes, at: &index)
@@ -131,12 +121,11 @@ public struct CacheKeyBuilder: Sendable, Equatable {
     }
 
     private static func writeDecimal(_ value: UInt64, into bytes: UnsafeMutableBufferPointer<UInt8>, at index: inout Int) {
-        let digits = digitCount(value)
-        var rest = value
-        for position in stride(from: index + digits - 1, through: index, by: -1) {
-            bytes[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
-            rest /= 10
+        index += DecimalDigits.withDigits(value) { digits in
+            for (offset, digit) in digits.enumerated() {
+                bytes[index + offset] = digit
+            }
+            return digits.count
         }
-        index += digits
     }
 }

@@ -40,6 +40,13 @@ public enum HopByHopHeaders {
         return named
     }
 
+    /// Whether a field named `name` must not be forwarded: always-removed, or one of the
+    /// message's `connectionOptions` (as `connectionOptions(in:)` gives them).
+    public static func isHopByHop(_ name: String, connectionOptions: [String]) -> Bool {
+        isAlwaysRemoved(name)
+            || (!connectionOptions.isEmpty && connectionOptions.contains { FieldName.equals(name, lowercased: $0) })
+    }
+
     /// Whether `name` is one of `alwaysRemoved`, compared without lower-casing it: this runs for
     /// every field of every message the proxy forwards.
     public static func isAlwaysRemoved(_ name: String) -> Bool {

@@ -43,8 +43,7 @@ public enum RequestHeadRewriter {
         var keptHost = false
         let dropped = droppedField?.lowercased()
         for (name, value) in head.headers {
-            if HopByHopHeaders.isAlwaysRemoved(name)
-                || (!connectionOptions.isEmpty && connectionOptions.contains(where: { FieldName.equals(name, lowercased: $0) }))
+            if HopByHopHeaders.isHopByHop(name, connectionOptions: connectionOptions)
                 || (dropped.map { FieldName.equals(name, lowercased: $0) } ?? false)
             {
                 continue
@@ -85,8 +84,7 @@ public enum RequestHeadRewriter {
         if !keptHost, let host, !host.isEmpty {
             headers.add(name: "X-Forwarded-Host", value: host)
         }
-        let via = sawVia ? head.headers[canonicalForm: "via"].joined(separator: ", ") : ""
-        headers.add(name: "Via", value: via.isEmpty ? viaToken : via + ", " + viaToken)
+        headers.add(name: "Via", value: sawVia ? via(after: head.headers) : viaToken)
         headers.add(name: RequestID.canonicalHeaderName, value: context.requestID)
 
         switch framing {
@@ -112,7 +110,12 @@ public enum RequestHeadRewriter {
 
     /// Adds Gatehouse's hop to `Via` (RFC 9110 §7.6.3), keeping earlier hops.
     public static func appendVia(to headers: inout HTTPHeaders) {
+        headers.replaceOrAdd(name: "Via", value: via(after: headers))
+    }
+
+    /// The `Via` value with Gatehouse's hop after the hops `headers` already list.
+    static func via(after headers: HTTPHeaders) -> String {
         let existing = headers[canonicalForm: "via"].joined(separator: ", ")
-        headers.replaceOrAdd(name: "Via", value: existing.isEmpty ? viaToken : existing + ", " + viaToken)
+        return existing.isEmpty ? viaToken : existing + ", " + viaToken
     }
 }

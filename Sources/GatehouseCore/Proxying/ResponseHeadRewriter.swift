@@ -20,9 +20,7 @@ public enum ResponseHeadRewriter {
         var sawVia = false
         var sawRequestID = false
         for (name, value) in head.headers {
-            if HopByHopHeaders.isAlwaysRemoved(name)
-                || (!connectionOptions.isEmpty && connectionOptions.contains(where: { FieldName.equals(name, lowercased: $0) }))
-            {
+            if HopByHopHeaders.isHopByHop(name, connectionOptions: connectionOptions) {
                 continue
             }
             if FieldName.equals(name, "via") {
@@ -34,13 +32,7 @@ public enum ResponseHeadRewriter {
             }
             buffer.writeHTTPField(name: name, value: value)
         }
-        if sawVia {
-            var via = head.headers
-            RequestHeadRewriter.appendVia(to: &via)
-            buffer.writeHTTPField(name: "Via", value: via.first(name: "via") ?? RequestHeadRewriter.viaToken)
-        } else {
-            buffer.writeStaticString("Via: 1.1 gatehouse\r\n")
-        }
+        buffer.writeHTTPField(name: "Via", value: sawVia ? RequestHeadRewriter.via(after: head.headers) : RequestHeadRewriter.viaToken)
         if !sawRequestID {
             buffer.writeHTTPField(name: RequestID.canonicalHeaderName, value: requestID)
         }

@@ -56,18 +56,7 @@ extension ByteBuffer {
 
     @discardableResult
     private mutating func writeDecimal(_ value: UInt) -> Int {
-        // At most 20 digits; filled from the right in a stack tuple-sized array.
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        return withUnsafeMutableBytes(of: &digits) { scratch in
-            var index = scratch.count
-            var rest = value
-            repeat {
-                index -= 1
-                scratch[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
-                rest /= 10
-            } while rest > 0
-            return writeBytes(UnsafeRawBufferPointer(rebasing: scratch[index...]))
-        }
+        DecimalDigits.withDigits(UInt64(value)) { writeBytes($0) }
     }
 
     /// Writes `value` in lowercase hexadecimal ASCII (chunk sizes).

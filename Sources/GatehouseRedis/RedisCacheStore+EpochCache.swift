@@ -26,14 +26,20 @@ extension RedisCacheStore {
         /// The epoch, from the copy while it is fresh, else from Redis.
         func current(client: RedisClient, on eventLoop: any EventLoop) -> EventLoopFuture<UInt64> {
             let now = NIODeadline.now()
-            if let copy = copy.withLockedValue({ $0 }), now - copy.fetchedAt < refreshInterval {
-                return eventLoop.makeSucceededFuture(copy.epoch)
+            if let epoch = fresh(at: now) {
+                return eventLoop.makeSucceededFuture(epoch)
             }
             return client.get(.string(key), on: eventLoop).map { value in
                 let epoch = value.flatMap { UInt64(String(buffer: $0)) } ?? 0
                 self.remember(epoch, at: now)
                 return epoch
             }
+        }
+
+        /// The copy while it is fresh at `now`; nil when Redis must be asked.
+        func fresh(at now: NIODeadline = .now()) -> UInt64? {
+            guard let copy = copy.withLockedValue({ $0 }), now - copy.fetchedAt < refreshInterval else { return nil }
+            return copy.epoch
         }
 
         /// Records an epoch just read or written. Redis' value wins even when lower: a Redis

@@ -7,7 +7,7 @@ extension RedisCacheStore {
     /// `V` ⟨expires⟩ `\n` ⟨Vary names joined by `,`⟩. `expires` (decimal seconds, caller's clock)
     /// is checked against the `now` of each lookup, because the Redis TTL runs on Redis' clock and
     /// the policy's clock is the caller's; the TTL only reclaims the memory.
-    enum Record: Equatable {
+    enum Record: Equatable, Sendable {
         case entry(CacheEntry, expires: Int64)
         case varies([String], expires: Int64)
 

@@ -60,4 +60,29 @@ import Testing
         #expect(Self.wire(head).hasPrefix("HEAD /p?q=1 HTTP/1.1\r\n"))
         #expect(!head.headers.contains(name: "content-length"))
     }
+
+    /// The usual forwarded request is written straight from the client's head; those bytes
+    /// must be the ones the built upstream head encodes to, whatever the head holds.
+    @Test(arguments: [
+        (HTTPMethod.GET, "/p?q=1", [("Host", "h"), ("Accept", "*/*"), ("Connection", "keep-alive, X-Hop"), ("X-Hop", "1")], RequestBodyFraming.none, false),
+        (.GET, "http://other.example:8080/abs?x", [("Host", "ignored"), ("X-Forwarded-For", "198.51.100.1"), ("Via", "1.0 front")], .none, true),
+        (.POST, "/upload", [("Host", "h"), ("Transfer-Encoding", "chunked"), ("X-User", "mallory"), ("X-Request-Id", "client")], .chunked, false),
+        (.PUT, "/p", [("Host", "h"), ("Content-Length", "5"), ("X-Forwarded-Proto", "https"), ("Forwarded", "for=1.2.3.4")], .contentLength(5), true),
+        (.PATCH, "/p", [("Host", "h")], .none, false),
+    ])
+    func directHeadIsTheBuiltHeadsBytes(
+        method: HTTPMethod, uri: String, fields: [(String, String)], framing: RequestBodyFraming, trusted: Bool
+    ) {
+        let client = HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: HTTPHeaders(fields))
+        let context = ForwardingContext(peerAddress: "203.0.113.9", peerIsTrusted: trusted, requestID: "req-1")
+        let built = RequestHeadRewriter.upstreamHead(for: client, framing: framing, context: context, droppedField: "X-User")
+        var builtEncoder = UpstreamRequestEncoder()
+        var builtWire = ByteBuffer()
+        builtEncoder.encodeHead(built, into: &builtWire)
+        var directEncoder = UpstreamRequestEncoder()
+        var directWire = ByteBuffer()
+        directEncoder.encodeHead(rewriting: client, framing: framing, context: context, droppedField: "X-User", into: &directWire)
+        #expect(String(buffer: directWire) == String(buffer: builtWire))
+        #expect(directEncoder.chunked == builtEncoder.chunked)
+    }
 }

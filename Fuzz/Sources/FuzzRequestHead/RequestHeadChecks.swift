@@ -170,6 +170,7 @@ final class RequestHeadChecks: Sendable {
         let upstream = RequestHeadRewriter.upstreamHead(for: head, framing: framing, context: context)
         checkUpstreamHead(upstream, of: head, framing: framing, context: context)
         UpstreamRoundTrip.check(upstream, body: body, framing: framing)
+        UpstreamRoundTrip.checkDirectEncoding(of: head, framing: framing, context: context, matches: upstream)
     }
 
     /// What the upstream is told: no hop-by-hop fields, framing restated from ours alone, one

@@ -32,6 +32,24 @@ enum UpstreamRoundTrip {
         require(received == body, "the upstream receives \(received.count) body bytes, the client sent \(body.count)")
     }
 
+    /// The usual request is written straight from the client's head, never built: those bytes
+    /// (and the body framing they fix) must be exactly the built head's.
+    static func checkDirectEncoding(
+        of client: HTTPRequestHead, framing: RequestBodyFraming, context: ForwardingContext, matches upstream: HTTPRequestHead
+    ) {
+        var builtEncoder = UpstreamRequestEncoder()
+        var built = ByteBuffer()
+        builtEncoder.encodeHead(upstream, into: &built)
+        var directEncoder = UpstreamRequestEncoder()
+        var direct = ByteBuffer()
+        directEncoder.encodeHead(rewriting: client, framing: framing, context: context, droppedField: nil, into: &direct)
+        require(
+            direct == built,
+            "the head written directly differs: \(String(buffer: direct).debugDescription) vs \(String(buffer: built).debugDescription)"
+        )
+        require(directEncoder.chunked == builtEncoder.chunked, "the direct head frames the body otherwise")
+    }
+
     /// Fields other than the framing ones, which the encoder may restate.
     private static func endToEnd(_ headers: HTTPHeaders) -> [String] {
         headers.filter { !["content-length", "transfer-encoding"].contains($0.name.lowercased()) }

@@ -1,4 +1,5 @@
 // RequestHeadRewriter: turns a client's request head into the head sent upstream.
+import NIOCore
 import NIOHTTP1
 
 /// Builds the upstream request head: hop-by-hop fields removed, framing restated, and
@@ -22,9 +23,6 @@ public enum RequestHeadRewriter {
 
     /// The head to send upstream. `droppedField` (the user header, from a peer that may not set
     /// it) is left out too.
-    ///
-    /// Built in one pass over the client's fields, each name classified without lower-casing it:
-    /// this runs for every request that goes upstream.
     public static func upstreamHead(
         for head: HTTPRequestHead,
         framing: RequestBodyFraming,
@@ -32,10 +30,39 @@ public enum RequestHeadRewriter {
         droppedField: String? = nil
     ) -> HTTPRequestHead {
         let absolute = RequestTarget.absoluteFormPath(of: head.uri)
-        let connectionOptions = HopByHopHeaders.connectionOptions(in: head.headers)
-        let trusted = context.peerIsTrusted
         var headers = HTTPHeaders()
         headers.reserveCapacity(head.headers.count + 6)
+        rewriteFields(of: head, absolute: absolute, framing: framing, context: context, droppedField: droppedField, into: &headers)
+        return HTTPRequestHead(version: .http1_1, method: head.method, uri: absolute?.path ?? head.uri, headers: headers)
+    }
+
+    /// Writes the head `upstreamHead` would build as wire bytes (request line, fields, blank
+    /// line), without building it: a request forwarded as it is needs no head of its own.
+    public static func writeUpstreamHead(
+        for head: HTTPRequestHead,
+        framing: RequestBodyFraming,
+        context: ForwardingContext,
+        droppedField: String? = nil,
+        into buffer: inout ByteBuffer
+    ) {
+        let absolute = RequestTarget.absoluteFormPath(of: head.uri)
+        buffer.writeHTTPRequestLine(method: head.method, uri: absolute?.path ?? head.uri)
+        rewriteFields(of: head, absolute: absolute, framing: framing, context: context, droppedField: droppedField, into: &buffer)
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// The upstream fields, in one pass over the client's, each name classified without
+    /// lower-casing it: this runs for every request that goes upstream.
+    private static func rewriteFields<Sink: HTTPFieldSink>(
+        of head: HTTPRequestHead,
+        absolute: (authority: String, path: String)?,
+        framing: RequestBodyFraming,
+        context: ForwardingContext,
+        droppedField: String?,
+        into sink: inout Sink
+    ) {
+        let connectionOptions = HopByHopHeaders.connectionOptions(in: head.headers)
+        let trusted = context.peerIsTrusted
         var host = absolute?.authority
         var sawForwardedFor = false
         var sawVia = false
@@ -71,41 +98,34 @@ public enum RequestHeadRewriter {
             case .other:
                 break
             }
-            headers.add(name: name, value: value)
+            sink.appendField(name: name, value: value)
         }
         if let authority = absolute?.authority {
-            headers.add(name: "Host", value: authority)
+            sink.appendField(name: "Host", value: authority)
         }
         let forwardedFor = sawForwardedFor ? head.headers[canonicalForm: "x-forwarded-for"].joined(separator: ", ") : ""
-        headers.add(name: "X-Forwarded-For", value: forwardedFor.isEmpty ? context.peerAddress : forwardedFor + ", " + context.peerAddress)
+        sink.appendField(name: "X-Forwarded-For", value: forwardedFor.isEmpty ? context.peerAddress : forwardedFor + ", " + context.peerAddress)
         if !keptProto {
-            headers.add(name: "X-Forwarded-Proto", value: context.scheme)
+            sink.appendField(name: "X-Forwarded-Proto", value: context.scheme)
         }
         if !keptHost, let host, !host.isEmpty {
-            headers.add(name: "X-Forwarded-Host", value: host)
+            sink.appendField(name: "X-Forwarded-Host", value: host)
         }
-        headers.add(name: "Via", value: sawVia ? via(after: head.headers) : viaToken)
-        headers.add(name: RequestID.canonicalHeaderName, value: context.requestID)
+        sink.appendField(name: "Via", value: sawVia ? via(after: head.headers) : viaToken)
+        sink.appendField(name: RequestID.canonicalHeaderName, value: context.requestID)
 
         switch framing {
         case .none:
             // RFC 9110 §8.6: a request whose method gives content a meaning states its length
             // even when there is none, so the origin need not guess.
             if head.method == .POST || head.method == .PUT || head.method == .PATCH {
-                headers.add(name: "Content-Length", value: "0")
+                sink.appendField(name: "Content-Length", value: "0")
             }
         case .contentLength(let length):
-            headers.add(name: "Content-Length", value: String(length))
+            sink.appendField(name: "Content-Length", value: String(length))
         case .chunked:
-            headers.add(name: "Transfer-Encoding", value: "chunked")
+            sink.appendField(name: "Transfer-Encoding", value: "chunked")
         }
-
-        return HTTPRequestHead(
-            version: .http1_1,
-            method: head.method,
-            uri: absolute?.path ?? head.uri,
-            headers: headers
-        )
     }
 
     /// Adds Gatehouse's hop to `Via` (RFC 9110 §7.6.3), keeping earlier hops.

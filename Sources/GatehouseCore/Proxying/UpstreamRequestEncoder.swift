@@ -20,6 +20,19 @@ public struct UpstreamRequestEncoder: Sendable {
         buffer.writeStaticString("\r\n")
     }
 
+    /// Writes the upstream head for a client's request straight from it (`RequestHeadRewriter`'s
+    /// rewrite, with no `HTTPRequestHead` built in between), and fixes the framing of the body
+    /// that follows: the rewriter states `chunked` exactly for a chunked client body.
+    public mutating func encodeHead(
+        rewriting head: HTTPRequestHead, framing: RequestBodyFraming, context: ForwardingContext, droppedField: String?,
+        into buffer: inout ByteBuffer
+    ) {
+        chunked = framing == .chunked
+        RequestHeadRewriter.writeUpstreamHead(
+            for: head, framing: framing, context: context, droppedField: droppedField, into: &buffer
+        )
+    }
+
     /// Writes one body part through `write`, framed.
     public func encodeBody(_ part: ByteBuffer, allocator: ByteBufferAllocator, write: (ByteBuffer) -> Void) {
         if chunked {

@@ -87,8 +87,15 @@ final class ResponseCache: Sendable {
     /// What is stored for `request`; a remote store that does not answer in time is a miss.
     func lookup(_ request: CacheableRequest, headers: HTTPHeaders, on eventLoop: any EventLoop) -> EventLoopFuture<(CachePrimaryKey, CacheLookupResult)> {
         let store = self.store
-        let found = primaryKey(for: request, on: eventLoop).flatMap { primary in
-            store.find(primary, requestHeaders: headers, now: .now(), on: eventLoop).map { (primary, $0) }
+        let found: EventLoopFuture<(CachePrimaryKey, CacheLookupResult)>
+        if request.rule?.namespace == nil {
+            // The usual case: the key is known now, so no future stands in for it.
+            let primary = policy.keys.primaryKey(for: request, namespaceVersion: 0)
+            found = store.find(primary, requestHeaders: headers, now: .now(), on: eventLoop).map { (primary, $0) }
+        } else {
+            found = primaryKey(for: request, on: eventLoop).flatMap { primary in
+                store.find(primary, requestHeaders: headers, now: .now(), on: eventLoop).map { (primary, $0) }
+            }
         }
         guard let remoteDeadline else { return found }
         return found.deadline(remoteDeadline, on: eventLoop)

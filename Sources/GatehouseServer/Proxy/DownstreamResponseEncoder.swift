@@ -32,22 +32,28 @@ struct DownstreamResponseEncoder {
         return .chunked
     }
 
-    /// The encoded head of a streamed response to a client speaking `version`, which fixes the
-    /// framing of what follows: the status line, what `writeFields` writes, the framing field.
-    mutating func encodeHead(
-        _ head: HTTPResponseHead, version: HTTPVersion, requestIsHEAD: Bool, allocator: ByteBufferAllocator,
-        writeFields: (inout ByteBuffer) -> Void
+    /// Starts the head of a streamed response to a client speaking `version`, which fixes the
+    /// framing of what follows: the status line. The caller writes the fields, then `endHead`.
+    mutating func beginHead(
+        _ head: HTTPResponseHead, version: HTTPVersion, requestIsHEAD: Bool, allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         framing = Self.framing(for: head, version: version, requestIsHEAD: requestIsHEAD)
-        var buffer = allocator.buffer(capacity: 512)
+        var buffer = allocator.buffer(capacity: Self.headCapacity)
         buffer.writeHTTPStatusLine(version: version, status: head.status)
-        writeFields(&buffer)
+        return buffer
+    }
+
+    /// Ends the head begun by `beginHead`: the framing field and the blank line.
+    func endHead(_ buffer: inout ByteBuffer) {
         if case .chunked = framing {
             buffer.writeStaticString("Transfer-Encoding: chunked\r\n")
         }
         buffer.writeStaticString("\r\n")
-        return buffer
     }
+
+    /// Room for a typical head with Gatehouse's fields, so the buffer is allocated once
+    /// (a 512-byte start grew, copying, for many responses).
+    static let headCapacity = 1024
 
     /// Writes one body part through `write`, framed.
     func encodeBody(_ part: ByteBuffer, allocator: ByteBufferAllocator, write: (ByteBuffer) -> Void) {

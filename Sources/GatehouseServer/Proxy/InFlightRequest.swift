@@ -19,7 +19,8 @@ final class InFlightRequest {
     private var builtUpstreamHead: HTTPRequestHead?
     private var forwardedHeaders: HTTPHeaders?
 
-    /// The head sent upstream, built on first use: a cache hit never needs it.
+    /// The head sent upstream, built on first use: a cache hit never needs it, and a request
+    /// forwarded unchanged is written without it (`writeUpstreamHead`).
     var upstreamHead: HTTPRequestHead? {
         get {
             if builtUpstreamHead == nil, let forwarding {
@@ -41,6 +42,18 @@ final class InFlightRequest {
     var varyHeaders: HTTPHeaders {
         _ = upstreamHead
         return forwardedHeaders ?? head.headers
+    }
+
+    /// Writes the head sent upstream to `upstream`: the built one when the cache adjusted it,
+    /// else straight from the client's head. False before the head passed validation.
+    func writeUpstreamHead(to upstream: UpstreamConnection) -> Bool {
+        if let builtUpstreamHead {
+            upstream.writeHead(builtUpstreamHead)
+            return true
+        }
+        guard let forwarding else { return false }
+        upstream.writeHead(rewriting: head, framing: framing, context: forwarding, droppedField: droppedUserHeader)
+        return true
     }
 
     var framing: RequestBodyFraming = .none

@@ -126,13 +126,14 @@ extension ProxyHandler {
     }
 
     private func dropClientConditionals(_ request: InFlightRequest) {
-        guard var head = request.upstreamHead,
-              head.headers.contains(where: { field in
-                  // Every conditional field starts with "If-": only those are lower-cased and compared.
-                  field.name.utf8.first.map { $0 | 0x20 == UInt8(ascii: "i") } == true
-                      && Self.clientConditionalFields.contains(field.name.lowercased())
-              })
-        else { return }  // the usual case: one pass, nothing to copy
+        // The client's own head is asked (the upstream one adds no conditional), so the usual
+        // request, with none, is forwarded without building an upstream head at all.
+        guard request.head.headers.contains(where: { field in
+            // Every conditional field starts with "If-": only those are lower-cased and compared.
+            field.name.utf8.first.map { $0 | 0x20 == UInt8(ascii: "i") } == true
+                && Self.clientConditionalFields.contains(field.name.lowercased())
+        }), var head = request.upstreamHead
+        else { return }
         for name in Self.clientConditionalFields {
             head.headers.remove(name: name)
         }
@@ -142,9 +143,8 @@ extension ProxyHandler {
     /// Decides, on the upstream response head, whether it is stored, and whether it is relayed
     /// at all: a 304 to a revalidation, or a 5xx while a stale entry may be served on error,
     /// is absorbed (false) and answered from the cache when the upstream response ends.
-    func cacheReceivedHead(
-        _ head: HTTPResponseHead, exchange: CacheExchange, request: InFlightRequest, headers: inout HTTPHeaders
-    ) -> Bool {
+    /// The exchange's `status` then names what happened, for the relayed head's `Cache-Status`.
+    func cacheReceivedHead(_ head: HTTPResponseHead, exchange: CacheExchange) -> Bool {
         let now = CacheTime.now()
         let policy = exchange.cache.policy
         if exchange.revalidating && head.status == .notModified {
@@ -170,7 +170,6 @@ extension ProxyHandler {
             let forwardedStatus: UInt? = exchange.revalidating ? head.status.code : nil
             exchange.status = .forward(reason, fwdStatus: forwardedStatus, stored: stored)
         }
-        headers.add(name: CacheStatus.headerName, value: exchange.status.headerValue)
         return true
     }
 

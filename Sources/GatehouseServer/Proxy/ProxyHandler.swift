@@ -47,6 +47,8 @@ final class ProxyHandler {
     /// Response bytes written to the client since the last flush. A flush with nothing to send
     /// still walks the pipeline, and the end of each response is flushed at once anyway.
     private var clientWritesUnflushed = false
+    /// A relayed response's head, not yet written: see `upstreamReceivedHead`.
+    private var heldHead: ByteBuffer?
 
     enum PipelinedEvent {
         case part(HTTPServerRequestPart)
@@ -456,7 +458,7 @@ extension ProxyHandler {
             let failure = error as? UpstreamFailure ?? .connectFailed(String(describing: error))
             upstreamFailed(failure, request: request, upstream: nil)
         case .success(let upstream):
-            guard let upstreamHead = request.upstreamHead else {
+            guard request.forwarding != nil else {
                 pool.release(upstream)
                 return
             }
@@ -466,7 +468,7 @@ extension ProxyHandler {
             if let context, !context.channel.isWritable {
                 upstream.handler.pauseReads()
             }
-            upstream.writeHead(upstreamHead)
+            _ = request.writeUpstreamHead(to: upstream)
             for buffer in request.pendingBody {
                 upstream.writeBody(buffer)
             }
@@ -586,7 +588,8 @@ extension ProxyHandler {
     /// How long an idle connection keeps reading once the server drains.
     static let drainGrace = TimeAmount.seconds(1)
 
-    /// Bodies up to this size are copied into the response head's buffer.
+    /// Bodies (and a relayed response's first body part) up to this size are copied into the
+    /// response head's buffer.
     private static let inlineBodyLimit = 16 * 1024
 
     /// The response is complete and the request fully read: ready for the next request.
@@ -638,9 +641,8 @@ extension ProxyHandler: UpstreamResponseDelegate {
         if let startedAt = request.upstreamStartedAt {
             recorder.upstreamResponded(code: Int(head.status.code), duration: .now() - startedAt)
         }
-        var cacheHeaders = HTTPHeaders()
         if let exchange = request.cache {
-            guard cacheReceivedHead(head, exchange: exchange, request: request, headers: &cacheHeaders) else {
+            guard cacheReceivedHead(head, exchange: exchange) else {
                 return  // absorbed: answered from the cache when the upstream response ends
             }
         } else {
@@ -651,21 +653,26 @@ extension ProxyHandler: UpstreamResponseDelegate {
         let version = request.head.version
         request.keepAlive = request.keepAlive && !serverState.isDraining
             && ResponseHeadRewriter.canKeepAlive(head, requestVersion: version, requestIsHEAD: request.isHEAD)
-        let encoded = encoder.encodeHead(
+        var encoded = encoder.beginHead(
             head, version: version, requestIsHEAD: request.isHEAD, allocator: context.channel.allocator
-        ) { buffer in
-            ResponseHeadRewriter.writeFields(
-                of: head, requestVersion: version, requestID: request.requestID, keepAlive: request.keepAlive, into: &buffer
-            )
-            request.rateLimitHeaders?.write(into: &buffer)
-            if request.cache == nil {
-                request.effectiveCacheStatus.write(into: &buffer)
-            } else {
-                buffer.writeHTTPFields(cacheHeaders)
-            }
-        }
-        context.write(wrapOutboundOut(encoded), promise: nil)
+        )
+        ResponseHeadRewriter.writeFields(
+            of: head, requestVersion: version, requestID: request.requestID, keepAlive: request.keepAlive, into: &encoded
+        )
+        request.rateLimitHeaders?.write(into: &encoded)
+        request.effectiveCacheStatus.write(into: &encoded)
+        encoder.endHead(&encoded)
+        // Held until the first body part (or the end of this read): a small body usually
+        // arrives with the head and then goes out in the same buffer, one write less.
+        heldHead = encoded
         clientWritesUnflushed = true
+    }
+
+    /// Writes the held response head, if any, before whatever follows it.
+    private func writeHeldHead(context: ChannelHandlerContext) {
+        guard let head = heldHead else { return }
+        heldHead = nil
+        context.write(wrapOutboundOut(head), promise: nil)
     }
 
     func upstreamReceivedBody(_ buffer: ByteBuffer) {
@@ -677,16 +684,25 @@ extension ProxyHandler: UpstreamResponseDelegate {
             }
         }
         request.responseBytes += buffer.readableBytes
-        encoder.encodeBody(buffer, allocator: context.channel.allocator) { bytes in
-            context.write(self.wrapOutboundOut(bytes), promise: nil)
+        if var head = heldHead, encoder.framing == .identity, buffer.readableBytes <= Self.inlineBodyLimit {
+            heldHead = nil
+            var part = buffer
+            head.writeBuffer(&part)
+            context.write(wrapOutboundOut(head), promise: nil)
+        } else {
+            writeHeldHead(context: context)
+            encoder.encodeBody(buffer, allocator: context.channel.allocator) { bytes in
+                context.write(self.wrapOutboundOut(bytes), promise: nil)
+            }
         }
         clientWritesUnflushed = true
     }
 
     func upstreamReadComplete() {
-        guard clientWritesUnflushed else { return }
+        guard clientWritesUnflushed, let context else { return }
         clientWritesUnflushed = false
-        context?.flush()
+        writeHeldHead(context: context)
+        context.flush()
     }
 
     func upstreamReceivedEnd() {
@@ -701,6 +717,7 @@ extension ProxyHandler: UpstreamResponseDelegate {
         }
         record(request)
         releaseOrClose(upstream, request: request, context: context)
+        writeHeldHead(context: context)
         let end = encoder.encodeEnd()
         if request.keepAlive && request.requestEnded {
             if let end {

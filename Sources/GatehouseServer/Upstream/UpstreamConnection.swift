@@ -33,11 +33,26 @@ final class UpstreamConnection {
     /// Writes a request head (not flushed); its framing fields decide how the body is written.
     func writeHead(_ head: HTTPRequestHead) {
         decoder.requestSent(head)
-        var buffer = channel.allocator.buffer(capacity: 256)
+        var buffer = channel.allocator.buffer(capacity: Self.headCapacity)
         encoder.encodeHead(head, into: &buffer)
         channel.write(buffer, promise: nil)
         unflushed = true
     }
+
+    /// Writes the upstream head for a client's request, rewritten on the way (not flushed).
+    func writeHead(
+        rewriting head: HTTPRequestHead, framing: RequestBodyFraming, context: ForwardingContext, droppedField: String?
+    ) {
+        decoder.requestSent(head)  // only its method matters to the decoder, and that is unchanged
+        var buffer = channel.allocator.buffer(capacity: Self.headCapacity)
+        encoder.encodeHead(rewriting: head, framing: framing, context: context, droppedField: droppedField, into: &buffer)
+        channel.write(buffer, promise: nil)
+        unflushed = true
+    }
+
+    /// A client head plus the forwarding fields Gatehouse adds overflowed 256 bytes (a
+    /// reallocating copy per request); 1 KiB holds the usual head at once.
+    private static let headCapacity = 1024
 
     /// Writes a part of the request body (not flushed).
     func writeBody(_ part: ByteBuffer) {

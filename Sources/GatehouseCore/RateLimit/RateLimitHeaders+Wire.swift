@@ -4,9 +4,12 @@ import NIOCore
 extension RateLimitHeaders {
     /// Writes the same fields as `add(to:)`, as wire lines.
     public func write(into buffer: inout ByteBuffer) {
-        if !policy.isEmpty {
-            buffer.writeHTTPField(name: "RateLimit-Policy", value: policy)
-            buffer.writeHTTPField(name: "RateLimit", value: rateLimit)
+        if !outcome.results.isEmpty {
+            buffer.writeStaticString("RateLimit-Policy: ")
+            writePolicy(into: &buffer)
+            buffer.writeStaticString("\r\nRateLimit: ")
+            writeRateLimit(into: &buffer)
+            buffer.writeStaticString("\r\n")
         }
         if let retryAfter {
             buffer.writeStaticString("Retry-After: ")

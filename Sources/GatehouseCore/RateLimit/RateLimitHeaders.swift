@@ -7,46 +7,68 @@ import NIOHTTP1
 /// `RateLimit-Policy: "per-ip";q=100;w=60` and `RateLimit: "per-ip";r=99;t=60`, plus `Retry-After`
 /// on a refusal. Windows and waits are whole seconds, rounded up.
 public struct RateLimitHeaders: Sendable, Equatable {
-    /// The `RateLimit-Policy` value; empty when no policy matched.
-    public var policy: String
-    /// The `RateLimit` value; empty when no policy matched.
-    public var rateLimit: String
-    /// The `Retry-After` value in seconds; nil when admitted.
-    public var retryAfter: Int?
+    /// The verdict the fields state.
+    public let outcome: RateLimitOutcome
+    /// The plan that made the outcome's checks, for each policy's precomputed text.
+    private let plan: RateLimitPlan?
 
     /// The fields of `outcome`. With the `plan` that made its checks, each policy's name and
-    /// `RateLimit-Policy` member come precomputed; without, they are formatted here.
+    /// `RateLimit-Policy` member come precomputed; without, they are formatted when written.
+    /// Nothing is formatted here: a relayed response writes the fields straight into its head.
     public init(_ outcome: RateLimitOutcome, plan: RateLimitPlan? = nil) {
-        // Appended into two strings, numbers without intermediate strings: this runs for every
-        // rate-limited request.
-        var policy = ""
-        var rateLimit = ""
-        for result in outcome.results {
-            let text = plan?.text(of: result) ?? RateLimitPolicyText(result)
-            if policy.isEmpty {
-                // One policy, the usual case: its precomputed member is the whole field.
-                policy = text.policyMember
-                // Room for the usual two policies' `"name";r=…;t=…` without growing.
-                rateLimit.reserveCapacity(2 * (text.quotedName.utf8.count + 24))
-            } else {
-                policy += ", "
-                policy += text.policyMember
-                rateLimit += ", "
-            }
-            rateLimit += text.quotedName
-            rateLimit += ";r="
-            RateLimitDecimal.append(result.remaining, to: &rateLimit)
-            rateLimit += ";t="
-            RateLimitDecimal.append(result.resetSeconds, to: &rateLimit)
+        self.outcome = outcome
+        self.plan = plan
+    }
+
+    /// The `RateLimit-Policy` value; empty when no policy matched.
+    public var policy: String {
+        var text = ""
+        writePolicy(into: &text)
+        return text
+    }
+
+    /// The `RateLimit` value; empty when no policy matched.
+    public var rateLimit: String {
+        var text = ""
+        writeRateLimit(into: &text)
+        return text
+    }
+
+    /// The `Retry-After` value in seconds; nil when admitted.
+    public var retryAfter: Int? { outcome.retryAfterSeconds }
+
+    /// Equal when they state the same fields (whether or not a plan supplied the text).
+    public static func == (lhs: RateLimitHeaders, rhs: RateLimitHeaders) -> Bool {
+        lhs.policy == rhs.policy && lhs.rateLimit == rhs.rateLimit && lhs.retryAfter == rhs.retryAfter
+    }
+
+    private func text(of result: RateLimitResult) -> RateLimitPolicyText {
+        plan?.text(of: result) ?? RateLimitPolicyText(result)
+    }
+
+    /// `"per-ip";q=100;w=60, …`: one member per policy.
+    func writePolicy<Sink: RateLimitTextSink>(into sink: inout Sink) {
+        for (index, result) in outcome.results.enumerated() {
+            if index > 0 { sink.appendText(", ") }
+            sink.appendText(text(of: result).policyMember)
         }
-        self.policy = policy
-        self.rateLimit = rateLimit
-        retryAfter = outcome.retryAfterSeconds
+    }
+
+    /// `"per-ip";r=99;t=60, …`: what is left of each policy's quota, and when it resets.
+    func writeRateLimit<Sink: RateLimitTextSink>(into sink: inout Sink) {
+        for (index, result) in outcome.results.enumerated() {
+            if index > 0 { sink.appendText(", ") }
+            sink.appendText(text(of: result).quotedName)
+            sink.appendText(";r=")
+            sink.appendNumber(result.remaining)
+            sink.appendText(";t=")
+            sink.appendNumber(result.resetSeconds)
+        }
     }
 
     /// Adds the fields to a response (nothing when no policy matched).
     public func add(to headers: inout HTTPHeaders) {
-        if !policy.isEmpty {
+        if !outcome.results.isEmpty {
             headers.add(name: "RateLimit-Policy", value: policy)
             headers.add(name: "RateLimit", value: rateLimit)
         }

@@ -71,7 +71,7 @@ final class ConnectionGuard {
         state = .closed
         cancelTimer()
         let bytes = RawErrorResponse.bytes(for: error, requestID: requestID, allocator: context.channel.allocator)
-        context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in
+        context.writeAndFlush(NIOAny(bytes)).whenComplete { _ in
             context.close(promise: nil)
         }
     }
@@ -141,11 +141,11 @@ final class ConnectionGuard {
     }
 }
 
-extension ConnectionGuard: ChannelDuplexHandler {
+// Inbound only: every write, flush and read of the proxy handler above would otherwise pass
+// through this handler on its way out, one pipeline hop each, for nothing.
+extension ConnectionGuard: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
-    typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context

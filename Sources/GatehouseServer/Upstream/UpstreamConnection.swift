@@ -35,7 +35,7 @@ final class UpstreamConnection {
         decoder.requestSent(head)
         var buffer = channel.allocator.buffer(capacity: Self.headCapacity)
         encoder.encodeHead(head, into: &buffer)
-        channel.write(buffer, promise: nil)
+        handler.write(buffer)
         unflushed = true
     }
 
@@ -46,7 +46,7 @@ final class UpstreamConnection {
         decoder.requestSent(head)  // only its method matters to the decoder, and that is unchanged
         var buffer = channel.allocator.buffer(capacity: Self.headCapacity)
         encoder.encodeHead(rewriting: head, framing: framing, context: context, droppedField: droppedField, into: &buffer)
-        channel.write(buffer, promise: nil)
+        handler.write(buffer)
         unflushed = true
     }
 
@@ -57,7 +57,7 @@ final class UpstreamConnection {
     /// Writes a part of the request body (not flushed).
     func writeBody(_ part: ByteBuffer) {
         encoder.encodeBody(part, allocator: channel.allocator) { bytes in
-            channel.write(bytes, promise: nil)
+            handler.write(bytes)
         }
         unflushed = true
     }
@@ -65,14 +65,14 @@ final class UpstreamConnection {
     /// Ends the request, and flushes everything written for it.
     func writeEnd() {
         if let end = encoder.encodeEnd() {
-            channel.write(end, promise: nil)
+            handler.write(end)
         }
         flush()
     }
 
     func flush() {
         unflushed = false
-        channel.flush()
+        handler.flush()
     }
 
     /// Flushes when something was written since the last flush: a flush with nothing to send

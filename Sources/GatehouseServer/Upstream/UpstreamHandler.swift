@@ -107,6 +107,16 @@ final class UpstreamHandler {
         }
     }
 
+    /// Writes request bytes from this handler's place in the pipeline: a write through the
+    /// channel would start at the tail and pass through this handler first, one hop more.
+    func write(_ buffer: ByteBuffer) {
+        context?.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    func flush() {
+        context?.flush()
+    }
+
     private func fail(_ failure: UpstreamFailure) {
         let delegate = self.delegate
         self.delegate = nil

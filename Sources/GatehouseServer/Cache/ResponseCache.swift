@@ -85,7 +85,9 @@ final class ResponseCache: Sendable {
     }
 
     /// What is stored for `request`; a remote store that does not answer in time is a miss.
-    func lookup(_ request: CacheableRequest, headers: HTTPHeaders, on eventLoop: any EventLoop) -> EventLoopFuture<(CachePrimaryKey, CacheLookupResult)> {
+    func lookup(
+        _ request: CacheableRequest, headers: HTTPHeaders, on eventLoop: any EventLoop, deadlines: StoreDeadlines
+    ) -> EventLoopFuture<(CachePrimaryKey, CacheLookupResult)> {
         let store = self.store
         let found: EventLoopFuture<(CachePrimaryKey, CacheLookupResult)>
         if request.rule?.namespace == nil {
@@ -98,7 +100,7 @@ final class ResponseCache: Sendable {
             }
         }
         guard let remoteDeadline else { return found }
-        return found.deadline(remoteDeadline, on: eventLoop)
+        return deadlines.bound(found, by: remoteDeadline)
     }
 
     /// The primary key of `request`, after reading its namespace's current version.

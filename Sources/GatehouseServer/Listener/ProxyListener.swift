@@ -60,8 +60,10 @@ final class ProxyListener: Sendable {
         )
         let pipeline = channel.pipeline.syncOperations
         try pipeline.addHandler(connectionGuard)
-        guard let recorder = state.recorders.value(for: channel.eventLoop) else {
-            connectionGuard.refuse(GatehouseError(.internalError, "No metrics recorder for this event loop"))
+        guard let recorder = state.recorders.value(for: channel.eventLoop),
+              let storeDeadlines = state.storeDeadlines.value(for: channel.eventLoop)
+        else {
+            connectionGuard.refuse(GatehouseError(.internalError, "No per-loop state for this event loop"))
             return
         }
         guard state.connectionLimiter.tryAcquire() else {
@@ -86,7 +88,7 @@ final class ProxyListener: Sendable {
             leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits
         )))
         let handler = ProxyHandler(
-            serverState: state, connectionGuard: connectionGuard, recorder: recorder,
+            serverState: state, connectionGuard: connectionGuard, recorder: recorder, storeDeadlines: storeDeadlines,
             peer: channel.remoteAddress
         )
         connectionGuard.onTimeoutRefusal = { [weak handler] error in handler?.recordRefusal(error) }

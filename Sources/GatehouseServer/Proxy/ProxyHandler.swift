@@ -27,6 +27,8 @@ final class ProxyHandler {
     let serverState: ServerState
     private let connectionGuard: ConnectionGuard
     let recorder: RequestMetricsRecorder
+    /// This loop's backstop on remote store calls.
+    let storeDeadlines: StoreDeadlines
     var context: ChannelHandlerContext?
     /// A `read` the channel asked for while forwarding was paused.
     private var readPending = false
@@ -55,10 +57,14 @@ final class ProxyHandler {
         case parseError(HTTPParserError)
     }
 
-    init(serverState: ServerState, connectionGuard: ConnectionGuard, recorder: RequestMetricsRecorder, peer: SocketAddress?) {
+    init(
+        serverState: ServerState, connectionGuard: ConnectionGuard, recorder: RequestMetricsRecorder,
+        storeDeadlines: StoreDeadlines, peer: SocketAddress?
+    ) {
         self.serverState = serverState
         self.connectionGuard = connectionGuard
         self.recorder = recorder
+        self.storeDeadlines = storeDeadlines
         self.peerIP = peer.flatMap { IPAddress($0) }
         self.peerAddress = peerIP?.description ?? "unknown"
     }
@@ -333,7 +339,7 @@ extension ProxyHandler {
             return
         }
         let rateLimited = RateLimitRequest(head: head, clientIP: clientIP, user: request.user)
-        switch runtime.rateLimiter.evaluate(rateLimited, on: context.eventLoop) {
+        switch runtime.rateLimiter.evaluate(rateLimited, on: context.eventLoop, deadlines: storeDeadlines) {
         case .notApplicable:
             consultCache(for: request)
         case .decided(let outcome):

@@ -53,7 +53,7 @@ final class RateLimiter: Sendable {
     /// Whether any policy is configured (when none is, requests skip the stage entirely).
     var isActive: Bool { !plan.isEmpty }
 
-    func evaluate(_ request: RateLimitRequest, on eventLoop: any EventLoop) -> RateLimitVerdict {
+    func evaluate(_ request: RateLimitRequest, on eventLoop: any EventLoop, deadlines: StoreDeadlines) -> RateLimitVerdict {
         let checks = plan.checks(for: request)
         guard !checks.isEmpty else { return .notApplicable }
         let now = NIODeadline.now().uptimeNanoseconds
@@ -63,7 +63,7 @@ final class RateLimiter: Sendable {
         let verdict = store.evaluate(checks, now: now, on: eventLoop)
         guard let remoteDeadline else { return .pending(verdict) }
         let store = self.store as? FailoverRateLimitStore
-        return .pending(verdict.deadline(remoteDeadline, on: eventLoop).flatMapError { error in
+        return .pending(deadlines.bound(verdict, by: remoteDeadline).flatMapError { error in
             // Past the deadline the failover rule applies, as for any other store failure.
             guard let store, store.failOpen else { return eventLoop.makeFailedFuture(error) }
             return eventLoop.makeSucceededFuture(store.fallback.evaluate(checks, now: now))

@@ -10,6 +10,8 @@ final class ServerState: Sendable {
     let group: any EventLoopGroup
     let metrics: GatehouseMetrics
     let recorders: PerEventLoop<RequestMetricsRecorder>
+    /// The backstop on remote store calls, one queue and timer per loop.
+    let storeDeadlines: PerEventLoop<StoreDeadlines>
     let runtimeBox: RuntimeBox
     let connectionLimiter: ConnectionLimiter
     let logger: Logger
@@ -19,6 +21,7 @@ final class ServerState: Sendable {
         self.group = group
         self.metrics = metrics
         self.recorders = PerEventLoop(group: group) { _, _ in RequestMetricsRecorder(metrics: metrics) }
+        self.storeDeadlines = PerEventLoop(group: group) { _, loop in StoreDeadlines(eventLoop: loop) }
         self.runtimeBox = RuntimeBox(runtime)
         self.connectionLimiter = ConnectionLimiter(limit: runtime.config.server.maxConnections)
         self.logger = logger

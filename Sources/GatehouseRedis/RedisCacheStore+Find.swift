@@ -10,15 +10,23 @@ extension RedisCacheStore {
     public func find(
         _ primary: CachePrimaryKey, requestHeaders: HTTPHeaders, now: CacheTime, on eventLoop: any EventLoop
     ) -> EventLoopFuture<CacheLookupResult> {
+        find(primary, requestHeaders: { requestHeaders }, now: now, on: eventLoop)
+    }
+
+    /// `find`, with the request's headers asked for only when the URL's responses vary (the
+    /// proxy's forwarded fields are built for that alone).
+    public func find(
+        _ primary: CachePrimaryKey, requestHeaders: @escaping () -> HTTPHeaders, now: CacheTime, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<CacheLookupResult> {
         let promise = eventLoop.makePromise(of: CacheLookupResult.self)
         record(under: primary.value, now: now, on: eventLoop) { first in
             switch first {
             case nil:
                 promise.succeed(.uriMiss)
             case .entry(let entry, _):
-                promise.succeed(.hit(entry, CacheKey(primary: primary, varyNames: [], requestHeaders: requestHeaders)))
+                promise.succeed(.hit(entry, CacheKey(primary: primary, varyNames: [], requestHeaders: HTTPHeaders())))
             case .varies(let names, _):
-                let key = CacheKey(primary: primary, varyNames: names, requestHeaders: requestHeaders)
+                let key = CacheKey(primary: primary, varyNames: names, requestHeaders: requestHeaders())
                 self.record(under: key.value, now: now, on: eventLoop) { second in
                     if case .entry(let entry, _) = second {
                         promise.succeed(.hit(entry, key))

@@ -43,6 +43,47 @@ import Testing
         return false
     }
 
+    /// Variants (`Vary`) live in Redis too: each instance serves the variant the request
+    /// selects, whichever instance stored it, and a new variant goes upstream.
+    @Test func variantsAreSharedAndSelectedByTheRequest() async throws {
+        let redis = try await RedisServerProcess.start()
+        let upstream = try await TestUpstreamServer.start(behaviour: { request in
+            let language = request.header("accept-language") ?? "none"
+            return .respond(
+                headers: [("Cache-Control", "max-age=60"), ("Vary", "Accept-Language")],
+                body: Array("lang=\(language)".utf8)
+            )
+        })
+        let config = Self.redisConfig(redis, policyLimit: 1000)
+        let a = try await GatehouseInstance.start(upstreamPort: upstream.port, extraConfig: config)
+        let b = try await GatehouseInstance.start(upstreamPort: upstream.port, extraConfig: config)
+        #expect(await Self.waitForRedis(a, connected: true))
+        #expect(await Self.waitForRedis(b, connected: true))
+
+        func get(_ instance: GatehouseInstance, _ language: String) async throws -> TestHTTPResponse {
+            try await TestHTTPClient.request(
+                port: instance.port, "GET", "/v", headers: [("Host", "api.example.test"), ("Accept-Language", language)]
+            )
+        }
+        #expect(try await get(a, "en").bodyString == "lang=en")
+        #expect(try await get(a, "fr").bodyString == "lang=fr")
+        #expect(upstream.requestCount == 2)
+        for language in ["fr", "en", "fr"] {
+            let hit = try await get(b, language)
+            #expect(hit.bodyString == "lang=\(language)")
+            #expect(hit.header("cache-status")?.contains("hit") == true)
+        }
+        #expect(upstream.requestCount == 2)
+        let other = try await get(b, "de")
+        #expect(other.bodyString == "lang=de")
+        #expect(other.header("cache-status")?.contains("fwd=vary-miss") == true)
+        #expect(upstream.requestCount == 3)
+        #expect(await a.stop() == 0, "\(a.process.capturedOutput)")
+        #expect(await b.stop() == 0, "\(b.process.capturedOutput)")
+        try await upstream.shutdown()
+        await redis.stop()
+    }
+
     @Test func twoInstancesShareLimitsAndCache() async throws {
         let redis = try await RedisServerProcess.start()
         let version = NIOLockedValueBox(1)

@@ -15,6 +15,8 @@ final class ResponseCache: Sendable {
     let remoteDeadline: TimeAmount?
     /// The store when it is this process's memory, which answers at once (no future per hit).
     private let memoryStore: MemoryCacheStore?
+    /// The store when it is Redis, whose lookup can leave the request's headers unbuilt.
+    private let redisStore: RedisCacheStore?
     private let storeSettings: StoreSettings
 
     private struct StoreSettings: Equatable {
@@ -62,6 +64,7 @@ final class ResponseCache: Sendable {
         self.storeSettings = settings
         self.remoteDeadline = remoteDeadline
         self.memoryStore = store as? MemoryCacheStore
+        self.redisStore = store as? RedisCacheStore
     }
 
     /// What the memory store holds for `request`, synchronously; nil when the store is remote
@@ -85,19 +88,24 @@ final class ResponseCache: Sendable {
     }
 
     /// What is stored for `request`; a remote store that does not answer in time is a miss.
+    /// `varyHeaders` are asked for only when the URL's responses vary (as in `lookupNow`).
     func lookup(
-        _ request: CacheableRequest, headers: HTTPHeaders, on eventLoop: any EventLoop, deadlines: StoreDeadlines
+        _ request: CacheableRequest, varyHeaders: @escaping () -> HTTPHeaders, on eventLoop: any EventLoop,
+        deadlines: StoreDeadlines
     ) -> EventLoopFuture<(CachePrimaryKey, CacheLookupResult)> {
         let store = self.store
+        let redisStore = self.redisStore
+        let find = { (primary: CachePrimaryKey) -> EventLoopFuture<(CachePrimaryKey, CacheLookupResult)> in
+            let found = redisStore?.find(primary, requestHeaders: varyHeaders, now: .now(), on: eventLoop)
+                ?? store.find(primary, requestHeaders: varyHeaders(), now: .now(), on: eventLoop)
+            return found.map { (primary, $0) }
+        }
         let found: EventLoopFuture<(CachePrimaryKey, CacheLookupResult)>
         if request.rule?.namespace == nil {
             // The usual case: the key is known now, so no future stands in for it.
-            let primary = policy.keys.primaryKey(for: request, namespaceVersion: 0)
-            found = store.find(primary, requestHeaders: headers, now: .now(), on: eventLoop).map { (primary, $0) }
+            found = find(policy.keys.primaryKey(for: request, namespaceVersion: 0))
         } else {
-            found = primaryKey(for: request, on: eventLoop).flatMap { primary in
-                store.find(primary, requestHeaders: headers, now: .now(), on: eventLoop).map { (primary, $0) }
-            }
+            found = primaryKey(for: request, on: eventLoop).flatMap(find)
         }
         guard let remoteDeadline else { return found }
         return deadlines.bound(found, by: remoteDeadline)

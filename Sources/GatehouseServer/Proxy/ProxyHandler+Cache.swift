@@ -30,7 +30,7 @@ extension ProxyHandler {
                 cacheLookedUp(.success(found), request: request, exchange: exchange)
                 return
             }
-            cache.lookup(cacheable, headers: request.varyHeaders, on: context.eventLoop, deadlines: storeDeadlines).whenComplete { result in
+            cache.lookup(cacheable, varyHeaders: { request.varyHeaders }, on: context.eventLoop, deadlines: storeDeadlines).whenComplete { result in
                 self.cacheLookedUp(result.map { primary, found in
                     exchange.primary = primary
                     return found

@@ -29,10 +29,12 @@ public enum RequestHeadValidator {
             return GatehouseError(.badRequest, "CONNECT is not supported by this proxy")
         }
         let uri = head.uri
-        if uri == "*" {
+        // The first byte decides the form; comparing bytes, not Strings (this runs for every request).
+        let first = uri.utf8.first
+        if first == UInt8(ascii: "*") && uri.utf8.count == 1 {
             return head.method == .OPTIONS ? nil : GatehouseError(.badRequest, "Asterisk-form is only valid for OPTIONS")
         }
-        if !uri.hasPrefix("/") {
+        if first != UInt8(ascii: "/") {
             guard let absolute = RequestTarget.absoluteFormPath(of: uri) else {
                 return GatehouseError(.badRequest, "Request target must be a path or an absolute http URL")
             }

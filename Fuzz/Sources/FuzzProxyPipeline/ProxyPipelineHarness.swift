@@ -144,7 +144,8 @@ final class ProxyPipelineHarness {
     /// consumes nothing, so asking when already spent changes nothing).
     private func spendQuota() {
         let request = RateLimitRequest(method: "GET", path: "/", clientIP: peerIP, user: nil, headers: HTTPHeaders())
-        _ = state.runtime.rateLimiter.evaluate(request, on: loop)
+        guard let deadlines = state.storeDeadlines.value(for: loop) else { fatalError("no store deadlines for the loop") }
+        _ = state.runtime.rateLimiter.evaluate(request, on: loop, deadlines: deadlines)
         loop.run()
     }
 
@@ -165,7 +166,11 @@ final class ProxyPipelineHarness {
         try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(
             leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits
         )))
-        let handler = ProxyHandler(serverState: state, connectionGuard: connectionGuard, recorder: recorder, peer: channel.remoteAddress)
+        guard let deadlines = state.storeDeadlines.value(for: loop) else { fatalError("no store deadlines for the loop") }
+        let handler = ProxyHandler(
+            serverState: state, connectionGuard: connectionGuard, recorder: recorder, storeDeadlines: deadlines,
+            peer: channel.remoteAddress
+        )
         connectionGuard.onTimeoutRefusal = { [weak handler] (error: GatehouseError) in handler?.recordRefusal(error) }
         try pipeline.addHandler(handler)
     }

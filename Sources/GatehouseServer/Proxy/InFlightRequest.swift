@@ -45,15 +45,14 @@ final class InFlightRequest {
     }
 
     /// Writes the head sent upstream to `upstream`: the built one when the cache adjusted it,
-    /// else straight from the client's head. False before the head passed validation.
-    func writeUpstreamHead(to upstream: UpstreamConnection) -> Bool {
+    /// else straight from the client's head. Only for a request that passed validation
+    /// (`forwarding` set); nothing is written otherwise.
+    func writeUpstreamHead(to upstream: UpstreamConnection) {
         if let builtUpstreamHead {
             upstream.writeHead(builtUpstreamHead)
-            return true
+        } else if let forwarding {
+            upstream.writeHead(rewriting: head, framing: framing, context: forwarding, droppedField: droppedUserHeader)
         }
-        guard let forwarding else { return false }
-        upstream.writeHead(rewriting: head, framing: framing, context: forwarding, droppedField: droppedUserHeader)
-        return true
     }
 
     var framing: RequestBodyFraming = .none

@@ -474,7 +474,7 @@ extension ProxyHandler {
             if let context, !context.channel.isWritable {
                 upstream.handler.pauseReads()
             }
-            _ = request.writeUpstreamHead(to: upstream)
+            request.writeUpstreamHead(to: upstream)
             for buffer in request.pendingBody {
                 upstream.writeBody(buffer)
             }

@@ -32,20 +32,23 @@ final class UpstreamConnection {
 
     /// Writes a request head (not flushed); its framing fields decide how the body is written.
     func writeHead(_ head: HTTPRequestHead) {
-        decoder.requestSent(head)
-        var buffer = channel.allocator.buffer(capacity: Self.headCapacity)
-        encoder.encodeHead(head, into: &buffer)
-        handler.write(buffer)
-        unflushed = true
+        writeHead(method: head) { encoder, buffer in encoder.encodeHead(head, into: &buffer) }
     }
 
     /// Writes the upstream head for a client's request, rewritten on the way (not flushed).
     func writeHead(
         rewriting head: HTTPRequestHead, framing: RequestBodyFraming, context: ForwardingContext, droppedField: String?
     ) {
-        decoder.requestSent(head)  // only its method matters to the decoder, and that is unchanged
+        // Only the method matters to the decoder, and rewriting keeps it.
+        writeHead(method: head) { encoder, buffer in
+            encoder.encodeHead(rewriting: head, framing: framing, context: context, droppedField: droppedField, into: &buffer)
+        }
+    }
+
+    private func writeHead(method head: HTTPRequestHead, encode: (inout UpstreamRequestEncoder, inout ByteBuffer) -> Void) {
+        decoder.requestSent(head)
         var buffer = channel.allocator.buffer(capacity: Self.headCapacity)
-        encoder.encodeHead(rewriting: head, framing: framing, context: context, droppedField: droppedField, into: &buffer)
+        encode(&encoder, &buffer)
         handler.write(buffer)
         unflushed = true
     }

@@ -16,6 +16,15 @@ let strictSettings: [SwiftSetting] = [
 /// targets it stays in the Swift 5 language mode (see the main Package.swift).
 let nioSettings: [SwiftSetting] = strictSettings + [.swiftLanguageMode(.v5)]
 
+/// What the targets that drive NIO's HTTP types on an EmbeddedChannel all use.
+let embeddedHTTP: [Target.Dependency] = [
+    "FuzzSupport",
+    .product(name: "GatehouseCore", package: "Gatehouse"),
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+    .product(name: "NIOEmbedded", package: "swift-nio"),
+]
+
 let package = Package(
     name: "GatehouseFuzz",
     platforms: [.macOS(.v15)],
@@ -36,26 +45,17 @@ let package = Package(
         ),
         .executableTarget(
             name: "FuzzRequestHead",
-            dependencies: [
-                "FuzzSupport",
-                .product(name: "GatehouseCore", package: "Gatehouse"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
+            dependencies: embeddedHTTP + [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: nioSettings
         ),
         .executableTarget(
             name: "FuzzProxyPipeline",
-            dependencies: [
-                "FuzzSupport",
-                .product(name: "GatehouseCore", package: "Gatehouse"),
-                .product(name: "GatehouseServer", package: "Gatehouse"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
-            ],
+            dependencies: embeddedHTTP + [.product(name: "GatehouseServer", package: "Gatehouse")],
+            swiftSettings: nioSettings
+        ),
+        .executableTarget(
+            name: "FuzzResponseParser",
+            dependencies: embeddedHTTP,
             swiftSettings: nioSettings
         ),
         .executableTarget(

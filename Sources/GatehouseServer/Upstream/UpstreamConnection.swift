@@ -12,7 +12,6 @@ import NIOHTTP1
 final class UpstreamConnection {
     let channel: any Channel
     let handler: UpstreamHandler
-    private let decoder: UpstreamResponseDecoder
     /// Index into `UpstreamServerSet.servers`.
     let serverIndex: Int
     /// How many exchanges this connection has carried; > 0 means it came from the idle pool.
@@ -21,10 +20,9 @@ final class UpstreamConnection {
     /// Request bytes written since the last flush (see `flushIfNeeded`).
     private var unflushed = false
 
-    init(channel: any Channel, handler: UpstreamHandler, decoder: UpstreamResponseDecoder, serverIndex: Int) {
+    init(channel: any Channel, handler: UpstreamHandler, serverIndex: Int) {
         self.channel = channel
         self.handler = handler
-        self.decoder = decoder
         self.serverIndex = serverIndex
     }
 
@@ -39,14 +37,14 @@ final class UpstreamConnection {
     func writeHead(
         rewriting head: HTTPRequestHead, framing: RequestBodyFraming, context: ForwardingContext, droppedField: String?
     ) {
-        // Only the method matters to the decoder, and rewriting keeps it.
+        // Only the method matters to the response parser, and rewriting keeps it.
         writeHead(method: head) { encoder, buffer in
             encoder.encodeHead(rewriting: head, framing: framing, context: context, droppedField: droppedField, into: &buffer)
         }
     }
 
     private func writeHead(method head: HTTPRequestHead, encode: (inout UpstreamRequestEncoder, inout ByteBuffer) -> Void) {
-        decoder.requestSent(head)
+        handler.requestSent(isHEAD: head.method == .HEAD)
         var buffer = channel.allocator.buffer(capacity: Self.headCapacity)
         encode(&encoder, &buffer)
         handler.write(buffer)

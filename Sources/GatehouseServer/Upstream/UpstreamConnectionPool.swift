@@ -116,7 +116,6 @@ final class UpstreamConnectionPool {
 
     private func connect(server: Int, attemptsLeft: Int) -> EventLoopFuture<UpstreamConnection> {
         let handler = UpstreamHandler(responseTimeout: responseTimeout)
-        let decoder = UpstreamResponseDecoder(decoder: HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes))
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
@@ -126,15 +125,14 @@ final class UpstreamConnectionPool {
             .channelOption(ChannelOptions.maxMessagesPerRead, value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    // Requests are written as bytes by UpstreamConnection: only the response
-                    // decoder and the relay are in the pipeline.
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
+                    // Requests are written as bytes by UpstreamConnection, and the handler reads
+                    // responses off the bytes itself: it is the whole pipeline.
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
         return bootstrap.connect(to: servers.addresses[server]).map { channel in
             self.servers.markHealthy(server)
-            let connection = UpstreamConnection(channel: channel, handler: handler, decoder: decoder, serverIndex: server)
+            let connection = UpstreamConnection(channel: channel, handler: handler, serverIndex: server)
             connection.exchanges = 1
             return connection
         }.flatMapError { error in

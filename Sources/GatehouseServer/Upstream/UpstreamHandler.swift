@@ -1,9 +1,10 @@
 // UpstreamHandler: the last handler of an upstream connection; relays the response to its delegate.
+import GatehouseCore
 import NIOCore
-import NIOHTTP1
 
-/// Relays one response at a time to the downstream side, pauses reads while the client cannot
-/// take more (backpressure), and enforces `upstream.response_timeout` between reads.
+/// Reads one response at a time off the connection's bytes (`UpstreamResponseParser`) and relays
+/// it to the downstream side, pauses reads while the client cannot take more (backpressure), and
+/// enforces `upstream.response_timeout` between reads.
 final class UpstreamHandler {
     enum State {
         /// In the pool or between exchanges; any byte from the server now is an error.
@@ -16,6 +17,7 @@ final class UpstreamHandler {
     }
 
     private(set) var state: State = .idle
+    private var parser = UpstreamResponseParser()
     /// The exchange in progress; unowned by design: the downstream handler outlives its exchange.
     weak var delegate: (any UpstreamResponseDelegate)?
     private let responseTimeout: TimeAmount
@@ -41,6 +43,12 @@ final class UpstreamHandler {
         self.state = .awaitingHead
         self.lastResponseKeepAlive = true
         armTimeout()
+    }
+
+    /// The request head is being written: its response is next. A response to HEAD has no body,
+    /// whatever its length fields say.
+    func requestSent(isHEAD: Bool) {
+        parser.expectResponse(toHEAD: isHEAD)
     }
 
     /// Ends the delegate's interest (response complete or abandoned).
@@ -128,7 +136,7 @@ final class UpstreamHandler {
 }
 
 extension UpstreamHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundIn = ByteBuffer
     /// Requests pass by as bytes (`UpstreamConnection` encodes them).
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -145,28 +153,49 @@ extension UpstreamHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        switch (state, part) {
+        var buffer = unwrapInboundIn(data)
+        do {
+            while let event = try parser.next(&buffer) {
+                guard relay(event, bytesAfter: buffer.readableBytes) else { return }
+            }
+        } catch {
+            // Bytes nobody asked for (data on an idle connection) or a malformed response.
+            fail(.invalidResponse(String(describing: error)))
+        }
+    }
+
+    /// Hands one parsed event to the delegate; false once the connection is done with.
+    private func relay(_ event: UpstreamResponseParser.Event, bytesAfter: Int) -> Bool {
+        switch (state, event) {
         case (.awaitingHead, .head(let head)):
             state = .streamingBody
-            lastResponseKeepAlive = head.isKeepAlive
+            lastResponseKeepAlive = head.isKeepAlive && !parser.isReadingUntilClose
             armTimeout()
             delegate?.upstreamReceivedHead(head)
         case (.streamingBody, .body(let buffer)):
             armTimeout()
             delegate?.upstreamReceivedBody(buffer)
         case (.streamingBody, .end):
-            cancelTimeout()
-            let delegate = self.delegate
-            state = .idle
-            self.delegate = nil
-            delegate?.upstreamReceivedEnd()
+            // Bytes past the end of the response, before the next request: never reuse it.
+            if bytesAfter > 0 {
+                lastResponseKeepAlive = false
+            }
+            responseEnded()
         case (.closed, _):
-            break
+            return false
         default:
-            // Bytes nobody asked for (data on an idle connection, a second head): never reuse it.
             fail(.invalidResponse("unexpected response part in state \(state)"))
+            return false
         }
+        return true
+    }
+
+    private func responseEnded() {
+        cancelTimeout()
+        let delegate = self.delegate
+        state = .idle
+        self.delegate = nil
+        delegate?.upstreamReceivedEnd()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -178,7 +207,12 @@ extension UpstreamHandler: ChannelDuplexHandler {
         case .awaitingHead:
             fail(.connectionClosed(beforeResponseHead: true))
         case .streamingBody:
-            fail(.connectionClosed(beforeResponseHead: false))
+            if parser.connectionClosed() == .end {
+                responseEnded()  // a body without a length ends here
+                state = .closed
+            } else {
+                fail(.connectionClosed(beforeResponseHead: false))
+            }
         case .idle:
             state = .closed
         case .closed:
@@ -190,11 +224,7 @@ extension UpstreamHandler: ChannelDuplexHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         switch state {
         case .awaitingHead, .streamingBody:
-            if error is HTTPParserError {
-                fail(.invalidResponse(String(describing: error)))
-            } else {
-                fail(.connectionClosed(beforeResponseHead: state.isAwaitingHead))
-            }
+            fail(.connectionClosed(beforeResponseHead: state.isAwaitingHead))
         case .idle:
             state = .closed
             context.close(promise: nil)

@@ -8,14 +8,6 @@ extension RedisCacheStore {
     /// on a hit that is the whole request's hot path, so here the steps are callbacks and only
     /// the answer is a future.
     public func find(
-        _ primary: CachePrimaryKey, requestHeaders: HTTPHeaders, now: CacheTime, on eventLoop: any EventLoop
-    ) -> EventLoopFuture<CacheLookupResult> {
-        find(primary, requestHeaders: { requestHeaders }, now: now, on: eventLoop)
-    }
-
-    /// `find`, with the request's headers asked for only when the URL's responses vary (the
-    /// proxy's forwarded fields are built for that alone).
-    public func find(
         _ primary: CachePrimaryKey, requestHeaders: @escaping () -> HTTPHeaders, now: CacheTime, on eventLoop: any EventLoop
     ) -> EventLoopFuture<CacheLookupResult> {
         let promise = eventLoop.makePromise(of: CacheLookupResult.self)

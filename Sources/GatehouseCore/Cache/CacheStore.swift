@@ -20,7 +20,11 @@ public protocol CacheStore: Sendable {
     func lookup(_ key: CacheKey, now: CacheTime, on eventLoop: any EventLoop) -> EventLoopFuture<CacheEntry?>
 
     /// Both levels for a request (one round trip where the store can do it); has a default.
-    func find(_ primary: CachePrimaryKey, requestHeaders: HTTPHeaders, now: CacheTime, on eventLoop: any EventLoop) -> EventLoopFuture<CacheLookupResult>
+    /// `requestHeaders` is called, on `eventLoop`, only when the URL's responses vary: the proxy
+    /// builds the forwarded request's fields for that alone.
+    func find(
+        _ primary: CachePrimaryKey, requestHeaders: @escaping () -> HTTPHeaders, now: CacheTime, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<CacheLookupResult>
 
     /// Keeps `entry` under `key` for `retention` seconds from `now` (its freshness plus stale
     /// allowance). `key.varyNames` must equal `entry.varyNames`. False when refused.
@@ -45,17 +49,26 @@ public protocol CacheStore: Sendable {
 }
 
 extension CacheStore {
-    /// Looks up `primary`, then the variant the request headers select.
+    /// `find` with the request's headers at hand.
     public func find(_ primary: CachePrimaryKey, requestHeaders: HTTPHeaders, now: CacheTime, on eventLoop: any EventLoop) -> EventLoopFuture<CacheLookupResult> {
-        lookup(primary, now: now, on: eventLoop).flatMap { first in
+        find(primary, requestHeaders: { requestHeaders }, now: now, on: eventLoop)
+    }
+
+    /// Looks up `primary`, then the variant the request headers select.
+    public func find(
+        _ primary: CachePrimaryKey, requestHeaders: @escaping () -> HTTPHeaders, now: CacheTime, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<CacheLookupResult> {
+        // The closure is the caller's and not Sendable; it is only ever called on its loop.
+        let requestHeaders = NIOLoopBound(requestHeaders, eventLoop: eventLoop)
+        return lookup(primary, now: now, on: eventLoop).flatMap { first in
             switch first {
             case .miss:
                 return eventLoop.makeSucceededFuture(.uriMiss)
             case .entry(let entry):
-                let key = CacheKey(primary: primary, varyNames: [], requestHeaders: requestHeaders)
+                let key = CacheKey(primary: primary, varyNames: [], requestHeaders: HTTPHeaders())
                 return eventLoop.makeSucceededFuture(.hit(entry, key))
             case .varies(let names):
-                let key = CacheKey(primary: primary, varyNames: names, requestHeaders: requestHeaders)
+                let key = CacheKey(primary: primary, varyNames: names, requestHeaders: requestHeaders.value())
                 return lookup(key, now: now, on: eventLoop).map { entry in
                     entry.map { .hit($0, key) } ?? .varyMiss(key)
                 }

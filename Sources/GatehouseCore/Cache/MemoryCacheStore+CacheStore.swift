@@ -11,7 +11,9 @@ extension MemoryCacheStore {
         eventLoop.makeSucceededFuture(lookup(key, now: now))
     }
 
-    public func find(_ primary: CachePrimaryKey, requestHeaders: HTTPHeaders, now: CacheTime, on eventLoop: any EventLoop) -> EventLoopFuture<CacheLookupResult> {
+    public func find(
+        _ primary: CachePrimaryKey, requestHeaders: @escaping () -> HTTPHeaders, now: CacheTime, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<CacheLookupResult> {
         eventLoop.makeSucceededFuture(find(primary, requestHeaders: requestHeaders, now: now))
     }
 

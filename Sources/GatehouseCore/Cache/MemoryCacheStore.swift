@@ -33,14 +33,19 @@ public final class MemoryCacheStore: CacheStore {
 
     /// Both levels under one lock.
     public func find(_ primary: CachePrimaryKey, requestHeaders: HTTPHeaders, now: CacheTime) -> CacheLookupResult {
+        find(primary, requestHeaders: { requestHeaders }, now: now)
+    }
+
+    /// Both levels under one lock; `requestHeaders` is called only when the URL's responses vary.
+    public func find(_ primary: CachePrimaryKey, requestHeaders: () -> HTTPHeaders, now: CacheTime) -> CacheLookupResult {
         state.withLock { state in
             switch state.lookup(primary, now: now) {
             case .miss:
                 return .uriMiss
             case .entry(let entry):
-                return .hit(entry, CacheKey(primary: primary, varyNames: [], requestHeaders: requestHeaders))
+                return .hit(entry, CacheKey(primary: primary, varyNames: [], requestHeaders: HTTPHeaders()))
             case .varies(let names):
-                let key = CacheKey(primary: primary, varyNames: names, requestHeaders: requestHeaders)
+                let key = CacheKey(primary: primary, varyNames: names, requestHeaders: requestHeaders())
                 return state.lookup(key, now: now).map { .hit($0, key) } ?? .varyMiss(key)
             }
         }

@@ -15,8 +15,6 @@ final class ResponseCache: Sendable {
     let remoteDeadline: TimeAmount?
     /// The store when it is this process's memory, which answers at once (no future per hit).
     private let memoryStore: MemoryCacheStore?
-    /// The store when it is Redis, whose lookup can leave the request's headers unbuilt.
-    private let redisStore: RedisCacheStore?
     private let storeSettings: StoreSettings
 
     private struct StoreSettings: Equatable {
@@ -64,7 +62,6 @@ final class ResponseCache: Sendable {
         self.storeSettings = settings
         self.remoteDeadline = remoteDeadline
         self.memoryStore = store as? MemoryCacheStore
-        self.redisStore = store as? RedisCacheStore
     }
 
     /// What the memory store holds for `request`, synchronously; nil when the store is remote
@@ -75,16 +72,7 @@ final class ResponseCache: Sendable {
         guard let memoryStore else { return nil }
         let version = request.rule?.namespace.map { memoryStore.namespaceVersion($0) } ?? 0
         let primary = policy.keys.primaryKey(for: request, namespaceVersion: version)
-        let now = CacheTime.now()
-        switch memoryStore.lookup(primary, now: now) {
-        case .miss:
-            return (primary, .uriMiss)
-        case .entry(let entry):
-            return (primary, .hit(entry, CacheKey(primary: primary, varyNames: [], requestHeaders: HTTPHeaders())))
-        case .varies(let names):
-            let key = CacheKey(primary: primary, varyNames: names, requestHeaders: varyHeaders())
-            return (primary, memoryStore.lookup(key, now: now).map { .hit($0, key) } ?? .varyMiss(key))
-        }
+        return (primary, memoryStore.find(primary, requestHeaders: varyHeaders, now: .now()))
     }
 
     /// What is stored for `request`; a remote store that does not answer in time is a miss.
@@ -94,11 +82,8 @@ final class ResponseCache: Sendable {
         deadlines: StoreDeadlines
     ) -> EventLoopFuture<(CachePrimaryKey, CacheLookupResult)> {
         let store = self.store
-        let redisStore = self.redisStore
         let find = { (primary: CachePrimaryKey) -> EventLoopFuture<(CachePrimaryKey, CacheLookupResult)> in
-            let found = redisStore?.find(primary, requestHeaders: varyHeaders, now: .now(), on: eventLoop)
-                ?? store.find(primary, requestHeaders: varyHeaders(), now: .now(), on: eventLoop)
-            return found.map { (primary, $0) }
+            store.find(primary, requestHeaders: varyHeaders, now: .now(), on: eventLoop).map { (primary, $0) }
         }
         let found: EventLoopFuture<(CachePrimaryKey, CacheLookupResult)>
         if request.rule?.namespace == nil {

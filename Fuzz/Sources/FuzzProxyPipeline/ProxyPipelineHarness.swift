@@ -145,7 +145,8 @@ final class ProxyPipelineHarness {
     private func spendQuota() {
         let request = RateLimitRequest(method: "GET", path: "/", clientIP: peerIP, user: nil, headers: HTTPHeaders())
         guard let deadlines = state.storeDeadlines.value(for: loop) else { fatalError("no store deadlines for the loop") }
-        _ = state.runtime.rateLimiter.evaluate(request, on: loop, deadlines: deadlines)
+        var workspace = RateLimitWorkspace()
+        _ = state.runtime.rateLimiter.evaluate(request, on: loop, deadlines: deadlines, workspace: &workspace)
         loop.run()
     }
 

@@ -23,6 +23,17 @@ struct LRUMap<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private var freeSlots: [Int] = []
     private var newest = -1
     private var oldest = -1
+    /// Changes whenever an entry is added or removed (which may move a key to another slot), so a
+    /// `Position` taken before can tell it is out of date.
+    private var layout: UInt64 = 0
+
+    /// Where a key's entry sits, from `position(of:)`: lets a caller that looked a key up read or
+    /// change the entry without hashing and looking the key up again. It stays good while no entry
+    /// is added or removed; after that, the methods taking one look the key up instead.
+    struct Position: Sendable {
+        fileprivate let index: Int
+        fileprivate let layout: UInt64
+    }
 
     init(capacity: Int) {
         self.capacity = max(capacity, 0)
@@ -30,9 +41,14 @@ struct LRUMap<Key: Hashable & Sendable, Value: Sendable>: Sendable {
 
     var count: Int { indices.count }
 
-    /// The value for `key`, without marking it used.
-    func peek(_ key: Key) -> Value? {
-        indices[key].map { nodes[$0].value }
+    /// Where `key`'s entry sits now; nil when absent.
+    func position(of key: Key) -> Position? {
+        indices[key].map { Position(index: $0, layout: layout) }
+    }
+
+    /// The value for `key`, without marking it used; `position`, when still good, saves the lookup.
+    func peek(_ key: Key, at position: Position? = nil) -> Value? {
+        index(of: key, at: position).map { nodes[$0].value }
     }
 
     /// The least recently used value, if any.
@@ -41,17 +57,20 @@ struct LRUMap<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     }
 
     /// Marks `key` as just used, if present.
-    mutating func touch(_ key: Key) {
-        guard let index = indices[key] else { return }
+    mutating func touch(_ key: Key, at position: Position? = nil) {
+        guard let index = index(of: key, at: position) else { return }
         moveToNewest(index)
     }
 
     /// Changes the value for `key` in place (inserting `initial` first when absent), marks it just
     /// used and returns what `change` returns; inserting past `capacity` evicts the least recently
-    /// used entry. Nil (and nothing changed) only when `capacity` is 0.
+    /// used entry. Nil (and nothing changed) only when `capacity` is 0. `position`, when still
+    /// good, saves looking up a key that is present.
     @discardableResult
-    mutating func update<Result>(_ key: Key, initial: @autoclosure () -> Value, _ change: (inout Value) -> Result) -> Result? {
-        if let index = indices[key] {
+    mutating func update<Result>(
+        _ key: Key, at position: Position? = nil, initial: @autoclosure () -> Value, _ change: (inout Value) -> Result
+    ) -> Result? {
+        if let index = index(of: key, at: position) {
             let result = change(&nodes[index].value)
             moveToNewest(index)
             return result
@@ -74,6 +93,7 @@ struct LRUMap<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             nodes.append(Node(key: key, value: value, newer: -1, older: -1))
         }
         indices[key] = index
+        layout &+= 1
         linkAsNewest(index)
         return result
     }
@@ -88,11 +108,21 @@ struct LRUMap<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             freeSlots.append(index)
             removed += 1
         }
+        if removed > 0 {
+            layout &+= 1
+        }
         if indices.isEmpty {
             // Nothing tracked: give the memory back rather than keep a peak-sized array around.
             nodes = []
             freeSlots = []
         }
+    }
+
+    /// `position`'s slot while nothing has been added or removed since it was taken, else a lookup.
+    private func index(of key: Key, at position: Position?) -> Int? {
+        guard let position, position.layout == layout else { return indices[key] }
+        assert(nodes[position.index].key == key, "a position is only good for the key it was taken for")
+        return position.index
     }
 
     private mutating func moveToNewest(_ index: Int) {

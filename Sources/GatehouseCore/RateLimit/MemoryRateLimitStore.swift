@@ -33,22 +33,33 @@ public final class MemoryRateLimitStore: RateLimitStore {
     }
 
     public func evaluate(_ checks: [RateLimitCheck], now: UInt64) -> RateLimitOutcome {
-        guard !checks.isEmpty else { return .unlimited }
-        // Scratch space on the stack and results written in place: this runs for every
-        // rate-limited request, and the only allocation it needs is the results array.
+        var results: [RateLimitResult] = []
+        let admitted = evaluate(checks, now: now, into: &results)
+        return RateLimitOutcome(admitted: admitted, results: results)
+    }
+
+    /// The same verdict, with the results (one per check, in order) written over what `results`
+    /// held: a caller that hands the same array back every time (a connection does) reuses its
+    /// buffer once the previous outcome is gone, so a request allocates nothing here.
+    public func evaluate(_ checks: [RateLimitCheck], now: UInt64, into results: inout [RateLimitResult]) -> Bool {
+        results.refillEnd(at: checks.count)
+        results.reserveCapacity(checks.count)
+        guard !checks.isEmpty else { return true }
+        // Scratch space on the stack: this runs for every rate-limited request.
         return withUnsafeTemporaryAllocation(of: TrackedKey.self, capacity: checks.count) { keys in
-            withUnsafeTemporaryAllocation(of: Bool.self, capacity: checks.count) { admits in
-                _ = keys.initialize(from: checks.lazy.map { TrackedKey($0.key) })
-                defer { keys.deinitialize() }
-                admits.initialize(repeating: false)
-                var admitted = false
-                let results = [RateLimitResult](unsafeUninitializedCapacity: checks.count) { results, count in
-                    let pass = Pass(checks: checks, keys: UnsafeBufferPointer(keys), admits: admits, results: results, now: now)
-                    admitted = evaluateLocked(after: -1, pass)
+            withUnsafeTemporaryAllocation(of: RateLimitProbe.self, capacity: checks.count) { probes in
+                withUnsafeTemporaryAllocation(of: RateLimitResult.self, capacity: checks.count) { made in
+                    _ = keys.initialize(from: checks.lazy.map { TrackedKey($0.key) })
+                    defer { keys.deinitialize() }
+                    probes.initialize(repeating: RateLimitProbe(admits: false, position: nil))
+                    let pass = Pass(checks: checks, keys: UnsafeBufferPointer(keys), probes: probes, results: made, now: now)
+                    let admitted = evaluateLocked(after: -1, pass)
                     // Every check lies in exactly one of the visited shards, which wrote its result.
-                    count = checks.count
+                    for index in made.indices {
+                        results.refill(made.moveElement(from: index), at: index)
+                    }
+                    return admitted
                 }
-                return RateLimitOutcome(admitted: admitted, results: results)
             }
         }
     }
@@ -58,7 +69,7 @@ public final class MemoryRateLimitStore: RateLimitStore {
         let checks: [RateLimitCheck]
         let keys: UnsafeBufferPointer<TrackedKey>
         /// Each check's own probe, filled in as its shard is locked.
-        let admits: UnsafeMutableBufferPointer<Bool>
+        let probes: UnsafeMutableBufferPointer<RateLimitProbe>
         /// Uninitialised until the check's shard commits it.
         let results: UnsafeMutableBufferPointer<RateLimitResult>
         let now: UInt64
@@ -76,22 +87,22 @@ public final class MemoryRateLimitStore: RateLimitStore {
             }
         }
         guard shard != Int.max else {
-            return pass.admits.allSatisfy { $0 }
+            return pass.probes.allSatisfy(\.admits)
         }
         return shards[shard].table.withLock { table in
             for index in pass.checks.indices where shardIndex(of: pass.keys[index]) == shard {
                 // Checks of one key within a request (never from a plan, but possible) see each
                 // other's admissions, so a duplicate cannot slip past the limit. One key is one shard.
                 var pending = 0
-                for earlier in 0..<index where pass.admits[earlier] && pass.keys[earlier] == pass.keys[index] {
+                for earlier in 0..<index where pass.probes[earlier].admits && pass.keys[earlier] == pass.keys[index] {
                     pending += 1
                 }
-                pass.admits[index] = table.probe(pass.checks[index], key: pass.keys[index], pending: pending, now: pass.now)
+                pass.probes[index] = table.probe(pass.checks[index], key: pass.keys[index], pending: pending, now: pass.now)
             }
             let admitted = evaluateLocked(after: shard, pass)
             for index in pass.checks.indices where shardIndex(of: pass.keys[index]) == shard {
                 let result = table.commit(
-                    pass.checks[index], key: pass.keys[index], admits: pass.admits[index], admitted: admitted, now: pass.now
+                    pass.checks[index], key: pass.keys[index], probe: pass.probes[index], admitted: admitted, now: pass.now
                 )
                 pass.results.initializeElement(at: index, to: result)
             }

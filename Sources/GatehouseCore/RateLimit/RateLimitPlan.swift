@@ -19,15 +19,26 @@ public struct RateLimitPlan: Sendable, Equatable {
     /// The checks of every policy that applies to `request`, in config order.
     public func checks(for request: RateLimitRequest) -> [RateLimitCheck] {
         var checks: [RateLimitCheck] = []
-        // Sized once: growing from empty would reallocate on every request with two policies.
+        var clientKeys = RateLimitClientKeys()
+        self.checks(for: request, into: &checks, clientKeys: &clientKeys)
+        return checks
+    }
+
+    /// The same checks, written over what `checks` held, with IP-keyed store keys kept in
+    /// `clientKeys`: a connection hands the same two back for each of its requests, so once its
+    /// first request has sized them a request allocates neither the array nor its keys.
+    public func checks(for request: RateLimitRequest, into checks: inout [RateLimitCheck], clientKeys: inout RateLimitClientKeys) {
+        // Sized once: growing from empty would reallocate with two policies.
         checks.reserveCapacity(policies.count)
+        var count = 0
         for index in policies.indices {
             // Asked in place: copying a policy out would retain each of its strings.
-            if let check = policies[index].check(for: request, index: index) {
-                checks.append(check)
+            if let check = policies[index].check(for: request, index: index, clientKeys: &clientKeys) {
+                checks.refill(check, at: count)
+                count += 1
             }
         }
-        return checks
+        checks.refillEnd(at: count)
     }
 
     /// The precomputed header text of the policy `result` came from; nil when the result was not

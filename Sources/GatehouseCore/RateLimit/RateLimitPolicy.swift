@@ -30,12 +30,23 @@ public struct RateLimitPolicy: Sendable, Equatable {
     }
 
     /// The check this policy makes for `request`, or nil when it does not apply (no match, no user for
-    /// a user key, no such header for a header key). `index` is the policy's place in its plan.
-    public func check(for request: RateLimitRequest, index: Int? = nil) -> RateLimitCheck? {
-        guard matches(method: request.method, path: request.path), let value = keyValue(for: request) else {
+    /// a user key, no such header for a header key). `index` is the policy's place in its plan;
+    /// `clientKeys` keeps an IP-keyed policy's store key for the connection's next request.
+    ///
+    /// Always inlined into the plan's loop, which reads the policy in place: called, it was handed a
+    /// copy of the whole policy (a retain and release of each of its strings) per request.
+    @inline(__always)
+    public func check(for request: RateLimitRequest, index: Int? = nil, clientKeys: inout RateLimitClientKeys) -> RateLimitCheck? {
+        guard matches(method: request.method, path: request.path) else { return nil }
+        let storeKey: String
+        if case .ip = key {
+            storeKey = clientKeys.key(prefix: keyPrefix, ipv6Prefix: ipv6Prefix, at: index, for: request.clientIP)
+        } else if let value = keyValue(for: request) {
+            storeKey = keyPrefix + value
+        } else {
             return nil
         }
-        return RateLimitCheck(policyName: name, key: keyPrefix + value, limit: limit, window: window, policyIndex: index)
+        return RateLimitCheck(policyName: name, key: storeKey, limit: limit, window: window, policyIndex: index)
     }
 
     /// True when `result` is this policy's, as it is configured now (its precomputed text applies).

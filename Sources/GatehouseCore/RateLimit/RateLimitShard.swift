@@ -23,18 +23,20 @@ extension LRUMap where Key == TrackedKey, Value == TrackedWindow {
     /// Whether `check` (stored under `key`) would admit at `now`, counting `pending` admissions of the
     /// same key that this request is about to record through earlier checks. Reads only: a refusal
     /// must change nothing.
-    func probe(_ check: RateLimitCheck, key: TrackedKey, pending: Int, now: UInt64) -> Bool {
-        let counted = peek(key)?.counter.count(at: now, window: check.window) ?? 0
-        return counted.addingReportingOverflow(pending).partialValue < check.limit
+    func probe(_ check: RateLimitCheck, key: TrackedKey, pending: Int, now: UInt64) -> RateLimitProbe {
+        let position = position(of: key)
+        let counted = position.flatMap { peek(key, at: $0) }?.counter.count(at: now, window: check.window) ?? 0
+        return RateLimitProbe(admits: counted.addingReportingOverflow(pending).partialValue < check.limit, position: position)
     }
 
     /// Records `check` when the request was admitted (or only marks its key as seen when refused) and
-    /// returns what the policy's headers report; `admits` is the check's own probe.
-    mutating func commit(_ check: RateLimitCheck, key: TrackedKey, admits: Bool, admitted: Bool, now: UInt64) -> RateLimitResult {
+    /// returns what the policy's headers report; `probe` is the check's own.
+    mutating func commit(_ check: RateLimitCheck, key: TrackedKey, probe: RateLimitProbe, admitted: Bool, now: UInt64) -> RateLimitResult {
+        let admits = probe.admits
         let result: RateLimitResult?
         if admitted {
             // The result is read inside the update: copying the counter out would share its buffer.
-            result = update(key, initial: TrackedWindow(window: check.window)) { tracked in
+            result = update(key, at: probe.position, initial: TrackedWindow(window: check.window)) { tracked in
                 tracked.window = check.window
                 tracked.counter.record(at: now, limit: check.limit, window: check.window)
                 return RateLimitShard.result(of: check, counter: tracked.counter, admits: admits, now: now)
@@ -42,8 +44,8 @@ extension LRUMap where Key == TrackedKey, Value == TrackedWindow {
         } else {
             // A key that keeps being refused is still in use: keep it from eviction, which would
             // hand it a fresh quota.
-            touch(key)
-            result = peek(key).map { RateLimitShard.result(of: check, counter: $0.counter, admits: admits, now: now) }
+            touch(key, at: probe.position)
+            result = peek(key, at: probe.position).map { RateLimitShard.result(of: check, counter: $0.counter, admits: admits, now: now) }
         }
         removeOldest(upTo: RateLimitShard.reclaimPerVisit) { $0.isIdle(at: now) }
         return result ?? RateLimitShard.result(of: check, counter: SlidingWindow(), admits: admits, now: now)

@@ -1,4 +1,4 @@
-// ChunkedEncoding: HTTP/1.1 chunked transfer coding (RFC 9112 §7.1) of body parts, both directions.
+// ChunkedEncoding: HTTP/1.1 chunked transfer coding (RFC 9112 §7.1): chunks written, and chunk sizes read.
 import NIOCore
 
 /// Frames body parts as chunks: for responses to clients when no length is known, and for request
@@ -14,6 +14,41 @@ public enum ChunkedEncoding {
         write(size)
         write(part)
         write(crlf)
+    }
+
+    /// The size in a chunk-size line (RFC 9112 §7.1): hex digits, then optional extensions,
+    /// which are checked for control characters and not used.
+    static func size(ofLine line: ByteBuffer) throws -> Int {
+        try line.withUnsafeReadableBytes { bytes in
+            var size = 0
+            var index = 0
+            while index < bytes.count, let digit = hexValue(bytes[index]) {
+                // 15 digits fit an Int with room; a larger chunk is nonsense, not a big body.
+                guard index < 15 else { throw HTTPSyntaxError("chunk size too large") }
+                size = size << 4 | digit
+                index += 1
+            }
+            guard index > 0 else { throw HTTPSyntaxError("chunk size line without a size") }
+            while index < bytes.count, HTTPByteClass.isWhitespace(bytes[index]) {
+                index += 1
+            }
+            guard index == bytes.count || bytes[index] == UInt8(ascii: ";") else {
+                throw HTTPSyntaxError("invalid chunk size line")
+            }
+            guard !bytes[index...].contains(where: HTTPByteClass.isControl) else {
+                throw HTTPSyntaxError("control character in a chunk extension")
+            }
+            return size
+        }
+    }
+
+    private static func hexValue(_ byte: UInt8) -> Int? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): Int(byte - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): Int(byte - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): Int(byte - UInt8(ascii: "A") + 10)
+        default: nil
+        }
     }
 
     /// The last chunk, with no trailers.

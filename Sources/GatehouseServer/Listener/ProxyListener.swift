@@ -79,14 +79,9 @@ final class ProxyListener: Sendable {
             state.connectionLimiter.release()
             metrics.connectionsActive.decrement()
         }
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderListSize = server.maxHeaderBytes
-        limits.maxHeaderFieldSize = server.maxHeaderBytes
         // Only the decoder: ProxyHandler frames responses itself (a hit is one pre-encoded
         // buffer) and holds pipelined requests back until the one before is answered.
-        try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(
-            leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits
-        )))
+        try pipeline.addHandler(ClientRequestDecoder(maxHeadBytes: server.maxHeaderBytes))
         let handler = ProxyHandler(
             serverState: state, connectionGuard: connectionGuard, recorder: recorder, storeDeadlines: storeDeadlines,
             peer: channel.remoteAddress

@@ -34,6 +34,8 @@ final class ProxyHandler {
     private var readPending = false
     private let peerAddress: String
     private let peerIP: IPAddress?
+    /// The rate-limit stage's arrays and client keys, reused by each request of this connection.
+    private var rateLimitWorkspace = RateLimitWorkspace()
     private var requestIDs = RequestIDGenerator()
     /// Frames the current response's bytes (NIO's response encoder is not in this pipeline).
     var encoder = DownstreamResponseEncoder()
@@ -54,7 +56,7 @@ final class ProxyHandler {
 
     enum PipelinedEvent {
         case part(HTTPServerRequestPart)
-        case parseError(HTTPParserError)
+        case parseError(HTTPSyntaxError)
     }
 
     init(
@@ -179,7 +181,7 @@ extension ProxyHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let parserError = error as? HTTPParserError {
+        if let parserError = error as? HTTPSyntaxError {
             if !pipelined.isEmpty || currentRequestEnded {
                 // The bad bytes follow a complete request still being answered: refused in turn.
                 pipelined.append(.parseError(parserError))
@@ -192,7 +194,7 @@ extension ProxyHandler: ChannelDuplexHandler {
         closeConnection()
     }
 
-    private func refuseMalformed(_ parserError: HTTPParserError) {
+    private func refuseMalformed(_ parserError: HTTPSyntaxError) {
         let refusal = Self.refusal(for: parserError)
         if case .forwarding(let request, let upstream) = state {
             upstream.close()
@@ -252,13 +254,10 @@ extension ProxyHandler: ChannelDuplexHandler {
         }
     }
 
-    private static func refusal(for error: HTTPParserError) -> GatehouseError {
-        switch error {
-        case .headerOverflow:
-            GatehouseError(.headersTooLarge, "Request header fields too large", cause: error)
-        default:
-            GatehouseError(.badRequest, "Malformed HTTP request", cause: error)
-        }
+    private static func refusal(for error: HTTPSyntaxError) -> GatehouseError {
+        error.isTooLarge
+            ? GatehouseError(.headersTooLarge, "Request header fields too large", cause: error)
+            : GatehouseError(.badRequest, "Malformed HTTP request", cause: error)
     }
 
     private var shouldPauseClientReads: Bool {
@@ -339,7 +338,9 @@ extension ProxyHandler {
             return
         }
         let rateLimited = RateLimitRequest(head: head, clientIP: clientIP, user: request.user)
-        switch runtime.rateLimiter.evaluate(rateLimited, on: context.eventLoop, deadlines: storeDeadlines) {
+        switch runtime.rateLimiter.evaluate(
+            rateLimited, on: context.eventLoop, deadlines: storeDeadlines, workspace: &rateLimitWorkspace
+        ) {
         case .notApplicable:
             consultCache(for: request)
         case .decided(let outcome):

@@ -49,17 +49,22 @@ final class RateLimiter: Sendable {
         self.memoryStore = store as? MemoryRateLimitStore
     }
 
-    /// The store's verdict for `request`, or nil when no policy applies to it.
     /// Whether any policy is configured (when none is, requests skip the stage entirely).
     var isActive: Bool { !plan.isEmpty }
 
-    func evaluate(_ request: RateLimitRequest, on eventLoop: any EventLoop, deadlines: StoreDeadlines) -> RateLimitVerdict {
-        let checks = plan.checks(for: request)
-        guard !checks.isEmpty else { return .notApplicable }
+    /// The store's verdict for `request` (`.notApplicable` when no policy applies to it), made with
+    /// the arrays and keys of the connection's `workspace`.
+    func evaluate(
+        _ request: RateLimitRequest, on eventLoop: any EventLoop, deadlines: StoreDeadlines, workspace: inout RateLimitWorkspace
+    ) -> RateLimitVerdict {
+        plan.checks(for: request, into: &workspace.checks, clientKeys: &workspace.clientKeys)
+        guard !workspace.checks.isEmpty else { return .notApplicable }
         let now = NIODeadline.now().uptimeNanoseconds
         if let memoryStore {
-            return .decided(memoryStore.evaluate(checks, now: now))
+            let admitted = memoryStore.evaluate(workspace.checks, now: now, into: &workspace.results)
+            return .decided(RateLimitOutcome(admitted: admitted, results: workspace.results))
         }
+        let checks = workspace.checks
         let verdict = store.evaluate(checks, now: now, on: eventLoop)
         guard let remoteDeadline else { return .pending(verdict) }
         let store = self.store as? FailoverRateLimitStore

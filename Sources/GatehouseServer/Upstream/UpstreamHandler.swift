@@ -207,7 +207,7 @@ extension UpstreamHandler: ChannelDuplexHandler {
         case .awaitingHead:
             fail(.connectionClosed(beforeResponseHead: true))
         case .streamingBody:
-            if parser.connectionClosed() == .end {
+            if case .end = parser.connectionClosed() {
                 responseEnded()  // a body without a length ends here
                 state = .closed
             } else {

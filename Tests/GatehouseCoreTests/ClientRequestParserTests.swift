@@ -1,0 +1,169 @@
+// ClientRequestParserTests: a client's requests read off its bytes, whole, split at every byte, and pipelined.
+
+import NIOCore
+import NIOHTTP1
+import Testing
+@testable import GatehouseCore
+
+@Suite struct ClientRequestParserTests {
+    /// One request as read: its head, its body bytes, and whether it ended.
+    struct Request: Equatable {
+        var head: HTTPRequestHead
+        var body = ""
+        var ended = false
+    }
+
+    /// Everything `wire` makes, fed in pieces that start at `cuts`; a refusal ends the list.
+    static func read(_ wire: String, cuts: [Int] = [], maxHeadBytes: Int = 8192) -> (requests: [Request], refusal: HTTPSyntaxError?) {
+        var parser = ClientRequestParser(maxHeadBytes: maxHeadBytes)
+        var requests: [Request] = []
+        let bytes = Array(wire.utf8)
+        let bounds = [0] + cuts + [bytes.count]
+        for (start, end) in zip(bounds, bounds.dropFirst()) {
+            var buffer = ByteBuffer(bytes: bytes[start..<end])
+            do {
+                while let event = try parser.next(&buffer) {
+                    switch event {
+                    case .head(let head):
+                        #expect(requests.last?.ended ?? true, "a head only after the request before ended")
+                        requests.append(Request(head: head))
+                    case .body(let part):
+                        #expect(part.readableBytes > 0, "no empty parts")
+                        requests[requests.count - 1].body += String(buffer: part)
+                    case .end:
+                        requests[requests.count - 1].ended = true
+                    }
+                }
+            } catch let error as HTTPSyntaxError {
+                return (requests, error)
+            } catch {
+                Issue.record("unexpected \(error)")
+            }
+        }
+        return (requests, nil)
+    }
+
+    /// `read`, and the same result with the bytes cut in two anywhere and one at a time.
+    static func readEverySplit(_ wire: String, maxHeadBytes: Int = 8192) -> (requests: [Request], refusal: HTTPSyntaxError?) {
+        let whole = read(wire, maxHeadBytes: maxHeadBytes)
+        let count = wire.utf8.count
+        for cut in 1..<max(count, 1) {
+            let split = read(wire, cuts: [cut], maxHeadBytes: maxHeadBytes)
+            #expect(split.requests == whole.requests && split.refusal == whole.refusal, "cut at \(cut)")
+        }
+        let bytewise = read(wire, cuts: Array(1..<max(count, 1)), maxHeadBytes: maxHeadBytes)
+        #expect(bytewise.requests == whole.requests && bytewise.refusal == whole.refusal, "bytewise")
+        return whole
+    }
+
+    @Test func getWithoutBody() throws {
+        let (requests, refusal) = Self.readEverySplit("GET /a?b=c HTTP/1.1\r\nHost: example.com\r\nAccept:  */* \r\n\r\n")
+        #expect(refusal == nil)
+        let request = try #require(requests.first)
+        #expect(request.head.method == .GET)
+        #expect(request.head.uri == "/a?b=c")
+        #expect(request.head.version == .http1_1)
+        #expect(request.head.headers.map { "\($0.name)=\($0.value)" } == ["Host=example.com", "Accept=*/*"])
+        #expect(request.ended && request.body.isEmpty)
+        #expect(request.head.isKeepAlive)
+    }
+
+    @Test func lengthAndChunkedBodies() {
+        let wire = "POST /l HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"
+            + "PUT /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3;ext\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n"
+        let (requests, refusal) = Self.readEverySplit(wire)
+        #expect(refusal == nil)
+        #expect(requests.map(\.body) == ["hello", "abcde"])
+        #expect(requests.map(\.head.method) == [.POST, .PUT])
+        #expect(requests.allSatisfy { $0.ended })
+    }
+
+    @Test func pipelinedRequestsAndLeadingEmptyLines() {
+        let wire = "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n\r\nGET /2 HTTP/1.0\r\n\r\nDELETE /3 HTTP/1.1\r\nHost: h\r\n\r\n"
+        let (requests, refusal) = Self.readEverySplit(wire)
+        #expect(refusal == nil)
+        #expect(requests.map(\.head.uri) == ["/1", "/2", "/3"])
+        #expect(requests[1].head.version == .http1_0)
+        #expect(requests[1].head.isKeepAlive == false)
+        #expect(requests.allSatisfy { $0.ended })
+    }
+
+    @Test func unknownMethodsAndOtherTargetForms() {
+        let (requests, refusal) = Self.read(
+            "PURGE http://h/x HTTP/1.1\r\nHost: h\r\n\r\nOPTIONS * HTTP/1.1\r\nHost: h\r\n\r\nGET /é HTTP/1.1\r\nHost: h\r\n\r\n"
+        )
+        #expect(refusal == nil)
+        #expect(requests.map(\.head.method) == [.RAW(value: "PURGE"), .OPTIONS, .GET])
+        #expect(requests.map(\.head.uri) == ["http://h/x", "*", "/é"])
+    }
+
+    @Test func malformedRequestsAreRefusedAndNothingAfterIsRead() {
+        for wire in [
+            "GET /\r\n\r\n",
+            "GET / HTTP/1.1\nHost: h\n\n",
+            "GET / HTTP/1.1\r\nHost: h\nX: y\r\n\r\n",
+            "\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\nx\r\n0\r\n\r\n",
+            "GET  / HTTP/1.1\r\n\r\n",
+            "GET / HTTP/1.1 \r\n\r\n",
+            "GET / HTTP/1\r\n\r\n",
+            "GET / http/1.1\r\n\r\n",
+            "G@T / HTTP/1.1\r\n\r\n",
+            "GET /a b HTTP/1.1\r\n\r\n",
+            "GET /a\u{7F} HTTP/1.1\r\n\r\n",
+            " GET / HTTP/1.1\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: h\r\n folded\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost : h\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: h\rx\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: h\u{0}\r\n\r\n",
+            "POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+            "POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n",
+            "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+            "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nab\r\n0\r\n\r\n",
+        ] {
+            let (requests, refusal) = Self.readEverySplit(wire + "GET /after HTTP/1.1\r\nHost: h\r\n\r\n")
+            #expect(refusal != nil && refusal?.isTooLarge == false, "\(wire.debugDescription)")
+            #expect(!requests.contains { $0.head.uri == "/after" }, "nothing after a refusal: \(wire.debugDescription)")
+        }
+    }
+
+    @Test func headsAreBoundedAndTooLargeIsItsOwnRefusal() {
+        let fields = (0..<40).map { "X-\($0): value\r\n" }.joined()
+        let wire = "GET / HTTP/1.1\r\nHost: h\r\n" + fields + "\r\n"
+        #expect(Self.read(wire, maxHeadBytes: 1024).refusal == nil)
+        let refusal = Self.read(wire, maxHeadBytes: 256).refusal
+        #expect(refusal?.isTooLarge == true)
+        // One long line that never ends is refused as soon as it passes the limit.
+        var parser = ClientRequestParser(maxHeadBytes: 256)
+        var buffer = ByteBuffer(string: "GET /" + String(repeating: "a", count: 300))
+        #expect(throws: HTTPSyntaxError.self) { _ = try parser.next(&buffer) }
+        // The limit is per request: a connection may send many heads of nearly the limit.
+        let nearLimit = "GET / HTTP/1.1\r\nHost: h\r\nX: " + String(repeating: "v", count: 180) + "\r\n\r\n"
+        #expect(Self.read(String(repeating: nearLimit, count: 5), maxHeadBytes: 256).requests.count == 5)
+    }
+
+    @Test func insideRequestTellsAnEndOfInputThatCutsARequest() throws {
+        var parser = ClientRequestParser(maxHeadBytes: 1024)
+        #expect(!parser.isInsideRequest)
+        var head = ByteBuffer(string: "POST / HTTP/1.1\r\nContent-Le")
+        #expect(try parser.next(&head) == nil)
+        #expect(parser.isInsideRequest)
+        var rest = ByteBuffer(string: "ngth: 2\r\n\r\nab")
+        var events: [ClientRequestParser.Event] = []
+        while let event = try parser.next(&rest) {
+            events.append(event)
+        }
+        #expect(events.count == 3)
+        #expect(!parser.isInsideRequest)
+        var empty = ByteBuffer()
+        #expect(try parser.next(&empty) == nil)
+        #expect(!parser.isInsideRequest, "reading nothing starts no line")
+        var blank = ByteBuffer(string: "\r\n")
+        #expect(try parser.next(&blank) == nil)
+        #expect(!parser.isInsideRequest, "an empty line between requests is not a request")
+    }
+}

@@ -45,7 +45,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "FuzzRequestHead",
-            dependencies: embeddedHTTP + [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: embeddedHTTP + [
+                .product(name: "GatehouseServer", package: "Gatehouse"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: nioSettings
         ),
         .executableTarget(

@@ -161,12 +161,7 @@ final class ProxyPipelineHarness {
         let pipeline = channel.pipeline.syncOperations
         try pipeline.addHandler(connectionGuard)
         guard let recorder = state.recorders.value(for: loop) else { fatalError("no recorder for the loop") }
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderListSize = server.maxHeaderBytes
-        limits.maxHeaderFieldSize = server.maxHeaderBytes
-        try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(
-            leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits
-        )))
+        try pipeline.addHandler(ClientRequestDecoder(maxHeadBytes: server.maxHeaderBytes))
         guard let deadlines = state.storeDeadlines.value(for: loop) else { fatalError("no store deadlines for the loop") }
         let handler = ProxyHandler(
             serverState: state, connectionGuard: connectionGuard, recorder: recorder, storeDeadlines: deadlines,

@@ -9,14 +9,16 @@ extension ClientRequestParser {
         let (methodLength, target, major, minor) = try line.withUnsafeReadableBytes { bytes -> (Int, Range<Int>, Int, Int) in
             var index = 0
             while index < bytes.count, bytes[index] != UInt8(ascii: " ") {
-                guard HTTPByteClass.isToken(bytes[index]) else { throw HTTPSyntaxError("invalid method") }
+                guard Self.isMethodByte(bytes[index]) else { throw HTTPSyntaxError("invalid method") }
                 index += 1
             }
             let methodLength = index
             index += 1
             let targetStart = index
             while index < bytes.count, bytes[index] != UInt8(ascii: " ") {
-                guard bytes[index] > 0x20, bytes[index] != 0x7F else { throw HTTPSyntaxError("invalid request target") }
+                // Visible ASCII only (RFC 3986, as llhttp had it): raw UTF-8 would become a
+                // different target once read as a String (invalid sequences are replaced).
+                guard bytes[index] > 0x20, bytes[index] < 0x7F else { throw HTTPSyntaxError("invalid request target") }
                 index += 1
             }
             let target = targetStart..<index
@@ -34,6 +36,13 @@ extension ClientRequestParser {
         uri = line.getString(at: base + target.lowerBound, length: target.count) ?? ""
         version = HTTPVersion(major: major, minor: minor)
         state = .fields
+    }
+
+    /// Methods are tokens (RFC 9110 §9.1), but like nginx only upper-case letters, `-` and `_` are
+    /// taken: a method like `okGET` is what the tail of a body an earlier parser did not count
+    /// looks like, glued to the next request.
+    private static func isMethodByte(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
     }
 
     /// The head is complete: decides how its body is framed and hands it out.

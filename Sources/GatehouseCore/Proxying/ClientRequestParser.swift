@@ -9,8 +9,10 @@ import NIOHTTP1
 ///
 /// Strict where a proxy must be (RFC 9112 §6.3, §11.2): `Content-Length` next to
 /// `Transfer-Encoding`, conflicting lengths, a transfer coding that does not end in chunked, a
-/// folded (obs-fold) field line, a control character in a field or a space in the target are
-/// refused, and nothing after a refusal is read. Every line must end in CRLF, a bare LF is
+/// folded (obs-fold) field line, a control character in a field or anything but visible ASCII
+/// in the target are
+/// refused, and so is a method not made of upper-case letters, `-` and `_` (nginx's rule);
+/// nothing after a refusal is read. Every line must end in CRLF, a bare LF is
 /// refused (§2.2 allows either); empty lines before a request are skipped. `maxHeadBytes`
 /// bounds the request line and fields together.
 public struct ClientRequestParser {

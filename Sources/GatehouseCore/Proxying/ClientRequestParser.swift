@@ -85,7 +85,7 @@ public struct ClientRequestParser {
                 }
                 return try headComplete()
             case .body:
-                let part: Event? = try body.nextPart(&buffer, lines: &lines)
+                let part: Event? = try body.next(&buffer, lines: &lines)
                 if case .end = part {
                     state = .requestLine
                     headBudget = maxHeadBytes

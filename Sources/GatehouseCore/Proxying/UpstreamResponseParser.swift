@@ -96,7 +96,7 @@ public struct UpstreamResponseParser {
                     return try headComplete()
                 }
             case .body:
-                let part: Event? = try body.nextPart(&buffer, lines: &lines)
+                let part: Event? = try body.next(&buffer, lines: &lines)
                 if case .end = part {
                     state = .idle
                 }
@@ -108,7 +108,7 @@ public struct UpstreamResponseParser {
     /// The server closed the connection: `.end` when that ends a body read until close, nil
     /// otherwise (a response being read is then cut short; the caller decides what that means).
     public mutating func connectionClosed() -> Event? {
-        guard state == .body, body.connectionClosed() == .end else { return nil }
+        guard state == .body, body.connectionClosed() else { return nil }
         state = .idle
         return .end(nil)
     }

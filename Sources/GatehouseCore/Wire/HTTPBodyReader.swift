@@ -14,11 +14,6 @@ struct HTTPBodyReader {
         case untilClose
     }
 
-    enum Event: Equatable {
-        case part(ByteBuffer)
-        case end
-    }
-
     enum State: Equatable {
         case fixed(remaining: Int)
         case chunkSize
@@ -53,15 +48,15 @@ struct HTTPBodyReader {
         }
     }
 
-    /// The next part or the end, consuming bytes from `buffer` (and lines through `lines`); nil
-    /// once it needs more bytes, and after the end.
-    mutating func next(_ buffer: inout ByteBuffer, lines: inout HTTPLineReader) throws -> Event? {
+    /// The next body part or the end (with no trailers: they are dropped), consuming bytes from
+    /// `buffer` (and lines through `lines`); nil once it needs more bytes, and after the end.
+    mutating func next<Head>(_ buffer: inout ByteBuffer, lines: inout HTTPLineReader) throws -> HTTPPart<Head, ByteBuffer>? {
         while true {
             switch state {
             case .fixed(let remaining):
                 guard let (slice, left) = Self.slice(&buffer, remaining: remaining) else { return nil }
                 state = left == 0 ? .complete : .fixed(remaining: left)
-                return .part(slice)
+                return .body(slice)
             case .chunkSize:
                 let tooLong = HTTPSyntaxError("chunk size line too long", tooLarge: true)
                 guard let line = try lines.next(&buffer, limit: Self.maxChunkSizeLine, orElse: tooLong) else { return nil }
@@ -70,7 +65,7 @@ struct HTTPBodyReader {
             case .chunkData(let remaining):
                 guard let (slice, left) = Self.slice(&buffer, remaining: remaining) else { return nil }
                 state = left == 0 ? .chunkDataEnd : .chunkData(remaining: left)
-                return .part(slice)
+                return .body(slice)
             case .chunkDataEnd:
                 let overrun = HTTPSyntaxError("chunk data longer than its size")
                 guard let line = try lines.next(&buffer, limit: 2, orElse: overrun) else { return nil }
@@ -86,31 +81,22 @@ struct HTTPBodyReader {
                 }
             case .untilClose:
                 guard buffer.readableBytes > 0, let slice = buffer.readSlice(length: buffer.readableBytes) else { return nil }
-                return .part(slice)
+                return .body(slice)
             case .complete:
                 state = .done
-                return .end
+                return .end(nil)
             case .done:
                 return nil
             }
         }
     }
 
-    /// `next` as a message part: `.body`, or `.end` with no trailers (they are dropped).
-    mutating func nextPart<Head>(_ buffer: inout ByteBuffer, lines: inout HTTPLineReader) throws -> HTTPPart<Head, ByteBuffer>? {
-        switch try next(&buffer, lines: &lines) {
-        case .part(let part): .body(part)
-        case .end: .end(nil)
-        case nil: nil
-        }
-    }
-
-    /// The sender closed the connection: `.end` when that ends a body read until close; nil
-    /// otherwise (a body being read is then cut short).
-    mutating func connectionClosed() -> Event? {
-        guard state == .untilClose else { return nil }
+    /// The sender closed the connection: whether that ends the body (one read until close);
+    /// otherwise a body being read is cut short.
+    mutating func connectionClosed() -> Bool {
+        guard state == .untilClose else { return false }
         state = .done
-        return .end
+        return true
     }
 
     /// Up to `remaining` bytes off `buffer`, uncopied, and how many are still to come; nil when

@@ -147,6 +147,9 @@ import Testing
         // The limit is per request: a connection may send many heads of nearly the limit.
         let nearLimit = "GET / HTTP/1.1\r\nHost: h\r\nX: " + String(repeating: "v", count: 180) + "\r\n\r\n"
         #expect(Self.read(String(repeating: nearLimit, count: 5), maxHeadBytes: 256).requests.count == 5)
+        // A chunk-size line past its limit is a bad chunk (400), not a large head (431).
+        let longExtension = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1;" + String(repeating: "e", count: 5000)
+        #expect(Self.read(longExtension).refusal == HTTPSyntaxError("chunk size line too long"))
     }
 
     @Test func insideRequestTellsAnEndOfInputThatCutsARequest() throws {

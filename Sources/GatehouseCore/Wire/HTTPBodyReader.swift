@@ -58,7 +58,7 @@ struct HTTPBodyReader {
                 state = left == 0 ? .complete : .fixed(remaining: left)
                 return .body(slice)
             case .chunkSize:
-                let tooLong = HTTPSyntaxError("chunk size line too long", tooLarge: true)
+                let tooLong = HTTPSyntaxError("chunk size line too long")  // a bad chunk (400), not a large head
                 guard let line = try lines.next(&buffer, limit: Self.maxChunkSizeLine, orElse: tooLong) else { return nil }
                 let size = try ChunkedEncoding.size(ofLine: line)
                 state = size == 0 ? .trailers : .chunkData(remaining: size)

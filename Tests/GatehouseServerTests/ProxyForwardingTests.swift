@@ -127,6 +127,27 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// Gatehouse does not tunnel upgrades: Upgrade and Connection are hop-by-hop, so the request
+    /// goes on as a plain one, and the connection keeps being read as HTTP (NIO's decoder used to
+    /// stop reading after such a request, leaving a pipelined one unanswered).
+    @Test func upgradeRequestIsForwardedPlainAndTheNextRequestIsRead() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond(body: Array("ok".utf8)) })
+        let connection = try await RawHTTPConnection.connect(port: proxy.port)
+        try await connection.write(
+            "GET /ws HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nGET /next HTTP/1.1\r\nHost: t\r\n\r\n"
+        )
+        let first = try #require(try await connection.readResponse())
+        let second = try #require(try await connection.readResponse())
+        #expect(first.status == 200 && second.status == 200)
+        #expect(upstream.receivedRequests.map(\.uri) == ["/ws", "/next"])
+        let upgrade = try #require(upstream.receivedRequests.first)
+        #expect(upgrade.header("upgrade") == nil)
+        #expect(upgrade.header("connection") == nil)
+        try await connection.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     @Test func absoluteFormTargetIsForwardedAsPath() async throws {
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond(status: 200) })
         let connection = try await RawHTTPConnection.connect(port: proxy.port)

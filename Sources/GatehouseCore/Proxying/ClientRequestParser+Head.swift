@@ -48,8 +48,7 @@ extension ClientRequestParser {
     /// The head is complete: decides how its body is framed and hands it out.
     mutating func headComplete() throws -> Event {
         let head = HTTPRequestHead(version: version, method: method, uri: uri, headers: headers)
-        headers = HTTPHeaders()
-        headers.reserveCapacity(Self.usualFieldCount)
+        headers = HTTPFieldLine.emptyHeaders()
         let fields = try HTTPBodyReader.framingFields(of: head.headers)
         let framing: HTTPBodyReader.Framing
         if fields.transferCoded {

@@ -33,7 +33,7 @@ public struct ClientRequestParser {
     var method = HTTPMethod.GET
     var uri = ""
     var version = HTTPVersion.http1_1
-    var headers = HTTPHeaders()
+    var headers = HTTPFieldLine.emptyHeaders()
     /// What the head may still take of `maxHeadBytes`.
     var headBudget: Int
     var lines = HTTPLineReader(requiringCRLF: true)
@@ -43,11 +43,7 @@ public struct ClientRequestParser {
     public init(maxHeadBytes: Int) {
         self.maxHeadBytes = maxHeadBytes
         self.headBudget = maxHeadBytes
-        headers.reserveCapacity(Self.usualFieldCount)
     }
-
-    /// One allocation for a usual head, instead of the array doubling its way up to it.
-    static let usualFieldCount = 16
 
     /// Whether the bytes so far stop inside a request: a head begun, or a body not ended.
     public var isInsideRequest: Bool {

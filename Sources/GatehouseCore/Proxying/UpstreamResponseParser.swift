@@ -64,12 +64,8 @@ public struct UpstreamResponseParser {
         state = .statusLine
         lines.reset()
         headBudget = maxHeadBytes
-        headers = HTTPHeaders()
-        // One allocation for a usual head, instead of the array doubling its way up to it.
-        headers.reserveCapacity(Self.usualFieldCount)
+        headers = HTTPFieldLine.emptyHeaders()
     }
-
-    static let usualFieldCount = 16
 
     /// The next event the bytes in `buffer` make, consuming them; nil once it needs more bytes.
     /// After `.end` it is idle until the next `expectResponse`, leaving later bytes unread.

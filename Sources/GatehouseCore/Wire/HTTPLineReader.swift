@@ -37,19 +37,31 @@ struct HTTPLineReader {
             partial = start
             return nil
         }
-        guard kept + newline + 1 <= limit, var line = buffer.readSlice(length: newline + 1) else { throw tooLong() }
-        if var start = partial {
-            partial = nil
-            start.writeBuffer(&line)
-            line = start
+        guard kept + newline + 1 <= limit else { throw tooLong() }
+        guard var start = partial else {
+            // The usual case, the whole line in this read: one slice, of the line's content only.
+            let length = try lengthBeforeTerminator(in: buffer, newline: newline)
+            let line = buffer.getSlice(at: buffer.readerIndex, length: length)
+            buffer.moveReaderIndex(forwardBy: newline + 1)
+            return line
         }
-        var length = line.readableBytes - 1
-        if length > 0, line.getInteger(at: line.readerIndex + length - 1, as: UInt8.self) == UInt8(ascii: "\r") {
-            length -= 1
-        } else if requiresCRLF {
+        partial = nil
+        guard var rest = buffer.readSlice(length: newline + 1) else { throw tooLong() }
+        start.writeBuffer(&rest)
+        let length = try lengthBeforeTerminator(in: start, newline: start.readableBytes - 1)
+        return start.getSlice(at: start.readerIndex, length: length)
+    }
+
+    /// How long the line before the LF at `newline` (from the reader index) is without its CR;
+    /// a bare LF throws where CRLF is required.
+    private func lengthBeforeTerminator(in buffer: ByteBuffer, newline: Int) throws -> Int {
+        if newline > 0, buffer.getInteger(at: buffer.readerIndex + newline - 1, as: UInt8.self) == UInt8(ascii: "\r") {
+            return newline - 1
+        }
+        if requiresCRLF {
             throw HTTPSyntaxError("bare LF line ending")
         }
-        return line.getSlice(at: line.readerIndex, length: length)
+        return newline
     }
 
     /// The next line of a head or trailer section, whose bytes (terminators included) are taken

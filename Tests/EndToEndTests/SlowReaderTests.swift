@@ -38,7 +38,9 @@ import Glibc
         let upstream = try await TestUpstreamServer.start(behaviour: { _ in .stream(length: 512 << 20, pattern: pattern) })
         let instance = try await GatehouseInstance.start(
             upstreamPort: upstream.port,
-            upstreamConfig: "  response_timeout: 1s",
+            // 3s, not 1s: the connection must still be open when the metric is read below, and
+            // on a loaded machine that read has come after a 1s timeout had already cut it.
+            upstreamConfig: "  response_timeout: 3s",
             extraConfig: "cache:\n  store: off"
         )
         let fd = Self.connectAndNeverRead(port: instance.port, request: "GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -47,7 +49,7 @@ import Glibc
         #expect(try await Self.openConnections(adminPort: instance.adminPort) == 1)
         // Cut within a few response timeouts (bounded wait: the metric is read once every 100 ms).
         var open: Double? = 1
-        for _ in 0..<100 where open != 0 {
+        for _ in 0..<200 where open != 0 {
             try await Task.sleep(for: .milliseconds(100))
             open = try await Self.openConnections(adminPort: instance.adminPort)
         }

@@ -157,6 +157,11 @@ struct StorageCase: Sendable, CustomTestStringConvertible {
         Row(name: "Pragma no-cache alone", headers: [("Pragma", "no-cache")], forcesRevalidation: true),
         Row(name: "Pragma ignored with Cache-Control", headers: [("Pragma", "no-cache"), ("Cache-Control", "max-age=30")], maxAge: 30),
         Row(name: "max-stale alone changes nothing", headers: [("Cache-Control", "max-stale=30")]),
+        Row(name: "X-HTTP-Method", headers: [("Accept", "*/*"), ("X-HTTP-Method", "PUT")], bypass: .methodOverride),
+        Row(name: "other X- fields change nothing", headers: [("X-HTTP-Method-Overrides", "PUT"), ("X-Method", "PUT")]),
+        Row(name: "Pragma no-cache in a list, any case", headers: [("PRAGMA", "foo, No-Cache ")], forcesRevalidation: true),
+        Row(name: "Pragma without no-cache", headers: [("Pragma", "no-cache-please")]),
+        Row(name: "Cache-Control in two lines", headers: [("Cache-Control", "max-age=30"), ("cache-control", "no-cache")], forcesRevalidation: true, maxAge: 30),
     ]
 
     @Test(arguments: rows)

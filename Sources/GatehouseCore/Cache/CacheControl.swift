@@ -46,7 +46,8 @@ public struct CacheControl: Sendable, Equatable {
         return seconds.value
     }
 
-    private mutating func parse(_ value: String) {
+    /// Adds the directives of one field line.
+    mutating func parse(_ value: String) {
         var value = value
         value.withUTF8 { parse($0) }
     }

@@ -53,18 +53,18 @@ public struct CachePolicy: Sendable {
         guard head.method == .GET || head.method == .HEAD else {
             return .bypass(.method)
         }
-        let directives = CacheControl(headers: head.headers)
+        let fields = CacheRequestFields(head.headers)
+        let directives = fields.cacheControl
         if directives.noStore {
             return .bypass(.requestNoStore)
         }
-        if head.headers.contains(name: "range") {
+        if fields.hasRange {
             return .bypass(.range)
         }
-        if Self.methodOverrideFields.contains(where: { head.headers.contains(name: $0) }) {
+        if fields.hasMethodOverride {
             return .bypass(.methodOverride)
         }
-        let pragmaNoCache = !head.headers.contains(name: "cache-control")
-            && head.headers[canonicalForm: "pragma"].contains { $0.lowercased() == "no-cache" }
+        let pragmaNoCache = !fields.hasCacheControl && fields.pragmaNoCache
         var target = CacheTarget(request: head, scheme: forwarded?.scheme ?? scheme)
         if let host = forwarded?.host {
             target = CacheTarget(scheme: target.scheme, host: host, target: target.target)
@@ -77,7 +77,7 @@ public struct CachePolicy: Sendable {
             rule: rules.rule(forPath: target.path),
             forcesRevalidation: directives.noCache || directives.maxAge == 0 || pragmaNoCache,
             maxAge: directives.maxAge,
-            hasAuthorization: head.headers.contains(name: "authorization")
+            hasAuthorization: fields.hasAuthorization
         ))
     }
 }

@@ -47,9 +47,9 @@ extension ClientRequestParser {
 
     /// The head is complete: decides how its body is framed and hands it out.
     mutating func headComplete() throws -> Event {
+        let (headers, framingFields) = self.fields.finish()
         let head = HTTPRequestHead(version: version, method: method, uri: uri, headers: headers)
-        headers = HTTPFieldLine.emptyHeaders()
-        let fields = try HTTPBodyReader.framingFields(of: head.headers)
+        let fields = try framingFields.get()
         let framing: HTTPBodyReader.Framing
         if fields.transferCoded {
             // §6.3: a request whose transfer coding is not chunked last has no knowable end;

@@ -33,7 +33,7 @@ public struct ClientRequestParser {
     var method = HTTPMethod.GET
     var uri = ""
     var version = HTTPVersion.http1_1
-    var headers = HTTPFieldLine.emptyHeaders()
+    var fields = HTTPFieldCollector()
     /// What the head may still take of `maxHeadBytes`.
     var headBudget: Int
     var lines = HTTPLineReader(requiringCRLF: true)
@@ -76,7 +76,7 @@ public struct ClientRequestParser {
             case .fields:
                 guard let line = try nextHeadLine(&buffer) else { return nil }
                 guard line.readableBytes == 0 else {
-                    try HTTPFieldLine.add(line, to: &headers)
+                    try fields.add(line)
                     continue
                 }
                 return try headComplete()

@@ -10,40 +10,50 @@
 public enum HostFieldSyntax {
     /// True for `reg-name`, IPv4 or `[IP-literal]`, optionally followed by `:` and digits.
     public static func isValid(_ value: Substring) -> Bool {
-        var rest = value.utf8
-        if rest.first == UInt8(ascii: "[") {
-            guard let close = rest.firstIndex(of: UInt8(ascii: "]")) else { return false }
-            let literal = rest[rest.index(after: rest.startIndex)..<close]
-            guard !literal.isEmpty, literal.allSatisfy(isIPLiteralByte) else { return false }
-            rest = rest[rest.index(after: close)...]
-        } else {
-            let hostEnd = rest.firstIndex(of: UInt8(ascii: ":")) ?? rest.endIndex
-            guard isRegName(rest[..<hostEnd]) else { return false }
-            rest = rest[hostEnd...]
+        // Every request's Host comes through here: read its bytes in place (walking a
+        // Substring's UTF8View index by index was ~1% of a proxied request).
+        if let result = value.utf8.withContiguousStorageIfAvailable(isValid(bytes:)) {
+            return result
         }
-        guard let separator = rest.first else { return true }
-        return separator == UInt8(ascii: ":") && rest.dropFirst().allSatisfy(isDigit)
+        return Array(value.utf8).withUnsafeBufferPointer(isValid(bytes:))
     }
 
-    /// A non-empty RFC 3986 `reg-name` (IPv4 addresses are reg-names too): unreserved
-    /// characters, sub-delims and well-formed percent-encodings; never `@`, `/`, `?`, `#` or space.
-    private static func isRegName(_ bytes: Substring.UTF8View) -> Bool {
-        guard !bytes.isEmpty else { return false }
-        var index = bytes.startIndex
-        while index < bytes.endIndex {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "%") {
-                let first = bytes.index(after: index)
-                guard first < bytes.endIndex, isHexDigit(bytes[first]) else { return false }
-                let second = bytes.index(after: first)
-                guard second < bytes.endIndex, isHexDigit(bytes[second]) else { return false }
-                index = bytes.index(after: second)
-                continue
+    private static func isValid(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        if bytes.first == UInt8(ascii: "[") {
+            guard let close = bytes.firstIndex(of: UInt8(ascii: "]")), close > 1 else { return false }
+            for literalIndex in 1..<close where !isIPLiteralByte(bytes[literalIndex]) {
+                return false
             }
-            guard isUnreservedOrSubDelim(byte) else { return false }
-            index = bytes.index(after: index)
+            index = close + 1
+        } else {
+            index = regNameEnd(bytes)
+            guard index > 0 else { return false }
+        }
+        guard index < bytes.count else { return true }
+        guard bytes[index] == UInt8(ascii: ":") else { return false }
+        for portIndex in (index + 1)..<bytes.count where !isDigit(bytes[portIndex]) {
+            return false
         }
         return true
+    }
+
+    /// Where the RFC 3986 `reg-name` at the start of `bytes` ends (IPv4 addresses are reg-names
+    /// too): at the first `:`, or the end; 0 when it is empty or has anything but unreserved
+    /// characters, sub-delims and well-formed percent-encodings (never `@`, `/`, `?`, `#`, space).
+    private static func regNameEnd(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var index = 0
+        while index < bytes.count, bytes[index] != UInt8(ascii: ":") {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "%") {
+                guard index + 2 < bytes.count, isHexDigit(bytes[index + 1]), isHexDigit(bytes[index + 2]) else { return 0 }
+                index += 3
+                continue
+            }
+            guard isUnreservedOrSubDelim(byte) else { return 0 }
+            index += 1
+        }
+        return index
     }
 
     /// Inside `[...]`: IPv6 (hex digits, `:`, `.`) or IPvFuture (`v`, then unreserved,

@@ -26,6 +26,11 @@ public enum RequestBodyFraming: Sendable, Equatable {
     }
 
     private static func bodyFraming(of head: HTTPRequestHead, maxBodyBytes: Int) -> Result<RequestBodyFraming, GatehouseError> {
+        // Most requests have neither field: one pass settles that, where the two canonical-form
+        // lookups below each split and collect values.
+        guard head.headers.contains(where: { isFramingField($0.name) }) else {
+            return .success(.none)
+        }
         let lengths = head.headers[canonicalForm: "content-length"]
         let encodings = head.headers[canonicalForm: "transfer-encoding"]
         if !lengths.isEmpty && !encodings.isEmpty {
@@ -52,5 +57,9 @@ public enum RequestBodyFraming: Sendable, Equatable {
             ))
         }
         return .success(length == 0 ? .none : .contentLength(length))
+    }
+
+    private static func isFramingField(_ name: String) -> Bool {
+        FieldName.equals(name, "content-length") || FieldName.equals(name, "transfer-encoding")
     }
 }

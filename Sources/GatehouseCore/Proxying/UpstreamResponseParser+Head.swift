@@ -36,19 +36,19 @@ extension UpstreamResponseParser {
 
     /// The head is complete: decides how its body is framed and hands it out.
     mutating func headComplete() throws -> Event {
+        let (headers, framingFields) = fields.finish()
         let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: statusCode), headers: headers)
-        headers = HTTPHeaders()
-        body.start(try bodyFraming(of: head), maxTrailerBytes: maxHeadBytes)
+        body.start(try bodyFraming(framingFields), maxTrailerBytes: maxHeadBytes)
         state = .body
         return .head(head)
     }
 
     /// RFC 9112 §6.3, in its order.
-    private func bodyFraming(of head: HTTPResponseHead) throws -> HTTPBodyReader.Framing {
+    private func bodyFraming(_ framingFields: Result<HTTPBodyReader.FramingFields, HTTPSyntaxError>) throws -> HTTPBodyReader.Framing {
         if requestIsHEAD || statusCode == 204 || statusCode == 304 {
             return .length(0)
         }
-        let fields = try HTTPBodyReader.framingFields(of: head.headers)
+        let fields = try framingFields.get()
         if fields.transferCoded {
             // Chunked from an HTTP/1.0 server is faulty framing (§6.1): read until it closes.
             return fields.chunkedLast && version.minor >= 1 ? .chunked : .untilClose

@@ -34,7 +34,7 @@ public struct UpstreamResponseParser {
     var requestIsHEAD = false
     var version = HTTPVersion.http1_1
     var statusCode = 0
-    var headers = HTTPHeaders()
+    var fields = HTTPFieldCollector()
     /// What the head may still take of `maxHeadBytes`.
     var headBudget = 0
     var lines = HTTPLineReader(requiringCRLF: false)
@@ -64,7 +64,7 @@ public struct UpstreamResponseParser {
         state = .statusLine
         lines.reset()
         headBudget = maxHeadBytes
-        headers = HTTPFieldLine.emptyHeaders()
+        fields.reset()
     }
 
     /// The next event the bytes in `buffer` make, consuming them; nil once it needs more bytes.
@@ -82,7 +82,7 @@ public struct UpstreamResponseParser {
                 guard let line = try nextHeadLine(&buffer) else { return nil }
                 if line.readableBytes > 0 {
                     if state == .fields {
-                        try HTTPFieldLine.add(line, to: &headers)
+                        try fields.add(line)
                     } else {
                         _ = try HTTPFieldLine.check(line)
                     }

@@ -1,8 +1,7 @@
 // HTTPBodyReader+Framing: what a head's Content-Length and Transfer-Encoding fields say (RFC 9112 §6.1–6.3).
-import NIOHTTP1
 
 extension HTTPBodyReader {
-    /// The framing fields of a head, read in one pass.
+    /// The framing fields of a head, noted as its fields are read (`HTTPFieldCollector`).
     struct FramingFields: Equatable {
         /// A `Transfer-Encoding` field is present.
         var transferCoded = false
@@ -10,31 +9,6 @@ extension HTTPBodyReader {
         var chunkedLast = false
         /// The `Content-Length`, when present and valid.
         var length: Int?
-    }
-
-    /// Reads `headers`' framing fields; throws for an invalid or conflicting `Content-Length`,
-    /// and for both fields at once, which is how messages get smuggled past one parser and into
-    /// another (llhttp refuses it too).
-    static func framingFields(of headers: HTTPHeaders) throws -> FramingFields {
-        var fields = FramingFields()
-        for (name, value) in headers {
-            if FieldName.equals(name, "transfer-encoding") {
-                fields.transferCoded = true
-                // Only the last coding of the last field counts; an empty list element changes nothing.
-                if let last = value.split(separator: ",").last(where: { !$0.trimmingOWS().isEmpty }) {
-                    fields.chunkedLast = FieldName.equals(String(last.trimmingOWS()), "chunked")
-                }
-            } else if FieldName.equals(name, "content-length") {
-                guard let length = contentLength(value), fields.length == nil || fields.length == length else {
-                    throw HTTPSyntaxError("invalid or conflicting Content-Length")
-                }
-                fields.length = length
-            }
-        }
-        guard !(fields.transferCoded && fields.length != nil) else {
-            throw HTTPSyntaxError("both Content-Length and Transfer-Encoding")
-        }
-        return fields
     }
 
     /// A `Content-Length` value: one number, or a list of the same number repeated (RFC 9110

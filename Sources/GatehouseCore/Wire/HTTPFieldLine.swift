@@ -1,6 +1,5 @@
 // HTTPFieldLine: one `name: value` line of a head or trailer section (RFC 9112 §5), checked byte by byte.
 import NIOCore
-import NIOHTTP1
 
 /// Field lines as both parsers read them: a token name, a colon with no space before it, the
 /// value without the optional whitespace around it. A line starting with whitespace (obs-fold)
@@ -31,23 +30,5 @@ enum HTTPFieldLine {
             }
             return (colon, start..<end)
         }
-    }
-
-    /// The fields of a new head, with room for a usual one: one allocation instead of the array
-    /// doubling its way up to it.
-    static func emptyHeaders() -> HTTPHeaders {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(16)
-        return headers
-    }
-
-    /// Checks `line` and appends its field to `headers`.
-    static func add(_ line: ByteBuffer, to headers: inout HTTPHeaders) throws {
-        let (nameLength, value) = try check(line)
-        let base = line.readerIndex
-        headers.add(
-            name: line.getString(at: base, length: nameLength) ?? "",
-            value: line.getString(at: base + value.lowerBound, length: value.count) ?? ""
-        )
     }
 }

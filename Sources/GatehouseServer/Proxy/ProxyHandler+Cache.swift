@@ -284,14 +284,14 @@ extension ProxyHandler {
         )
     }
 
-    /// A successful write invalidates its URLs and namespaces before its response goes out
-    /// (the memory store answers at once; a remote store's purge completes shortly after).
-    func invalidateAfterWrite(_ head: HTTPResponseHead, request: InFlightRequest) {
+    /// A successful write invalidates its URLs and namespaces; completes when they are gone
+    /// (at once for the memory store, after a round trip for Redis). Nil when nothing is invalidated.
+    func invalidateAfterWrite(_ head: HTTPResponseHead, request: InFlightRequest) -> EventLoopFuture<Int>? {
         guard let cache = request.runtime.cache, let context,
               let invalidation = cache.policy.invalidation(for: request.head, response: head)
-        else { return }
+        else { return nil }
         let counter = serverState.metrics.counter(GatehouseMetrics.Name.cacheInvalidations, ["reason": "write"])
         counter.increment(by: Int64(invalidation.targets.count + invalidation.namespaces.count))
-        _ = cache.invalidate(invalidation, on: context.eventLoop)
+        return cache.invalidate(invalidation, on: context.eventLoop)
     }
 }

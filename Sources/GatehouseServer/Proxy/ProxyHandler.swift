@@ -53,6 +53,9 @@ final class ProxyHandler {
     private var clientWritesUnflushed = false
     /// A relayed response's head, not yet written: see `upstreamReceivedHead`.
     private var heldHead: ByteBuffer?
+    /// The write whose response waits, written but unflushed, for its cache invalidation (see
+    /// `holdResponse(until:request:)`), and whether its end came meanwhile.
+    private var heldForInvalidation: (request: InFlightRequest, ended: Bool)?
 
     enum PipelinedEvent {
         case part(HTTPServerRequestPart)
@@ -652,8 +655,8 @@ extension ProxyHandler: UpstreamResponseDelegate {
             guard cacheReceivedHead(head, exchange: exchange) else {
                 return  // absorbed: answered from the cache when the upstream response ends
             }
-        } else {
-            invalidateAfterWrite(head, request: request)
+        } else if let invalidated = invalidateAfterWrite(head, request: request) {
+            holdResponse(until: invalidated, request: request)
         }
         request.responseStarted = true
         request.status = Int(head.status.code)
@@ -706,7 +709,7 @@ extension ProxyHandler: UpstreamResponseDelegate {
     }
 
     func upstreamReadComplete() {
-        guard clientWritesUnflushed, let context else { return }
+        guard clientWritesUnflushed, !isHeldForInvalidation, let context else { return }
         clientWritesUnflushed = false
         writeHeldHead(context: context)
         context.flush()
@@ -714,6 +717,10 @@ extension ProxyHandler: UpstreamResponseDelegate {
 
     func upstreamReceivedEnd() {
         guard case .forwarding(let request, let upstream) = state, let context else { return }
+        if heldForInvalidation?.request === request {
+            heldForInvalidation?.ended = true
+            return
+        }
         if let exchange = request.cache, let absorbed = exchange.absorbed {
             releaseOrClose(upstream, request: request, context: context)
             answerAbsorbed(absorbed, exchange: exchange, request: request)
@@ -738,6 +745,40 @@ extension ProxyHandler: UpstreamResponseDelegate {
             clientWritesUnflushed = false
             // An empty write still completes after the body's, which the close waits for.
             context.writeAndFlush(wrapOutboundOut(end ?? ByteBuffer())).whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+
+    /// A write's response goes out only once the cache entries it invalidates are gone: with a
+    /// shared (Redis) store the purge takes a round trip, and a client reading right after its
+    /// write, through this or another instance, would otherwise still get what the write
+    /// replaced. Meanwhile the response is written but not flushed (the client's write buffer
+    /// bounds it: reads from the origin pause when it fills). The memory store invalidates at
+    /// once, and then nothing is held.
+    /// (Called before the head is written: when the store invalidated at once, the completion
+    /// below runs right here and has nothing to flush.)
+    private func holdResponse(until invalidated: EventLoopFuture<Int>, request: InFlightRequest) {
+        heldForInvalidation = (request, false)
+        invalidated.whenComplete { _ in
+            self.invalidationCompleted(for: request)
+        }
+    }
+
+    /// Whether the response being relayed waits for its invalidation (a hold left by an earlier
+    /// exchange, which failed meanwhile, holds nothing of this one).
+    private var isHeldForInvalidation: Bool {
+        guard let held = heldForInvalidation, case .forwarding(let current, _) = state else { return false }
+        return held.request === current
+    }
+
+    private func invalidationCompleted(for request: InFlightRequest) {
+        guard let held = heldForInvalidation, held.request === request else { return }
+        heldForInvalidation = nil
+        // Nothing was flushed meanwhile: what was written goes out now, with the end if it came.
+        guard case .forwarding(let current, _) = state, current === request else { return }
+        if held.ended {
+            upstreamReceivedEnd()
+        } else {
+            upstreamReadComplete()
         }
     }
 

@@ -5,29 +5,53 @@ import GatehouseTesting
 import NIOConcurrencyHelpers
 import NIOCore
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite(.serialized) struct RedisScaleOutTests {
-    private static func redisConfig(_ redis: RedisServerProcess, policyLimit: Int) -> String {
-        """
+    /// Redis for the cache (with a namespace that writes under `/api/items` invalidate) and, with
+    /// `policyLimit`, for one per-IP rate limit.
+    private static func redisConfig(_ redis: RedisServerProcess, policyLimit: Int?, timeout: String = "250ms") -> String {
+        var config = """
         redis:
           url: "redis://127.0.0.1:\(redis.port)/0"
-          timeout: 250ms
+          timeout: \(timeout)
           key_prefix: "gh-test-\(UUID().uuidString.prefix(8)):"
-        rate_limits:
-          store: redis
-          on_store_error: allow
-          policies:
-            - name: per-ip
-              key: ip
-              limit: \(policyLimit)
-              window: 1m
         cache:
           store: redis
           rules:
             - path_prefix: /api/items
               namespace: items
               invalidated_by: [/api/items]
+
         """
+        if let policyLimit {
+            config += """
+            rate_limits:
+              store: redis
+              on_store_error: allow
+              policies:
+                - name: per-ip
+                  key: ip
+                  limit: \(policyLimit)
+                  window: 1m
+
+            """
+        }
+        return config
+    }
+
+    /// An origin whose GETs answer `v1`, `v2`, …: the number of writes (answered 204) so far, plus one.
+    private static func versionedUpstream() async throws -> TestUpstreamServer {
+        let version = NIOLockedValueBox(1)
+        return try await TestUpstreamServer.start(behaviour: { request in
+            if request.method != "GET" {
+                version.withLockedValue { $0 += 1 }
+                return .respond(status: 204)
+            }
+            return .respond(headers: [("Cache-Control", "max-age=60")], body: Array("v\(version.withLockedValue { $0 })".utf8))
+        })
     }
 
     private static func waitForRedis(_ instance: GatehouseInstance, connected: Bool) async -> Bool {
@@ -86,14 +110,7 @@ import Testing
 
     @Test func twoInstancesShareLimitsAndCache() async throws {
         let redis = try await RedisServerProcess.start()
-        let version = NIOLockedValueBox(1)
-        let upstream = try await TestUpstreamServer.start(behaviour: { request in
-            if request.method != "GET" {
-                version.withLockedValue { $0 += 1 }
-                return .respond(status: 204)
-            }
-            return .respond(headers: [("Cache-Control", "max-age=60")], body: Array("v\(version.withLockedValue { $0 })".utf8))
-        })
+        let upstream = try await Self.versionedUpstream()
         let config = Self.redisConfig(redis, policyLimit: 6)
         let a = try await GatehouseInstance.start(upstreamPort: upstream.port, extraConfig: config)
         let b = try await GatehouseInstance.start(upstreamPort: upstream.port, extraConfig: config)
@@ -128,6 +145,64 @@ import Testing
         #expect(exitB == 0, "\(b.process.capturedOutput)")
         try await upstream.shutdown()
         await redis.stop()
+    }
+
+    /// The invalidation of a write takes round trips to Redis; the write's response must not go
+    /// out before they are done. Redis is told to hold back writes (its purge script among them)
+    /// for half a second while reads go on, so without that hold the read through the other
+    /// instance, made as soon as the write is answered, would find the old version still there.
+    @Test func aReadRightAfterAWriteThroughTheOtherInstanceGetsTheNewVersion() async throws {
+        let redis = try await RedisServerProcess.start()
+        let upstream = try await Self.versionedUpstream()
+        // Nothing but the cache on Redis: a rate-limit check is a write, and would wait out the
+        // pause below in front of the read.
+        let config = Self.redisConfig(redis, policyLimit: nil, timeout: "3s")
+        let a = try await GatehouseInstance.start(upstreamPort: upstream.port, extraConfig: config)
+        let b = try await GatehouseInstance.start(upstreamPort: upstream.port, extraConfig: config)
+        #expect(await Self.waitForRedis(a, connected: true))
+        #expect(await Self.waitForRedis(b, connected: true))
+        let host = [("Host", "api.example.test")]
+        #expect(try await TestHTTPClient.request(port: a.port, "GET", "/api/items/7", headers: host).bodyString == "v1")
+        let hit = try await TestHTTPClient.request(port: b.port, "GET", "/api/items/7", headers: host)
+        #expect(hit.header("cache-status")?.contains("hit") == true)
+
+        let pause = try Self.sendWithoutWaiting(["CLIENT", "PAUSE", "500", "WRITE"], toRedisOn: redis.port)
+        defer { close(pause) }
+        #expect(try await TestHTTPClient.request(port: b.port, "PUT", "/api/items/7", headers: host, body: [1]).status == 204)
+        let read = try await TestHTTPClient.request(port: a.port, "GET", "/api/items/7", headers: host)
+        #expect(read.bodyString == "v2")
+
+        #expect(await a.stop() == 0, "\(a.process.capturedOutput)")
+        #expect(await b.stop() == 0, "\(b.process.capturedOutput)")
+        try await upstream.shutdown()
+        await redis.stop()
+    }
+
+    /// Sends one command to Redis on a connection of its own and returns without reading the
+    /// reply; the caller closes the descriptor.
+    private static func sendWithoutWaiting(_ command: [String], toRedisOn port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw RedisCommandNotSent(port: port)
+        }
+        var encoded = "*\(command.count)\r\n"
+        for argument in command {
+            encoded += "$\(argument.utf8.count)\r\n\(argument)\r\n"
+        }
+        _ = encoded.withCString { send(fd, $0, strlen($0), 0) }
+        return fd
+    }
+
+    private struct RedisCommandNotSent: Error {
+        var port: Int
     }
 
     @Test func redisKilledUnderLoadCausesNo5xxAndRecovers() async throws {

@@ -121,7 +121,7 @@ struct TestSupportSelfTests {
                 // A reset can overtake the head on its way up the stack; that is a cut too.
                 #expect(error == .connectionClosed)
             }
-            #expect(await client.waitForClose(timeout: .seconds(5)))
+            #expect(await client.waitForClose(timeout: .seconds(30)))
             #expect(!client.isOpen)
         }
     }
@@ -140,7 +140,7 @@ struct TestSupportSelfTests {
             await #expect(throws: TestHTTPClientError.timeout) {
                 _ = try await client.send("GET", "/slow", timeout: .milliseconds(300))
             }
-            #expect(await client.waitForClose(timeout: .seconds(5)))
+            #expect(await client.waitForClose(timeout: .seconds(30)))
         }
     }
 
@@ -177,7 +177,7 @@ struct TestSupportSelfTests {
             let client = try await TestHTTPClient.connect(port: upstream.port)
             let response = try await client.send("GET", "/", headers: [("Connection", "close")])
             #expect(response.header("Connection") == "close")
-            #expect(await client.waitForClose(timeout: .seconds(5)))
+            #expect(await client.waitForClose(timeout: .seconds(30)))
             await #expect(throws: TestHTTPClientError.connectionClosed) {
                 _ = try await client.send("GET", "/again")
             }

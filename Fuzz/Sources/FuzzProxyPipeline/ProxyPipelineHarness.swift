@@ -7,8 +7,8 @@ import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 
-/// Runs client bytes through ConnectionGuard, NIO's HTTP server codec with the listener's
-/// settings, pipelining assistance and ProxyHandler, with a runtime built from a real config.
+/// Runs client bytes through ConnectionGuard and ProxyHandler (which parses the requests
+/// itself), as the listener builds them, with a runtime built from a real config.
 ///
 /// There is no upstream: an EmbeddedEventLoop cannot open sockets (NIO's ClientBootstrap
 /// traps on it). Instead one rate-limit policy (`limit: 1` per day for the one client address)
@@ -161,7 +161,6 @@ final class ProxyPipelineHarness {
         let pipeline = channel.pipeline.syncOperations
         try pipeline.addHandler(connectionGuard)
         guard let recorder = state.recorders.value(for: loop) else { fatalError("no recorder for the loop") }
-        try pipeline.addHandler(ClientRequestDecoder(maxHeadBytes: server.maxHeaderBytes))
         guard let deadlines = state.storeDeadlines.value(for: loop) else { fatalError("no store deadlines for the loop") }
         let handler = ProxyHandler(
             serverState: state, connectionGuard: connectionGuard, recorder: recorder, storeDeadlines: deadlines,

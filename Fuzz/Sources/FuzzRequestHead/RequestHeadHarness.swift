@@ -1,4 +1,4 @@
-// RequestHeadHarness: feeds client bytes through the request decoder as ProxyListener sets it up, and NIO's.
+// RequestHeadHarness: feeds client bytes through the request parser as ProxyHandler reads them, and NIO's decoder.
 import FuzzSupport
 import GatehouseCore
 @testable import GatehouseServer
@@ -6,9 +6,9 @@ import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 
-/// Runs one input through an EmbeddedChannel holding the listener's request decoder
-/// (`ClientRequestDecoder` with the `max_header_bytes` limit) and a `RequestRecorder` in
-/// ProxyHandler's place.
+/// Runs one input through an EmbeddedChannel holding ProxyHandler's request parsing
+/// (`ParserHandler`: `ClientRequestParser` with the `max_header_bytes` limit) and a
+/// `RequestRecorder` for the rest of ProxyHandler.
 ///
 /// The input is fed twice — in one write, and cut into small reads — and both runs must see the
 /// same requests: a proxy whose view of a byte stream depends on how TCP cut it would let a
@@ -89,9 +89,9 @@ enum RequestHeadHarness {
         do {
             switch decoder {
             case .gatehouse:
-                // The decoder as ProxyListener.configure adds it; ProxyHandler holds pipelined
-                // requests back itself, which changes nothing about how bytes become requests.
-                try channel.pipeline.syncOperations.addHandler(ClientRequestDecoder(maxHeadBytes: maxHeaderBytes))
+                // ProxyHandler also holds pipelined requests back, which changes nothing about
+                // how bytes become requests.
+                try channel.pipeline.syncOperations.addHandler(ParserHandler(maxHeadBytes: maxHeaderBytes))
             case .nio:
                 var limits = NIOHTTPDecoderLimitConfiguration()
                 limits.maxHeaderListSize = maxHeaderBytes

@@ -2,9 +2,9 @@
 import GatehouseCore
 import NIOCore
 
-/// Watches a client connection below the HTTP codec: closes it after `idle_timeout` without a
+/// Watches a client connection in front of `ProxyHandler`: closes it after `idle_timeout` without a
 /// request, answers 408 when a started head is not complete within `read_header_timeout`
-/// (slowloris), and writes whole error responses where the codec cannot (parse errors).
+/// (slowloris), and writes whole error responses where no request could be read (parse errors).
 final class ConnectionGuard {
     enum State {
         /// Between requests, waiting for the first byte of the next head.

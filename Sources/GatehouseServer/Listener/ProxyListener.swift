@@ -79,9 +79,9 @@ final class ProxyListener: Sendable {
             state.connectionLimiter.release()
             metrics.connectionsActive.decrement()
         }
-        // Only the decoder: ProxyHandler frames responses itself (a hit is one pre-encoded
-        // buffer) and holds pipelined requests back until the one before is answered.
-        try pipeline.addHandler(ClientRequestDecoder(maxHeadBytes: server.maxHeaderBytes))
+        // No HTTP codec: ProxyHandler reads requests off the bytes, frames responses itself (a
+        // hit is one pre-encoded buffer) and holds pipelined requests back until the one before
+        // is answered.
         let handler = ProxyHandler(
             serverState: state, connectionGuard: connectionGuard, recorder: recorder, storeDeadlines: storeDeadlines,
             peer: channel.remoteAddress

@@ -5,7 +5,8 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// Handles the requests of one client connection in order: validates each head, forwards it
+/// Handles the requests of one client connection in order: reads them off the connection's
+/// bytes (`ClientRequestParser`), validates each head, forwards it
 /// through the event loop's upstream pool, and streams both bodies. Reads from the client pause
 /// while the upstream socket is full, and upstream reads pause while the client is slow, so a
 /// body of any size passes in bounded memory (swift-nio-examples' GlueHandler, per request).
@@ -34,6 +35,10 @@ final class ProxyHandler {
     private var readPending = false
     private let peerAddress: String
     private let peerIP: IPAddress?
+    /// Reads the requests off the connection's bytes. Here rather than in a decoder handler in
+    /// front: each request part passed between two handlers cost a pipeline hop and a boxed
+    /// `NIOAny` (measured: ~3 % of a request's user CPU).
+    private var requestParser: ClientRequestParser
     /// The rate-limit stage's arrays and client keys, reused by each request of this connection.
     private var rateLimitWorkspace = RateLimitWorkspace()
     private var requestIDs = RequestIDGenerator()
@@ -72,13 +77,14 @@ final class ProxyHandler {
         self.storeDeadlines = storeDeadlines
         self.peerIP = peer.flatMap { IPAddress($0) }
         self.peerAddress = peerIP?.description ?? "unknown"
+        self.requestParser = ClientRequestParser(maxHeadBytes: serverState.runtime.config.server.maxHeaderBytes)
     }
 }
 
 // MARK: - Client side
 
 extension ProxyHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -90,8 +96,22 @@ extension ProxyHandler: ChannelDuplexHandler {
         self.context = nil
     }
 
+    /// A refusal (`HTTPSyntaxError`: 400, or 431 when too large) comes after the parts of the
+    /// requests before it; nothing after it is read.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
+        var buffer = unwrapInboundIn(data)
+        do {
+            while let part = try requestParser.next(&buffer) {
+                received(part, context: context)
+            }
+        } catch let error as HTTPSyntaxError {
+            refuse(error)
+        } catch {
+            closeConnection()
+        }
+    }
+
+    private func received(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         if case .closed = state { return }
         var isHead = false
         if case .head = part { isHead = true }
@@ -157,6 +177,11 @@ extension ProxyHandler: ChannelDuplexHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .some(.inputClosed) = event as? ChannelEvent {
+            if requestParser.isInsideRequest {
+                // FIN inside a request: its head or body can never be completed (NIO's decoder
+                // refused this too).
+                refuse(HTTPSyntaxError("connection closed inside a request"))
+            }
             inputClosed = true
             if isIdle && pipelined.isEmpty {
                 closeAfterPendingWrites()
@@ -184,17 +209,17 @@ extension ProxyHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let parserError = error as? HTTPSyntaxError {
-            if !pipelined.isEmpty || currentRequestEnded {
-                // The bad bytes follow a complete request still being answered: refused in turn.
-                pipelined.append(.parseError(parserError))
-                return
-            }
-            refuseMalformed(parserError)
-            return
-        }
         // I/O errors (reset by peer and such): nothing useful can be written any more.
         closeConnection()
+    }
+
+    /// Bytes that are no request: refused in turn after a complete request still being answered.
+    private func refuse(_ parserError: HTTPSyntaxError) {
+        if !pipelined.isEmpty || currentRequestEnded {
+            pipelined.append(.parseError(parserError))
+            return
+        }
+        refuseMalformed(parserError)
     }
 
     private func refuseMalformed(_ parserError: HTTPSyntaxError) {

@@ -1,12 +1,13 @@
-// ClientRequestDecoder: reads a client's requests off the connection's bytes and passes their parts to the proxy.
+// ParserHandler: ClientRequestParser as a handler, reading bytes as ProxyHandler's channelRead does.
 import GatehouseCore
 import NIOCore
 import NIOHTTP1
 
-/// The HTTP/1.1 decoder of a client connection, on `ClientRequestParser`. A refusal reaches
-/// `ProxyHandler` through `errorCaught` as an `HTTPSyntaxError` (400, or 431 when too large),
-/// after the parts of the requests before it; nothing after it is read.
-final class ClientRequestDecoder: ChannelInboundHandler {
+/// ProxyHandler parses the client's bytes itself; this does the same in front of the harness's
+/// `RequestRecorder`, so that the parts the proxy would act on can be compared with NIO's
+/// decoder's. A refusal goes on as `errorCaught`, and nothing after it is parsed; FIN inside a
+/// request is refused as ProxyHandler refuses it.
+final class ParserHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = HTTPServerRequestPart
 
@@ -19,8 +20,8 @@ final class ClientRequestDecoder: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         do {
-            while let event = try parser.next(&buffer) {
-                context.fireChannelRead(wrapInboundOut(event))
+            while let part = try parser.next(&buffer) {
+                context.fireChannelRead(wrapInboundOut(part))
             }
         } catch {
             context.fireErrorCaught(error)
@@ -28,8 +29,6 @@ final class ClientRequestDecoder: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // The client sent FIN inside a request (its head or body can never be completed): the
-        // same refusal NIO's decoder made of it.
         if case .some(.inputClosed) = event as? ChannelEvent, parser.isInsideRequest {
             context.fireErrorCaught(HTTPSyntaxError("connection closed inside a request"))
         }

@@ -95,6 +95,8 @@ import Testing
             ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", true),
             ("HTTP/1.1 204 No Content\r\n\r\n", false),
             ("HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n", false),
+            // Framing fields are not consulted at all where there is no body, even conflicting ones.
+            ("HTTP/1.1 304 Not Modified\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", false),
         ] {
             let parsed = try Self.parseEverySplit(wire, toHEAD: toHEAD)
             #expect(parsed.ended && parsed.body.isEmpty, "\(wire)")

@@ -23,7 +23,10 @@ struct HTTPFieldCollector {
         let base = line.readerIndex
         let name = line.getString(at: base, length: nameLength) ?? ""
         let value = line.getString(at: base + valueRange.lowerBound, length: valueRange.count) ?? ""
-        switch line.withUnsafeReadableBytes({ Self.framingField(named: UnsafeBufferPointer(rebasing: $0.bindMemory(to: UInt8.self)[..<nameLength])) }) {
+        let framingField = line.withUnsafeReadableBytes { bytes in
+            Self.framingField(named: UnsafeBufferPointer(rebasing: bytes.bindMemory(to: UInt8.self)[..<nameLength]))
+        }
+        switch framingField {
         case .transferEncoding:
             framing.transferCoded = true
             // Only the last coding of the last field counts; an empty list element changes nothing.

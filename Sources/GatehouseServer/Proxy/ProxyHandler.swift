@@ -36,8 +36,8 @@ final class ProxyHandler {
     private let peerAddress: String
     private let peerIP: IPAddress?
     /// Reads the requests off the connection's bytes. Here rather than in a decoder handler in
-    /// front: each request part passed between two handlers cost a pipeline hop and a boxed
-    /// `NIOAny` (measured: ~3 % of a request's user CPU).
+    /// front: each request part passed between two handlers cost a pipeline hop and an `NIOAny`
+    /// wrapped and unwrapped (measured: ~7 % less user CPU per proxied request without them).
     private var requestParser: ClientRequestParser
     /// The rate-limit stage's arrays and client keys, reused by each request of this connection.
     private var rateLimitWorkspace = RateLimitWorkspace()

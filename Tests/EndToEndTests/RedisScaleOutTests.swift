@@ -5,9 +5,6 @@ import GatehouseTesting
 import NIOConcurrencyHelpers
 import NIOCore
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
 
 @Suite(.serialized) struct RedisScaleOutTests {
     /// Redis for the cache (with a namespace that writes under `/api/items` invalidate) and, with
@@ -166,43 +163,18 @@ import Glibc
         let hit = try await TestHTTPClient.request(port: b.port, "GET", "/api/items/7", headers: host)
         #expect(hit.header("cache-status")?.contains("hit") == true)
 
-        let pause = try Self.sendWithoutWaiting(["CLIENT", "PAUSE", "500", "WRITE"], toRedisOn: redis.port)
-        defer { close(pause) }
+        // A raw connection: the reply is not waited for (RESP is plain bytes on the wire).
+        let pause = try await RawHTTPConnection.connect(port: redis.port)
+        try await pause.write("*4\r\n$6\r\nCLIENT\r\n$5\r\nPAUSE\r\n$3\r\n500\r\n$5\r\nWRITE\r\n")
         #expect(try await TestHTTPClient.request(port: b.port, "PUT", "/api/items/7", headers: host, body: [1]).status == 204)
         let read = try await TestHTTPClient.request(port: a.port, "GET", "/api/items/7", headers: host)
         #expect(read.bodyString == "v2")
+        try await pause.close()
 
         #expect(await a.stop() == 0, "\(a.process.capturedOutput)")
         #expect(await b.stop() == 0, "\(b.process.capturedOutput)")
         try await upstream.shutdown()
         await redis.stop()
-    }
-
-    /// Sends one command to Redis on a connection of its own and returns without reading the
-    /// reply; the caller closes the descriptor.
-    private static func sendWithoutWaiting(_ command: [String], toRedisOn port: Int) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            close(fd)
-            throw RedisCommandNotSent(port: port)
-        }
-        var encoded = "*\(command.count)\r\n"
-        for argument in command {
-            encoded += "$\(argument.utf8.count)\r\n\(argument)\r\n"
-        }
-        _ = encoded.withCString { send(fd, $0, strlen($0), 0) }
-        return fd
-    }
-
-    private struct RedisCommandNotSent: Error {
-        var port: Int
     }
 
     @Test func redisKilledUnderLoadCausesNo5xxAndRecovers() async throws {

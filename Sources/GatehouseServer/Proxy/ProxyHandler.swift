@@ -742,7 +742,7 @@ extension ProxyHandler: UpstreamResponseDelegate {
 
     func upstreamReceivedEnd() {
         guard case .forwarding(let request, let upstream) = state, let context else { return }
-        if heldForInvalidation?.request === request {
+        if isHeldForInvalidation {
             heldForInvalidation?.ended = true
             return
         }

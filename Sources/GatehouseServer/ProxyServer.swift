@@ -49,11 +49,13 @@ public final class ProxyServer: Sendable {
         let purger = CachePurger(state: state)
         let router = AdminRouter(
             health: { HealthReport.make(state: state) },
-            metrics: {
-                let runtime = state.runtime
-                sampler.sample(runtime.cache)
-                metrics.redisUp.set(runtime.redis?.isConnected == true ? 1 : 0)
-                return metrics.render()
+            metrics: { eventLoop in
+                state.publishRecordedMetrics(on: eventLoop).map {
+                    let runtime = state.runtime
+                    sampler.sample(runtime.cache)
+                    metrics.redisUp.set(runtime.redis?.isConnected == true ? 1 : 0)
+                    return metrics.render()
+                }
             },
             reload: {
                 switch await reloader.reload() {

@@ -63,6 +63,28 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// Counts are kept per event loop and published on each scrape: a request still at the
+    /// upstream shows as in flight, and a second scrape counts nothing twice.
+    @Test func scrapesSeeRequestsInFlightAndCountEachRequestOnce() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
+            request.uri == "/hang" ? .hang : .respond(body: Array("ok".utf8))
+        })
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/ok").status == 200)
+        let connection = try await RawHTTPConnection.connect(port: proxy.port)
+        try await connection.write("GET /hang HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(await upstream.waitForRequests(2))
+        for _ in 0..<2 {
+            let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+            #expect(metrics.value("gatehouse_requests_in_flight") == 1)
+            #expect(metrics.value("gatehouse_requests_total", ["method": "GET", "code": "200"]) == 1)
+            #expect(metrics.value("gatehouse_request_duration_seconds_count") == 1)
+            #expect(metrics.value("gatehouse_upstream_duration_seconds_count") == 1)
+        }
+        try await connection.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     @Test func upstreamErrorsAreCountedByKind() async throws {
         let proxy = try await ProxyHarness.start(upstreamPorts: [try closedPort()])
         #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/").status == 502)

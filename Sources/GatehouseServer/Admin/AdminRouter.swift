@@ -8,7 +8,8 @@ import NIOHTTP1
 /// named by `server.admin_token_env` is set.
 struct AdminRouter: Sendable {
     let health: @Sendable () -> (status: Int, body: JSONValue)
-    let metrics: @Sendable () -> String
+    /// The text exposition, once every loop has published what it counted.
+    let metrics: @Sendable (_ eventLoop: any EventLoop) -> EventLoopFuture<String>
     let reload: @Sendable () async -> AdminResponse
     let purge: @Sendable (_ body: [UInt8], _ eventLoop: any EventLoop) -> EventLoopFuture<AdminResponse>
     let adminToken: @Sendable () -> String?
@@ -19,9 +20,9 @@ struct AdminRouter: Sendable {
             let report = health()
             return eventLoop.makeSucceededFuture(.json(report.status, report.body))
         case (.GET, "/metrics"):
-            return eventLoop.makeSucceededFuture(AdminResponse(
-                status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics()
-            ))
+            return metrics(eventLoop).map { text in
+                AdminResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: text)
+            }
         case (_, let path) where path.hasPrefix("/admin/"):
             if let refusal = authorizationProblem(request) {
                 return eventLoop.makeSucceededFuture(.error(refusal))

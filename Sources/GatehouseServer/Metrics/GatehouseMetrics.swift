@@ -36,8 +36,15 @@ public final class GatehouseMetrics: Sendable {
     private let factory: PrometheusMetricsFactory
     private let counters = NIOLockedValueBox<[String: Metrics.Counter]>([:])
 
-    public let requestDuration: Metrics.Timer
-    public let upstreamDuration: Metrics.Timer
+    /// Every loop's request and upstream latencies merged so far (`merge(requests:upstream:)`);
+    /// rendered after the registry's metrics.
+    private let latencies: NIOLockedValueBox<(requests: LatencyHistogram, upstream: LatencyHistogram)>
+    /// The buckets of both latency histograms.
+    static let latencyBuckets: [Duration] = [
+        .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+        .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30),
+    ]
     public let connectionsActive: Metrics.Meter
     public let requestsInFlight: Metrics.Meter
     public let draining: Metrics.Meter
@@ -47,20 +54,12 @@ public final class GatehouseMetrics: Sendable {
 
     public init() {
         let registry = PrometheusCollectorRegistry()
-        var factory = PrometheusMetricsFactory(registry: registry)
-        let latencyBuckets: [Duration] = [
-            .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
-            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
-            .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30),
-        ]
-        factory.durationHistogramBuckets = [
-            Name.requestDuration: latencyBuckets,
-            Name.upstreamDuration: latencyBuckets,
-        ]
+        let factory = PrometheusMetricsFactory(registry: registry)
         self.registry = registry
         self.factory = factory
-        self.requestDuration = Metrics.Timer(label: Name.requestDuration, dimensions: [], factory: factory)
-        self.upstreamDuration = Metrics.Timer(label: Name.upstreamDuration, dimensions: [], factory: factory)
+        self.latencies = NIOLockedValueBox((
+            LatencyHistogram(bounds: Self.latencyBuckets), LatencyHistogram(bounds: Self.latencyBuckets)
+        ))
         self.connectionsActive = Metrics.Meter(label: Name.connectionsActive, dimensions: [], factory: factory)
         self.requestsInFlight = Metrics.Meter(label: Name.requestsInFlight, dimensions: [], factory: factory)
         self.draining = Metrics.Meter(label: Name.draining, dimensions: [], factory: factory)
@@ -94,8 +93,19 @@ public final class GatehouseMetrics: Sendable {
         }
     }
 
-    /// The Prometheus text exposition of everything.
+    /// Adds one loop's latencies, recorded since its last merge.
+    func merge(requests: LatencyHistogram, upstream: LatencyHistogram) {
+        latencies.withLockedValue { latencies in
+            latencies.requests.merge(requests)
+            latencies.upstream.merge(upstream)
+        }
+    }
+
+    /// The Prometheus text exposition of everything merged so far (a scrape first has every
+    /// loop publish what it recorded: `ServerState.publishRecordedMetrics`).
     public func render() -> String {
-        registry.emitToString()
+        let (requests, upstream) = latencies.withLockedValue { $0 }
+        return registry.emitToString() + requests.render(name: Name.requestDuration)
+            + upstream.render(name: Name.upstreamDuration)
     }
 }

@@ -1,21 +1,27 @@
-// RequestMetricsRecorder: one event loop's cache of the per-request counters, so recording takes no lock.
+// RequestMetricsRecorder: one event loop's tallies of the per-request metrics, published on a scrape.
 import GatehouseCore
 import Metrics
 import NIOCore
 
-/// Records what happened to each request on one event loop; confined to that loop, so its
-/// label-set cache needs no lock (the shared `GatehouseMetrics.counter` is consulted only on a
-/// label set's first use on this loop). Keys are small structs, so a recording allocates nothing.
+/// Records what happened to each request on one event loop, confined to that loop: counts and
+/// latencies are plain numbers here, added to the shared registry only when a scrape asks
+/// (`publish()`). Incrementing the registry's counters and histograms per request meant
+/// atomics and locks both loops fought over. The registry's counters are looked up once per
+/// label set on this loop. Keys are small structs, so a recording allocates nothing.
 final class RequestMetricsRecorder {
     private let metrics: GatehouseMetrics
     /// By `requestKey`: a hash of one Int, not of two Strings, on every request.
-    private var requests: [Int: Metrics.Counter] = [:]
-    private var upstreamByCode: [Int: Metrics.Counter] = [:]
-    private var lookups: [Metrics.Counter?] = Array(repeating: nil, count: cacheLabels.count + 1)
+    private var requests: [Int: Tally] = [:]
+    private var upstreamByCode: [Int: Tally] = [:]
+    private var lookups: [Tally?] = Array(repeating: nil, count: cacheLabels.count + 1)
     private var byLabel: [LabelKey: Metrics.Counter] = [:]
     /// Rate-limit decision counters by policy index (see `RateLimitResult.policyIndex`), so a
     /// decision is counted without hashing its policy name.
     private var decisionsByPolicy: [DecisionCounters?] = []
+    private var requestLatencies = LatencyHistogram(bounds: GatehouseMetrics.latencyBuckets)
+    private var upstreamLatencies = LatencyHistogram(bounds: GatehouseMetrics.latencyBuckets)
+    /// Requests started minus requests ended since the last publish.
+    private var inFlightChange = 0
 
     /// The method labels; anything else is `OTHER`, so a client cannot mint label values.
     private static let methodLabels = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "OTHER"]
@@ -29,12 +35,24 @@ final class RequestMetricsRecorder {
         let second: String
     }
 
+    /// A registry counter and what this loop counted for it since the last publish.
+    private struct Tally {
+        let counter: Metrics.Counter
+        var pending: Int64 = 0
+
+        mutating func publish() {
+            guard pending > 0 else { return }
+            counter.increment(by: pending)
+            pending = 0
+        }
+    }
+
     /// One policy's two decision counters, with the name they count: a reload may give the index
     /// to another policy, and the name tells (its storage is shared, so comparing is cheap).
     private struct DecisionCounters {
         let policy: String
-        let allowed: Metrics.Counter
-        let limited: Metrics.Counter
+        var allowed: Tally
+        var limited: Tally
     }
 
     init(metrics: GatehouseMetrics) {
@@ -50,35 +68,33 @@ final class RequestMetricsRecorder {
         return made
     }
 
+    /// A request head was accepted (`gatehouse_requests_in_flight`).
+    func requestStarted() {
+        inFlightChange += 1
+    }
+
     /// A whole request, whatever ended it.
     func requestCompleted(method: String, code: Int, cache: String, duration: TimeAmount) {
         let methodIndex = Self.methodIndex(method)
         let cacheIndex = Self.cacheIndex(cache)
         // Distinct for every label set: a status code is never negative, the indices are below 16.
         let key = code << 8 | methodIndex << 4 | cacheIndex
-        let counter: Metrics.Counter
-        if let cached = requests[key] {
-            counter = cached
-        } else {
-            counter = metrics.counter(GatehouseMetrics.Name.requests, [
-                "method": Self.methodLabels[methodIndex], "code": String(code), "cache": cache,
-            ])
-            requests[key] = counter
-        }
-        counter.increment()
-        metrics.requestDuration.recordNanoseconds(duration.nanoseconds)
+        requests[key, default: Tally(counter: metrics.counter(GatehouseMetrics.Name.requests, [
+            "method": Self.methodLabels[methodIndex], "code": String(code), "cache": cache,
+        ]))].pending += 1
+        requestLatencies.record(nanoseconds: duration.nanoseconds)
+    }
+
+    /// A request that `requestStarted` counted is over.
+    func requestEnded() {
+        inFlightChange -= 1
     }
 
     func upstreamResponded(code: Int, duration: TimeAmount) {
-        let counter: Metrics.Counter
-        if let cached = upstreamByCode[code] {
-            counter = cached
-        } else {
-            counter = metrics.counter(GatehouseMetrics.Name.upstreamRequests, ["code": String(code)])
-            upstreamByCode[code] = counter
-        }
-        counter.increment()
-        metrics.upstreamDuration.recordNanoseconds(duration.nanoseconds)
+        upstreamByCode[code, default: Tally(
+            counter: metrics.counter(GatehouseMetrics.Name.upstreamRequests, ["code": String(code)])
+        )].pending += 1
+        upstreamLatencies.record(nanoseconds: duration.nanoseconds)
     }
 
     func upstreamFailed(kind: String) {
@@ -88,29 +104,31 @@ final class RequestMetricsRecorder {
     /// Every policy's decision on one request.
     func rateLimitDecisions(_ outcome: RateLimitOutcome) {
         for result in outcome.results {
-            let counters = decisionCounters(for: result)
-            (result.admitted ? counters.allowed : counters.limited).increment()
-        }
-    }
-
-    private func decisionCounters(for result: RateLimitResult) -> DecisionCounters {
-        let index = result.policyIndex ?? -1
-        if decisionsByPolicy.indices.contains(index), let cached = decisionsByPolicy[index], cached.policy == result.policyName {
-            return cached
-        }
-        let policy = result.policyName
-        let made = DecisionCounters(
-            policy: policy,
-            allowed: decisionCounter(policy: policy, decision: "allowed"),
-            limited: decisionCounter(policy: policy, decision: "limited")
-        )
-        if index >= 0 {
+            guard let index = result.policyIndex, index >= 0 else {
+                // No index to keep tallies under: counted in the registry at once.
+                let decision = result.admitted ? "allowed" : "limited"
+                decisionCounter(policy: result.policyName, decision: decision).increment()
+                continue
+            }
             if index >= decisionsByPolicy.count {
                 decisionsByPolicy += repeatElement(nil, count: index + 1 - decisionsByPolicy.count)
             }
-            decisionsByPolicy[index] = made
+            if decisionsByPolicy[index]?.policy != result.policyName {
+                decisionsByPolicy[index]?.allowed.publish()
+                decisionsByPolicy[index]?.limited.publish()
+                let policy = result.policyName
+                decisionsByPolicy[index] = DecisionCounters(
+                    policy: policy,
+                    allowed: Tally(counter: decisionCounter(policy: policy, decision: "allowed")),
+                    limited: Tally(counter: decisionCounter(policy: policy, decision: "limited"))
+                )
+            }
+            if result.admitted {
+                decisionsByPolicy[index]?.allowed.pending += 1
+            } else {
+                decisionsByPolicy[index]?.limited.pending += 1
+            }
         }
-        return made
     }
 
     private func decisionCounter(policy: String, decision: String) -> Metrics.Counter {
@@ -126,13 +144,35 @@ final class RequestMetricsRecorder {
             counter(LabelKey(name: GatehouseMetrics.Name.cacheLookups, first: result, second: ""), labels: ["result": result]).increment()
             return
         }
-        if let cached = lookups[index] {
-            cached.increment()
-            return
+        if lookups[index] == nil {
+            lookups[index] = Tally(counter: metrics.counter(GatehouseMetrics.Name.cacheLookups, ["result": result]))
         }
-        let made = metrics.counter(GatehouseMetrics.Name.cacheLookups, ["result": result])
-        lookups[index] = made
-        made.increment()
+        lookups[index]?.pending += 1
+    }
+
+    /// Adds everything counted on this loop since the last publish to the shared registry; run
+    /// on this loop before a scrape renders it.
+    func publish() {
+        for index in requests.indices {
+            requests.values[index].publish()
+        }
+        for index in upstreamByCode.indices {
+            upstreamByCode.values[index].publish()
+        }
+        for index in lookups.indices {
+            lookups[index]?.publish()
+        }
+        for index in decisionsByPolicy.indices {
+            decisionsByPolicy[index]?.allowed.publish()
+            decisionsByPolicy[index]?.limited.publish()
+        }
+        metrics.merge(requests: requestLatencies, upstream: upstreamLatencies)
+        requestLatencies.reset()
+        upstreamLatencies.reset()
+        if inFlightChange != 0 {
+            metrics.requestsInFlight.increment(by: Double(inFlightChange))
+            inFlightChange = 0
+        }
     }
 
     /// Methods outside the standard set share the last label, `OTHER`.

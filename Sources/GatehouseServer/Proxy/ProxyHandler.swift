@@ -322,7 +322,7 @@ extension ProxyHandler {
             return
         }
         connectionGuard.requestHeadReceived()
-        serverState.metrics.requestsInFlight.increment()
+        recorder.requestStarted()
         let runtime = serverState.runtime
         let requestID = head.headers.first(name: RequestID.headerName).flatMap {
             RequestID.isAcceptable($0) ? $0 : nil
@@ -840,7 +840,7 @@ extension ProxyHandler {
     func record(_ request: InFlightRequest, clientClosed: Bool = false) {
         guard !request.recorded else { return }
         request.recorded = true
-        serverState.metrics.requestsInFlight.decrement()
+        recorder.requestEnded()
         let status = clientClosed && !request.responseStarted ? 499 : request.status
         let duration = NIODeadline.now() - request.startedAt
         let method = request.head.method.rawValue

@@ -5,13 +5,19 @@ import NIOCore
 /// so reading it from any thread is safe, and each value is meant to be used only on its loop.
 final class PerEventLoop<Value>: @unchecked Sendable {
     private let values: [ObjectIdentifier: Value]
+    /// Each loop with its value, in the group's order.
+    let all: [(loop: any EventLoop, value: Value)]
 
     init(group: any EventLoopGroup, make: (_ index: Int, _ loop: any EventLoop) -> Value) {
         var values: [ObjectIdentifier: Value] = [:]
+        var all: [(loop: any EventLoop, value: Value)] = []
         for (index, loop) in group.makeIterator().enumerated() {
-            values[ObjectIdentifier(loop)] = make(index, loop)
+            let value = make(index, loop)
+            values[ObjectIdentifier(loop)] = value
+            all.append((loop, value))
         }
         self.values = values
+        self.all = all
     }
 
     /// The value confined to `loop`; nil for a loop outside the group.
@@ -19,5 +25,5 @@ final class PerEventLoop<Value>: @unchecked Sendable {
         values[ObjectIdentifier(loop)]
     }
 
-    var allValues: [Value] { Array(values.values) }
+    var allValues: [Value] { all.map(\.value) }
 }

@@ -31,6 +31,15 @@ final class ServerState: Sendable {
 
     var isDraining: Bool { drainingFlag.load(ordering: .relaxed) }
 
+    /// Has every loop add what its recorder counted to the registry, on the recorder's own loop;
+    /// completes when all have, so a scrape after it sees every request answered before it.
+    func publishRecordedMetrics(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        let published = recorders.all.map { loop, recorder in
+            loop.submit { recorder.publish() }
+        }
+        return EventLoopFuture.andAllComplete(published, on: eventLoop)
+    }
+
     func startDraining() {
         drainingFlag.store(true, ordering: .relaxed)
         metrics.draining.set(1)

@@ -90,6 +90,9 @@ import Testing
         #expect(response.status == 408)
         #expect(errorCode(response) == "REQUEST_TIMEOUT")
         #expect(try await connection.waitForClose())
+        // The guard tells the proxy handler behind it, which counts the refusal.
+        let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+        #expect(metrics.value("gatehouse_requests_total", ["method": "OTHER", "code": "408"]) == 1)
         try await proxy.stop()
         try await upstream.shutdown()
     }

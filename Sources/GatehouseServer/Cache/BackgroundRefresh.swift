@@ -19,8 +19,8 @@ final class BackgroundRefresh {
     private var absorbed: HTTPResponseHead?
     private var plan: CacheStoragePlan?
     private var body: ByteBuffer?
-    /// Keeps this object alive while the exchange runs: the upstream handler holds its
-    /// delegate weakly, and nothing else owns a refresh.
+    /// Keeps this object alive from the start until it finishes: nothing else owns a refresh
+    /// (the upstream handler holds its delegate only while the exchange runs).
     private var selfReference: BackgroundRefresh?
 
     private init(cache: ResponseCache, request: CacheableRequest, stale: CacheEntry, key: CacheKey, flightKey: String, eventLoop: any EventLoop) {

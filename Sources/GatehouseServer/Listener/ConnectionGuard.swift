@@ -30,8 +30,6 @@ final class ConnectionGuard {
     private var timer: Scheduled<Void>?
     private let granularity: TimeAmount
     private var context: ChannelHandlerContext?
-    /// Told about refusals this handler makes on its own (408), for metrics and the access log.
-    var onTimeoutRefusal: ((GatehouseError) -> Void)?
 
     init(idleTimeout: TimeAmount, readHeaderTimeout: TimeAmount) {
         self.idleTimeout = idleTimeout
@@ -98,8 +96,11 @@ final class ConnectionGuard {
 
     private func schedule(at time: NIODeadline) {
         guard let context else { return }
-        timer = context.eventLoop.scheduleTask(deadline: time) { [weak self] in
-            self?.timerFired()
+        // Held strongly until it fires or `cancelTimer` runs (on close and removal at the
+        // latest): a weak capture would give this handler a side table, which slows every
+        // retain of it, and NIO retains a handler on each event it delivers.
+        timer = context.eventLoop.scheduleTask(deadline: time) { [self] in
+            timerFired()
         }
     }
 
@@ -135,7 +136,8 @@ final class ConnectionGuard {
         case .requestTimeout:
             guard case .readingHead = state else { return }
             let error = GatehouseError(.requestTimeout, "Request head not received within the read header timeout")
-            onTimeoutRefusal?(error)
+            // Metrics and the access log are the proxy handler's, behind this one.
+            context?.fireUserInboundEventTriggered(ConnectionGuardRefusal(error: error))
             refuse(error)
         }
     }

@@ -86,7 +86,6 @@ final class ProxyListener: Sendable {
             serverState: state, connectionGuard: connectionGuard, recorder: recorder, storeDeadlines: storeDeadlines,
             peer: channel.remoteAddress
         )
-        connectionGuard.onTimeoutRefusal = { [weak handler] error in handler?.recordRefusal(error) }
         try pipeline.addHandler(handler)
     }
 

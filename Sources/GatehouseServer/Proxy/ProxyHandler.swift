@@ -191,6 +191,10 @@ extension ProxyHandler: ChannelDuplexHandler {
             }
             return
         }
+        if let refusal = event as? ConnectionGuardRefusal {
+            recordRefusal(refusal.error)
+            return
+        }
         guard event is ChannelShouldQuiesceEvent else {
             context.fireUserInboundEventTriggered(event)
             return
@@ -202,9 +206,10 @@ extension ProxyHandler: ChannelDuplexHandler {
         quiescing = true
         guard isIdle else { return }
         context.read()
-        context.eventLoop.scheduleTask(in: Self.drainGrace) { [weak self] in
-            guard let self, self.isIdle else { return }
-            self.closeAfterPendingWrites()
+        // Held strongly for the grace (a weak capture would give this handler a side table).
+        context.eventLoop.scheduleTask(in: Self.drainGrace) { [self] in
+            guard isIdle else { return }
+            closeAfterPendingWrites()
         }
     }
 

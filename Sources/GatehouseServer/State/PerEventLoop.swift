@@ -4,25 +4,29 @@ import NIOCore
 /// Holds one `Value` per event loop, built up front; the table is never written after init,
 /// so reading it from any thread is safe, and each value is meant to be used only on its loop.
 final class PerEventLoop<Value>: @unchecked Sendable {
-    private let values: [ObjectIdentifier: Value]
+    /// The loops' identities, in the same order as `all`.
+    private let identities: [ObjectIdentifier]
     /// Each loop with its value, in the group's order.
     let all: [(loop: any EventLoop, value: Value)]
 
     init(group: any EventLoopGroup, make: (_ index: Int, _ loop: any EventLoop) -> Value) {
-        var values: [ObjectIdentifier: Value] = [:]
         var all: [(loop: any EventLoop, value: Value)] = []
         for (index, loop) in group.makeIterator().enumerated() {
-            let value = make(index, loop)
-            values[ObjectIdentifier(loop)] = value
-            all.append((loop, value))
+            all.append((loop, make(index, loop)))
         }
-        self.values = values
         self.all = all
+        self.identities = all.map { ObjectIdentifier($0.loop) }
     }
 
-    /// The value confined to `loop`; nil for a loop outside the group.
+    /// The value confined to `loop`; nil for a loop outside the group. A scan, not a hash: a
+    /// group has one loop per core, and this runs several times per request (measured on a proxied
+    /// request: 0.75 % of user CPU with a dictionary, 0.3 % with the scan).
     func value(for loop: any EventLoop) -> Value? {
-        values[ObjectIdentifier(loop)]
+        let identity = ObjectIdentifier(loop)
+        for index in identities.indices where identities[index] == identity {
+            return all[index].value
+        }
+        return nil
     }
 
     var allValues: [Value] { all.map(\.value) }

@@ -166,7 +166,6 @@ final class ProxyPipelineHarness {
             serverState: state, connectionGuard: connectionGuard, recorder: recorder, storeDeadlines: deadlines,
             peer: channel.remoteAddress
         )
-        connectionGuard.onTimeoutRefusal = { [weak handler] (error: GatehouseError) in handler?.recordRefusal(error) }
         try pipeline.addHandler(handler)
     }
 

@@ -7,7 +7,7 @@ import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 
-/// Runs client bytes through ConnectionGuard and ProxyHandler (which parses the requests
+/// Runs client bytes through ProxyHandler (with its ConnectionGuard; it parses the requests
 /// itself), as the listener builds them, with a runtime built from a real config.
 ///
 /// There is no upstream: an EmbeddedEventLoop cannot open sockets (NIO's ClientBootstrap
@@ -153,27 +153,10 @@ final class ProxyPipelineHarness {
     /// The pipeline ProxyListener.configure builds for an accepted connection under the limit
     /// (kept in step with it by hand: that function is private to the listener).
     private func configure(_ channel: EmbeddedChannel) throws {
-        let server = state.runtime.config.server
-        let connectionGuard = ConnectionGuard(
-            idleTimeout: Self.timeAmount(server.idleTimeout),
-            readHeaderTimeout: Self.timeAmount(server.readHeaderTimeout)
-        )
-        let pipeline = channel.pipeline.syncOperations
-        try pipeline.addHandler(connectionGuard)
         guard let recorder = state.recorders.value(for: loop) else { fatalError("no recorder for the loop") }
         guard let deadlines = state.storeDeadlines.value(for: loop) else { fatalError("no store deadlines for the loop") }
-        let handler = ProxyHandler(
-            serverState: state, connectionGuard: connectionGuard, recorder: recorder, storeDeadlines: deadlines,
-            peer: channel.remoteAddress
-        )
-        try pipeline.addHandler(handler)
-    }
-
-    /// `TimeAmount(duration)`, spelt out: GatehouseServer's own `TimeAmount.init(_: Duration)`,
-    /// visible through `@testable import`, makes NIO's ambiguous here.
-    private static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let parts = duration.components
-        return .nanoseconds(parts.seconds * 1_000_000_000 + parts.attoseconds / 1_000_000_000)
+        let handler = ProxyHandler(serverState: state, recorder: recorder, storeDeadlines: deadlines, peer: channel.remoteAddress)
+        try channel.pipeline.syncOperations.addHandler(handler)
     }
 
     /// The status code of every status line in what the client received. Refusal bodies are

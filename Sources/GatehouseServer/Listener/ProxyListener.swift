@@ -6,9 +6,9 @@ import NIOExtras
 import NIOHTTP1
 import NIOPosix
 
-/// The public HTTP/1.1 listener. Each accepted connection gets, in order:
-/// ConnectionGuard (timeouts, raw refusals) → HTTP request decoder (with `max_header_bytes`) →
-/// ProxyHandler (pipelining, everything after the head, response framing).
+/// The public HTTP/1.1 listener. Each accepted connection gets one handler, `ProxyHandler`
+/// (reading requests, timeouts through its `ConnectionGuard`, pipelining, everything after the
+/// head, response framing); a connection refused at once gets none, just its error response.
 final class ProxyListener: Sendable {
     private let quiesce: ServerQuiescingHelper
     private let connections: ConnectionRegistry
@@ -53,23 +53,16 @@ final class ProxyListener: Sendable {
     }
 
     private static func configure(channel: any Channel, state: ServerState, connections: ConnectionRegistry) throws {
-        let server = state.runtime.config.server
-        let connectionGuard = ConnectionGuard(
-            idleTimeout: TimeAmount(server.idleTimeout),
-            readHeaderTimeout: TimeAmount(server.readHeaderTimeout)
-        )
-        let pipeline = channel.pipeline.syncOperations
-        try pipeline.addHandler(connectionGuard)
         guard let recorder = state.recorders.value(for: channel.eventLoop),
               let storeDeadlines = state.storeDeadlines.value(for: channel.eventLoop)
         else {
-            connectionGuard.refuse(GatehouseError(.internalError, "No per-loop state for this event loop"))
+            refuse(channel, GatehouseError(.internalError, "No per-loop state for this event loop"))
             return
         }
         guard state.connectionLimiter.tryAcquire() else {
             let error = GatehouseError(.unavailable, "Too many connections")
             recorder.requestCompleted(method: "OTHER", code: error.status, cache: "bypass", duration: .zero)
-            connectionGuard.refuse(error)
+            refuse(channel, error)
             return
         }
         let metrics = state.metrics
@@ -83,10 +76,17 @@ final class ProxyListener: Sendable {
         // hit is one pre-encoded buffer) and holds pipelined requests back until the one before
         // is answered.
         let handler = ProxyHandler(
-            serverState: state, connectionGuard: connectionGuard, recorder: recorder, storeDeadlines: storeDeadlines,
-            peer: channel.remoteAddress
+            serverState: state, recorder: recorder, storeDeadlines: storeDeadlines, peer: channel.remoteAddress
         )
-        try pipeline.addHandler(handler)
+        try channel.pipeline.syncOperations.addHandler(handler)
+    }
+
+    /// Answers `error` and closes, before any request is read (the connection gets no handler).
+    private static func refuse(_ channel: any Channel, _ error: GatehouseError) {
+        let bytes = RawErrorResponse.bytes(for: error, requestID: nil, allocator: channel.allocator)
+        channel.writeAndFlush(bytes).whenComplete { _ in
+            channel.close(promise: nil)
+        }
     }
 
     /// Stops accepting, asks every connection to finish its current request and close (idle

@@ -26,6 +26,7 @@ final class ProxyHandler {
 
     var state: State = .idle
     let serverState: ServerState
+    /// The connection's idle and header timeouts and its raw refusals, told of every read.
     private let connectionGuard: ConnectionGuard
     let recorder: RequestMetricsRecorder
     /// This loop's backstop on remote store calls.
@@ -68,16 +69,18 @@ final class ProxyHandler {
     }
 
     init(
-        serverState: ServerState, connectionGuard: ConnectionGuard, recorder: RequestMetricsRecorder,
-        storeDeadlines: StoreDeadlines, peer: SocketAddress?
+        serverState: ServerState, recorder: RequestMetricsRecorder, storeDeadlines: StoreDeadlines, peer: SocketAddress?
     ) {
+        let server = serverState.runtime.config.server
         self.serverState = serverState
-        self.connectionGuard = connectionGuard
+        self.connectionGuard = ConnectionGuard(
+            idleTimeout: TimeAmount(server.idleTimeout), readHeaderTimeout: TimeAmount(server.readHeaderTimeout)
+        )
         self.recorder = recorder
         self.storeDeadlines = storeDeadlines
         self.peerIP = peer.flatMap { IPAddress($0) }
         self.peerAddress = peerIP?.description ?? "unknown"
-        self.requestParser = ClientRequestParser(maxHeadBytes: serverState.runtime.config.server.maxHeaderBytes)
+        self.requestParser = ClientRequestParser(maxHeadBytes: server.maxHeaderBytes)
     }
 }
 
@@ -90,15 +93,26 @@ extension ProxyHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        connectionGuard.attach(to: context)
+        // Strong, not weak (a weak reference gives this handler a side table, and every retain
+        // of it the slow path); `detach` in `handlerRemoved` drops it.
+        connectionGuard.onTimeoutRefusal = { [self] error in recordRefusal(error) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        connectionGuard.detach()
         self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        connectionGuard.channelActive()
+        context.fireChannelActive()
     }
 
     /// A refusal (`HTTPSyntaxError`: 400, or 431 when too large) comes after the parts of the
     /// requests before it; nothing after it is read.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard connectionGuard.bytesArrived() else { return }  // refused: nothing more is parsed
         var buffer = unwrapInboundIn(data)
         do {
             while let part = try requestParser.next(&buffer) {
@@ -160,6 +174,7 @@ extension ProxyHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        connectionGuard.channelInactive()
         pipelined.removeAll()
         // The client left: an unfinished exchange leaves its upstream connection in an unknown state.
         switch state {
@@ -189,10 +204,6 @@ extension ProxyHandler: ChannelDuplexHandler {
                 // The request's body can never be completed.
                 closeConnection()
             }
-            return
-        }
-        if let refusal = event as? ConnectionGuardRefusal {
-            recordRefusal(refusal.error)
             return
         }
         guard event is ChannelShouldQuiesceEvent else {

@@ -22,19 +22,16 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_runner import (  # noqa: E402  (the shared pieces of scripts/bench)
-    SCENARIOS, Processes, Wrk, cpu_seconds, free_ports, gatehouse_config, read_settings, wait_for_port,
+    SCENARIOS, Processes, Wrk, cpu_seconds, free_ports, gatehouse_config, origin_argv, read_settings, wait_for_port,
 )
 
 PAIRED = ("a", "c", "d", "e")  # (b) needs its 10,000-URL warm-up walk, (f) a Redis server
 
 
-def start_pair(label, binary, demo_api, key, settings, tmpdir, procs, max_age):
+def start_pair(label, binary, demo_api, key, settings, tmpdir, procs):
     """An origin and a Gatehouse in front of it; returns (gatehouse process, its port)."""
     origin_port, listen, admin = free_ports(3)
-    argv = [demo_api, "--host", "127.0.0.1", "--port", str(origin_port), "--max-age", str(max_age)]
-    if settings.origin_threads:
-        argv += ["--threads", settings.origin_threads]
-    origin = procs.start(f"origin-{label}", argv)
+    origin = procs.start(f"origin-{label}", origin_argv(demo_api, origin_port, settings))
     wait_for_port(origin_port, origin, f"origin-{label}", procs)
     config = os.path.join(tmpdir, f"gatehouse-{label}.yaml")
     with open(config, "w") as f:
@@ -94,8 +91,7 @@ def main():
                 order = [("A", args.a), ("B", args.b)] if pair % 2 == 0 else [("B", args.b), ("A", args.a)]
                 started = {}
                 for label, binary in order:
-                    started[label] = start_pair(label, binary, args.demo_api, args.scenario, settings, tmpdir,
-                                                procs, settings.max_age)
+                    started[label] = start_pair(label, binary, args.demo_api, args.scenario, settings, tmpdir, procs)
                 targets = [(started[label][1], started[label][0].pid) for label in ("A", "B")]
                 if settings.warmup_s > 0:
                     for port, _ in targets:

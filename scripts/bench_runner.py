@@ -371,6 +371,14 @@ class Wrk:
 # Configuration of the proxies
 
 
+def origin_argv(demo_api, port, settings):
+    """The demo-api command line of the origin on `port` (BENCH_MAX_AGE, BENCH_ORIGIN_THREADS)."""
+    argv = [demo_api, "--host", "127.0.0.1", "--port", str(port), "--max-age", str(settings.max_age)]
+    if settings.origin_threads:
+        argv += ["--threads", settings.origin_threads]
+    return argv
+
+
 def gatehouse_config(scenario_key, listen, admin, origin_port, settings, redis_port):
     scenario = SCENARIOS[scenario_key]
     lines = [
@@ -746,11 +754,7 @@ def main():
     error = None
     try:
         origin_port, nginx_port = free_ports(2)
-        argv = [os.path.join(args.bin, "demo-api"), "--host", "127.0.0.1", "--port", str(origin_port),
-                "--max-age", str(settings.max_age)]
-        if settings.origin_threads:
-            argv += ["--threads", settings.origin_threads]
-        env["origin"] = procs.start("demo-api", argv)
+        env["origin"] = procs.start("demo-api", origin_argv(os.path.join(args.bin, "demo-api"), origin_port, settings))
         env["origin_port"] = origin_port
         wait_for_port(origin_port, env["origin"], "demo-api", procs)
         say(f"==> origin: demo-api (release) on 127.0.0.1:{origin_port}, max-age {settings.max_age}s, "

@@ -1,4 +1,5 @@
 // LatencyHistogram: durations counted into fixed buckets, as plain numbers one event loop owns.
+import NIOCore
 import Prometheus
 
 /// A Prometheus histogram of durations without a lock: each event loop records into its own
@@ -14,7 +15,7 @@ struct LatencyHistogram: Sendable {
     private(set) var count = 0
 
     init(bounds: [Duration]) {
-        self.bounds = bounds.map { Self.nanoseconds($0) }.sorted()
+        self.bounds = bounds.map { TimeAmount($0).nanoseconds }.sorted()
         self.counts = Array(repeating: 0, count: bounds.count + 1)
     }
 
@@ -62,10 +63,5 @@ struct LatencyHistogram: Sendable {
         text += "\(name)_sum \(Duration.nanoseconds(sumNanoseconds).bucketRepresentation)\n"
         text += "\(name)_count \(count)\n"
         return text
-    }
-
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

@@ -91,6 +91,27 @@ struct CacheStoreFactory: Sendable, CustomTestStringConvertible {
     }
 
     @Test(arguments: CacheStoreFactory.all)
+    func aURLThatStartsVaryingIsFoundByVariant(_ factory: CacheStoreFactory) async throws {
+        try await factory.run { store async throws in
+            // The memory store finds an entry without Vary under the primary key itself, before
+            // asking the primary's slot: once the URL varies, that entry must be gone.
+            let plain = CacheFixtures.key("/a")
+            _ = try await store.store(CacheFixtures.entry("plain"), for: plain, retention: 60, now: t0, on: loop).get()
+            #expect(try await store.find(plain.primary, requestHeaders: [:], now: t0, on: loop).get() == .hit(CacheFixtures.entry("plain"), plain))
+
+            let vary = ["accept"]
+            let json = CacheFixtures.key("/a", vary: vary, [("Accept", "application/json")])
+            _ = try await store.store(CacheFixtures.entry("json", varyNames: vary), for: json, retention: 60, now: t0, on: loop).get()
+            #expect(try await store.lookup(plain, now: t0, on: loop).get() == nil)
+            #expect(try await store.lookup(plain.primary, now: t0, on: loop).get() == .varies(on: vary))
+            let found = try await store.find(plain.primary, requestHeaders: ["Accept": "application/json"], now: t0, on: loop).get()
+            #expect(found.entry?.body == CacheFixtures.buffer("json"))
+            let other = try await store.find(plain.primary, requestHeaders: ["Accept": "text/html"], now: t0, on: loop).get()
+            #expect(other == .varyMiss(CacheFixtures.key("/a", vary: vary, [("Accept", "text/html")])))
+        }
+    }
+
+    @Test(arguments: CacheStoreFactory.all)
     func refusesAKeyThatDisagreesWithTheEntrysVary(_ factory: CacheStoreFactory) async throws {
         try await factory.run { store async throws in
             let stored = try await store.store(CacheFixtures.entry(varyNames: ["accept"]), for: CacheFixtures.key("/a"), retention: 60, now: t0, on: loop).get()

@@ -30,11 +30,6 @@ struct CacheLRU<Value> {
         return nodes[slot].value
     }
 
-    /// The value for `key` without touching its recency.
-    func peek(_ key: String) -> Value? {
-        slots[key].flatMap { nodes[$0].value }
-    }
-
     /// Inserts or replaces `key` as the most recently used; returns the value it replaced.
     @discardableResult
     mutating func insert(_ value: Value, forKey key: String, cost: Int) -> Value? {

@@ -32,13 +32,18 @@ struct MemoryCacheState {
     var keysFromOldest: [String] { lru.keysFromOldest }
 
     mutating func lookup(_ primary: CachePrimaryKey, now: CacheTime) -> CachePrimaryLookup {
-        guard let slot = primaries[primary.value] else { return .miss }
-        guard slot.varyNames.isEmpty else { return .varies(on: slot.varyNames) }
-        return liveEntry(forKey: primary.value, now: now).map(CachePrimaryLookup.entry) ?? .miss
+        // A response without `Vary` is stored under its primary key itself, and only while its
+        // slot has no `Vary` (`store` empties a slot whose names change): the usual hit is one
+        // lookup. Its record names that primary; anything else under this key is not its entry.
+        if let record = liveRecord(forKey: primary.value, now: now), record.primary == primary.value {
+            return .entry(record.entry)
+        }
+        guard let names = primaries[primary.value]?.varyNames, !names.isEmpty else { return .miss }
+        return .varies(on: names)
     }
 
     mutating func lookup(_ key: CacheKey, now: CacheTime) -> CacheEntry? {
-        liveEntry(forKey: key.value, now: now)
+        liveRecord(forKey: key.value, now: now)?.entry
     }
 
     mutating func store(_ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime) -> Bool {
@@ -122,15 +127,18 @@ struct MemoryCacheState {
         return reclaimed
     }
 
-    private mutating func liveEntry(forKey storeKey: String, now: CacheTime) -> CacheEntry? {
-        guard let record = lru.peek(storeKey) else { return nil }
+    /// The record under `storeKey`, marked as just used; nil when absent or expired (an expired
+    /// one is dropped). One hash and one copy of the record: looking first and then taking it
+    /// had done each twice on every hit.
+    private mutating func liveRecord(forKey storeKey: String, now: CacheTime) -> MemoryCacheRecord? {
+        guard let record = lru.value(forKey: storeKey) else { return nil }
         guard record.expiresAt > now else {
             lru.removeValue(forKey: storeKey)
             detach(storeKey, from: record.primary)
             counters.expirations += 1
             return nil
         }
-        return lru.value(forKey: storeKey)?.entry
+        return record
     }
 
     /// Forgets `storeKey` (just removed from the LRU) in its slot; an emptied slot goes too.

@@ -42,27 +42,25 @@ public struct RateLimitHeaders: Sendable, Equatable {
         lhs.policy == rhs.policy && lhs.rateLimit == rhs.rateLimit && lhs.retryAfter == rhs.retryAfter
     }
 
-    private func text(of result: RateLimitResult) -> RateLimitPolicyText {
-        plan?.text(of: result) ?? RateLimitPolicyText(result)
-    }
-
     /// `"per-ip";q=100;w=60, …`: one member per policy.
     func writePolicy<Sink: RateLimitTextSink>(into sink: inout Sink) {
-        for (index, result) in outcome.results.enumerated() {
+        // By index: iterating the results copied each one (a retain of its name) per field.
+        let results = outcome.results
+        for index in results.indices {
             if index > 0 { sink.appendText(", ") }
-            sink.appendText(text(of: result).policyMember)
+            sink.appendText(plan?.policyMember(of: results[index]) ?? RateLimitPolicyText(results[index]).policyMember)
         }
     }
 
     /// `"per-ip";r=99;t=60, …`: what is left of each policy's quota, and when it resets.
     func writeRateLimit<Sink: RateLimitTextSink>(into sink: inout Sink) {
-        for (index, result) in outcome.results.enumerated() {
+        let results = outcome.results
+        for index in results.indices {
             if index > 0 { sink.appendText(", ") }
-            sink.appendText(text(of: result).quotedName)
-            sink.appendText(";r=")
-            sink.appendNumber(result.remaining)
+            sink.appendText(plan?.remainingPrefix(of: results[index]) ?? RateLimitPolicyText(results[index]).remainingPrefix)
+            sink.appendNumber(results[index].remaining)
             sink.appendText(";t=")
-            sink.appendNumber(result.resetSeconds)
+            sink.appendNumber(results[index].resetSeconds)
         }
     }
 

@@ -31,11 +31,14 @@ public struct RateLimitPlan: Sendable, Equatable {
         // Sized once: growing from empty would reallocate with two policies.
         checks.reserveCapacity(policies.count)
         var count = 0
-        for index in policies.indices {
-            // Asked in place: copying a policy out would retain each of its strings.
-            if let check = policies[index].check(for: request, index: index, clientKeys: &clientKeys) {
-                checks.refill(check, at: count)
-                count += 1
+        // Asked in place, through the buffer: the array's own subscript handed `check` a copy of
+        // the whole policy (a retain and release of each of its strings) per policy per request.
+        policies.withUnsafeBufferPointer { policies in
+            for index in policies.indices {
+                if let check = policies[index].check(for: request, index: index, clientKeys: &clientKeys) {
+                    checks.refill(check, at: count)
+                    count += 1
+                }
             }
         }
         checks.refillEnd(at: count)
@@ -44,9 +47,24 @@ public struct RateLimitPlan: Sendable, Equatable {
     /// The precomputed header text of the policy `result` came from; nil when the result was not
     /// made by this plan (a check made by hand, or a plan since replaced by a reload).
     public func text(of result: RateLimitResult) -> RateLimitPolicyText? {
+        producer(of: result).map { policies[$0].text }
+    }
+
+    /// `text(of:)`'s `policyMember` alone: read in place, without copying the rest of the text.
+    func policyMember(of result: RateLimitResult) -> String? {
+        producer(of: result).map { policies[$0].text.policyMember }
+    }
+
+    /// `text(of:)`'s `remainingPrefix` alone.
+    func remainingPrefix(of result: RateLimitResult) -> String? {
+        producer(of: result).map { policies[$0].text.remainingPrefix }
+    }
+
+    /// The index of the policy that made `result`, if this plan made it.
+    private func producer(of result: RateLimitResult) -> Int? {
         guard let index = result.policyIndex, policies.indices.contains(index), policies[index].produced(result) else {
             return nil
         }
-        return policies[index].text
+        return index
     }
 }

@@ -38,6 +38,9 @@ public struct RateLimitPolicy: Sendable, Equatable {
     @inline(__always)
     public func check(for request: RateLimitRequest, index: Int? = nil, clientKeys: inout RateLimitClientKeys) -> RateLimitCheck? {
         guard matches(method: request.method, path: request.path) else { return nil }
+        // The fields the check needs, read before `clientKeys` is changed: a policy borrowed from
+        // memory across that call was copied whole (every string of it retained) to keep it safe.
+        let (name, keyPrefix, limit, window, ipv6Prefix) = (name, keyPrefix, limit, window, ipv6Prefix)
         let storeKey: String
         if case .ip = key {
             storeKey = clientKeys.key(prefix: keyPrefix, ipv6Prefix: ipv6Prefix, at: index, for: request.clientIP)
@@ -57,7 +60,9 @@ public struct RateLimitPolicy: Sendable, Equatable {
     /// True when `match` lets the request through (no `match` = every request).
     public func matches(method: String, path: String) -> Bool {
         guard let match else { return true }
-        if let prefix = match.pathPrefix, !path.hasPrefix(prefix) {
+        // Bytes, as nginx's `location` prefixes compare: `String.hasPrefix` also works out grapheme
+        // boundaries, which no path needs and every request paid for.
+        if let prefix = match.pathPrefix, !path.utf8.starts(with: prefix.utf8) {
             return false
         }
         if let methods = match.methods, !methods.contains(method.uppercased()) {

@@ -7,10 +7,13 @@ public struct RateLimitPolicyText: Sendable, Equatable {
     public let quotedName: String
     /// The `RateLimit-Policy` member, e.g. `"per-ip";q=100;w=60`.
     public let policyMember: String
+    /// The start of the `RateLimit` member, up to its first number: `"per-ip";r=`.
+    public let remainingPrefix: String
 
     public init(name: String, limit: Int, window: UInt64) {
         quotedName = RateLimitHeaders.structuredString(name)
         policyMember = quotedName + ";q=" + String(max(limit, 0)) + ";w=" + String(RateLimitResult.wholeSeconds(window))
+        remainingPrefix = quotedName + ";r="
     }
 
     /// The text of the policy `result` came from, formatted now (for results made without a plan).

@@ -6,7 +6,12 @@ extension ByteBuffer {
     /// Writes `HTTP/1.x CODE REASON\r\n`; an HTTP/1.0 client gets an HTTP/1.0 status line.
     @discardableResult
     public mutating func writeHTTPStatusLine(version: HTTPVersion, status: HTTPResponseStatus) -> Int {
-        var written = writeStaticString(version.major == 1 && version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+        let isHTTP10 = version.major == 1 && version.minor == 0
+        if case .ok = status {
+            // Most responses: one copy of a constant instead of five checked writes.
+            return writeStaticString(isHTTP10 ? "HTTP/1.0 200 OK\r\n" : "HTTP/1.1 200 OK\r\n")
+        }
+        var written = writeStaticString(isHTTP10 ? "HTTP/1.0 " : "HTTP/1.1 ")
         written += writeDecimal(Int(status.code))
         written += writeInteger(UInt8(ascii: " "))
         written += writeString(status.reasonPhrase)

@@ -15,9 +15,15 @@ final class RequestMetricsRecorder {
     private var upstreamByCode: [Int: Tally] = [:]
     private var lookups: [Tally?] = Array(repeating: nil, count: cacheLabels.count + 1)
     private var byLabel: [LabelKey: Metrics.Counter] = [:]
-    /// Rate-limit decision counters by policy index (see `RateLimitResult.policyIndex`), so a
-    /// decision is counted without hashing its policy name.
-    private var decisionsByPolicy: [DecisionCounters?] = []
+    /// The policy each pair of decision tallies counts, by policy index (see
+    /// `RateLimitResult.policyIndex`), so a decision is counted without hashing its policy name: a
+    /// reload may give an index to another policy, and the name tells (its storage is shared with
+    /// the plan's, so comparing is cheap). Empty until a decision of that index is counted (config
+    /// policy names are never empty).
+    private var decisionPolicies: [String] = []
+    /// Two per policy index: `allowed` at `2 × index`, `limited` at `2 × index + 1`. Flat arrays of
+    /// plain values: reading a field of a struct in an array of optionals copied the whole struct.
+    private var decisionTallies: [Tally?] = []
     private var requestLatencies = LatencyHistogram(bounds: GatehouseMetrics.latencyBuckets)
     private var upstreamLatencies = LatencyHistogram(bounds: GatehouseMetrics.latencyBuckets)
     /// Requests started minus requests ended since the last publish.
@@ -45,14 +51,6 @@ final class RequestMetricsRecorder {
             counter.increment(by: pending)
             pending = 0
         }
-    }
-
-    /// One policy's two decision counters, with the name they count: a reload may give the index
-    /// to another policy, and the name tells (its storage is shared, so comparing is cheap).
-    private struct DecisionCounters {
-        let policy: String
-        var allowed: Tally
-        var limited: Tally
     }
 
     init(metrics: GatehouseMetrics) {
@@ -103,31 +101,28 @@ final class RequestMetricsRecorder {
 
     /// Every policy's decision on one request.
     func rateLimitDecisions(_ outcome: RateLimitOutcome) {
-        for result in outcome.results {
-            guard let index = result.policyIndex, index >= 0 else {
+        let results = outcome.results
+        // By index, each field read in place: iterating copied every result (its name retained).
+        for position in results.indices {
+            let admitted = results[position].admitted
+            guard let index = results[position].policyIndex, index >= 0 else {
                 // No index to keep tallies under: counted in the registry at once.
-                let decision = result.admitted ? "allowed" : "limited"
-                decisionCounter(policy: result.policyName, decision: decision).increment()
+                decisionCounter(policy: results[position].policyName, decision: admitted ? "allowed" : "limited").increment()
                 continue
             }
-            if index >= decisionsByPolicy.count {
-                decisionsByPolicy += repeatElement(nil, count: index + 1 - decisionsByPolicy.count)
+            if index >= decisionPolicies.count {
+                decisionPolicies += repeatElement("", count: index + 1 - decisionPolicies.count)
+                decisionTallies += repeatElement(nil, count: 2 * decisionPolicies.count - decisionTallies.count)
             }
-            if decisionsByPolicy[index]?.policy != result.policyName {
-                decisionsByPolicy[index]?.allowed.publish()
-                decisionsByPolicy[index]?.limited.publish()
-                let policy = result.policyName
-                decisionsByPolicy[index] = DecisionCounters(
-                    policy: policy,
-                    allowed: Tally(counter: decisionCounter(policy: policy, decision: "allowed")),
-                    limited: Tally(counter: decisionCounter(policy: policy, decision: "limited"))
-                )
+            if decisionPolicies[index] != results[position].policyName {
+                decisionTallies[2 * index]?.publish()
+                decisionTallies[2 * index + 1]?.publish()
+                let policy = results[position].policyName
+                decisionPolicies[index] = policy
+                decisionTallies[2 * index] = Tally(counter: decisionCounter(policy: policy, decision: "allowed"))
+                decisionTallies[2 * index + 1] = Tally(counter: decisionCounter(policy: policy, decision: "limited"))
             }
-            if result.admitted {
-                decisionsByPolicy[index]?.allowed.pending += 1
-            } else {
-                decisionsByPolicy[index]?.limited.pending += 1
-            }
+            decisionTallies[2 * index + (admitted ? 0 : 1)]?.pending += 1
         }
     }
 
@@ -162,9 +157,8 @@ final class RequestMetricsRecorder {
         for index in lookups.indices {
             lookups[index]?.publish()
         }
-        for index in decisionsByPolicy.indices {
-            decisionsByPolicy[index]?.allowed.publish()
-            decisionsByPolicy[index]?.limited.publish()
+        for index in decisionTallies.indices {
+            decisionTallies[index]?.publish()
         }
         metrics.merge(requests: requestLatencies, upstream: upstreamLatencies)
         requestLatencies.reset()

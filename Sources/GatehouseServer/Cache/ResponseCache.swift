@@ -64,15 +64,17 @@ final class ResponseCache: Sendable {
         self.memoryStore = store as? MemoryCacheStore
     }
 
-    /// What the memory store holds for `request`, synchronously; nil when the store is remote
-    /// (use `lookup`). `varyHeaders` are asked for only when the URL's responses vary.
-    func lookupNow(
-        _ request: CacheableRequest, varyHeaders: () -> HTTPHeaders
-    ) -> (CachePrimaryKey, CacheLookupResult)? {
+    /// What the memory store holds for `exchange`'s request, synchronously, with the primary key
+    /// it looked under set on `exchange`; nil when the store is remote (use `lookup`).
+    /// `varyHeaders` are asked for only when the URL's responses vary. (The result alone is
+    /// returned, not paired with the key: taking a tuple apart copied the whole result.)
+    func lookupNow(for exchange: CacheExchange, varyHeaders: () -> HTTPHeaders) -> CacheLookupResult? {
         guard let memoryStore else { return nil }
+        let request = exchange.request
         let version = request.rule?.namespace.map { memoryStore.namespaceVersion($0) } ?? 0
         let primary = policy.keys.primaryKey(for: request, namespaceVersion: version)
-        return (primary, memoryStore.find(primary, requestHeaders: varyHeaders, now: .now()))
+        exchange.primary = primary
+        return memoryStore.find(primary, requestHeaders: varyHeaders, now: .now())
     }
 
     /// What is stored for `request`; a remote store that does not answer in time is a miss.

@@ -25,8 +25,7 @@ extension ProxyHandler {
         case .cacheable(let cacheable):
             let exchange = CacheExchange(request: cacheable, cache: cache)
             request.cache = exchange
-            if let (primary, found) = cache.lookupNow(cacheable, varyHeaders: { request.varyHeaders }) {
-                exchange.primary = primary
+            if let found = cache.lookupNow(for: exchange, varyHeaders: { request.varyHeaders }) {
                 cacheLookedUp(.success(found), request: request, exchange: exchange)
                 return
             }
@@ -39,10 +38,12 @@ extension ProxyHandler {
         }
     }
 
-    private func cacheLookedUp(_ result: Result<CacheLookupResult, any Error>, request: InFlightRequest, exchange: CacheExchange) {
+    private func cacheLookedUp(_ result: consuming Result<CacheLookupResult, any Error>, request: InFlightRequest, exchange: CacheExchange) {
         guard case .connecting(let current) = state, current === request else { return }
         let now = CacheTime.now()
-        switch result {
+        // Consumed: the entry and key move out of the result instead of being copied from it
+        // (every field retained) and the result destroyed after (every field released).
+        switch consume result {
         case .failure:
             // A failing store means a miss, never an error to the client.
             exchange.status = .forward(.miss)

@@ -92,10 +92,7 @@ public struct RateLimitPolicy: Sendable, Equatable {
     static func bounded(_ value: String) -> String {
         let bytes = value.utf8
         guard bytes.count > maxVerbatimKeyBytes else { return value }
-        var digest: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            digest = (digest ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-        }
+        let digest = FNV1a.hash64(bytes)
         let head = String(decoding: bytes.prefix(64), as: UTF8.self)
         let hex = String(digest, radix: 16)
         return head + "…#" + String(repeating: "0", count: 16 - hex.count) + hex

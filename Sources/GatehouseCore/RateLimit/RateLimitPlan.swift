@@ -31,14 +31,10 @@ public struct RateLimitPlan: Sendable, Equatable {
         // Sized once: growing from empty would reallocate with two policies.
         checks.reserveCapacity(policies.count)
         var count = 0
-        // Asked in place, through the buffer: the array's own subscript handed `check` a copy of
-        // the whole policy (a retain and release of each of its strings) per policy per request.
-        policies.withUnsafeBufferPointer { policies in
-            for index in policies.indices {
-                if let check = policies[index].check(for: request, index: index, clientKeys: &clientKeys) {
-                    checks.refill(check, at: count)
-                    count += 1
-                }
+        for index in policies.indices {
+            if let check = policies[index].check(for: request, index: index, clientKeys: &clientKeys) {
+                checks.refill(check, at: count)
+                count += 1
             }
         }
         checks.refillEnd(at: count)

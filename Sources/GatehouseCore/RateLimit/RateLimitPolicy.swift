@@ -1,7 +1,11 @@
 // RateLimitPolicy: one configured policy, ready to say whether and under which key it counts a request.
 
 /// A `rate_limits.policies` entry prepared for per-request use.
-public struct RateLimitPolicy: Sendable, Equatable {
+///
+/// A class, immutable: the plan asks each policy about every request, and reading a struct of
+/// this many strings out of the plan's array copied it whole (a retain and release of each
+/// string) per policy per request; a reference is one.
+public final class RateLimitPolicy: Sendable, Equatable {
     /// Header values longer than this (in UTF-8 bytes) are keyed by a digest, so a client sending huge
     /// values cannot make each tracked key cost kilobytes.
     static let maxVerbatimKeyBytes = 128
@@ -29,18 +33,17 @@ public struct RateLimitPolicy: Sendable, Equatable {
         text = RateLimitPolicyText(name: name, limit: limit, window: window)
     }
 
+    public static func == (lhs: RateLimitPolicy, rhs: RateLimitPolicy) -> Bool {
+        lhs === rhs || (lhs.name == rhs.name && lhs.key == rhs.key && lhs.limit == rhs.limit && lhs.window == rhs.window
+            && lhs.ipv6Prefix == rhs.ipv6Prefix && lhs.match == rhs.match)
+    }
+
     /// The check this policy makes for `request`, or nil when it does not apply (no match, no user for
     /// a user key, no such header for a header key). `index` is the policy's place in its plan;
     /// `clientKeys` keeps an IP-keyed policy's store key for the connection's next request.
     ///
-    /// Always inlined into the plan's loop, which reads the policy in place: called, it was handed a
-    /// copy of the whole policy (a retain and release of each of its strings) per request.
-    @inline(__always)
     public func check(for request: RateLimitRequest, index: Int? = nil, clientKeys: inout RateLimitClientKeys) -> RateLimitCheck? {
         guard matches(method: request.method, path: request.path) else { return nil }
-        // The fields the check needs, read before `clientKeys` is changed: a policy borrowed from
-        // memory across that call was copied whole (every string of it retained) to keep it safe.
-        let (name, keyPrefix, limit, window, ipv6Prefix) = (name, keyPrefix, limit, window, ipv6Prefix)
         let storeKey: String
         if case .ip = key {
             storeKey = clientKeys.key(prefix: keyPrefix, ipv6Prefix: ipv6Prefix, at: index, for: request.clientIP)

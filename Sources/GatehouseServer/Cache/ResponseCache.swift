@@ -70,9 +70,8 @@ final class ResponseCache: Sendable {
     /// returned, not paired with the key: taking a tuple apart copied the whole result.)
     func lookupNow(for exchange: CacheExchange, varyHeaders: () -> HTTPHeaders) -> CacheLookupResult? {
         guard let memoryStore else { return nil }
-        let request = exchange.request
-        let version = request.rule?.namespace.map { memoryStore.namespaceVersion($0) } ?? 0
-        let primary = policy.keys.primaryKey(for: request, namespaceVersion: version)
+        let version = exchange.request.rule?.namespace.map { memoryStore.namespaceVersion($0) } ?? 0
+        let primary = policy.keys.primaryKey(for: exchange.request, namespaceVersion: version)
         exchange.primary = primary
         return memoryStore.find(primary, requestHeaders: varyHeaders, now: .now())
     }

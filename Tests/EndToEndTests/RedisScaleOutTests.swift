@@ -64,6 +64,35 @@ import Testing
         return false
     }
 
+    /// A request waiting on Redis (its rate limit, then its cache lookup) leaves the connection
+    /// readable: requests pipelined behind it are read meanwhile, queued, and answered in order.
+    @Test func pipelinedRequestsWaitingOnRedisAreAnsweredInOrder() async throws {
+        let redis = try await RedisServerProcess.start()
+        let upstream = try await TestUpstreamServer.start(behaviour: { request in
+            .respond(headers: [("Cache-Control", "max-age=60")], body: Array("body of \(request.uri)".utf8))
+        })
+        let instance = try await GatehouseInstance.start(
+            upstreamPort: upstream.port, extraConfig: Self.redisConfig(redis, policyLimit: 1000)
+        )
+        #expect(await Self.waitForRedis(instance, connected: true))
+        let connection = try await RawHTTPConnection.connect(port: instance.port)
+        let paths = ["/p/1", "/p/2", "/p/1", "/p/3", "/p/2"]
+        let requests = paths.map { "GET \($0) HTTP/1.1\r\nHost: api.example.test\r\n\r\n" }
+        // The first alone, then the rest: usually a second read, arriving while the first waits.
+        try await connection.write(requests[0])
+        try await connection.write(requests.dropFirst().joined())
+        for path in paths {
+            let response = try #require(try await connection.readResponse())
+            #expect(response.status == 200)
+            #expect(response.bodyString == "body of \(path)")
+            #expect(response.header("ratelimit-policy") != nil)
+        }
+        try await connection.close()
+        #expect(await instance.stop() == 0, "\(instance.process.capturedOutput)")
+        try await upstream.shutdown()
+        await redis.stop()
+    }
+
     /// Variants (`Vary`) live in Redis too: each instance serves the variant the request
     /// selects, whichever instance stored it, and a new variant goes upstream.
     @Test func variantsAreSharedAndSelectedByTheRequest() async throws {

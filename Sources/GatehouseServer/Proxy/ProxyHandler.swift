@@ -307,8 +307,13 @@ extension ProxyHandler: ChannelDuplexHandler {
     private var shouldPauseClientReads: Bool {
         if !pipelined.isEmpty { return true }
         return switch state {
-        case .connecting:
-            true
+        case .connecting(let request):
+            // A body still to come waits, bounded, in `pendingBody` until there is an upstream.
+            // Once the request has ended only a pipelined request can arrive, and it pauses
+            // reads itself (above); holding reads here instead made NIO drop and re-arm its
+            // interest in the socket (two epoll_ctl calls) for every request that waits on a
+            // remote store.
+            !request.requestEnded
         case .forwarding(_, let upstream):
             !upstream.channel.isWritable
         case .idle, .respondingLocally, .closed:

@@ -40,18 +40,14 @@ public struct RateLimitPlan: Sendable, Equatable {
         checks.refillEnd(at: count)
     }
 
-    /// The precomputed header text of the policy `result` came from; nil when the result was not
-    /// made by this plan (a check made by hand, or a plan since replaced by a reload).
-    public func text(of result: RateLimitResult) -> RateLimitPolicyText? {
-        producer(of: result).map { policies[$0].text }
-    }
-
-    /// `text(of:)`'s `policyMember` alone: read in place, without copying the rest of the text.
+    /// The precomputed `RateLimit-Policy` member of the policy `result` came from; nil when the
+    /// result was not made by this plan (a check made by hand, or a plan since replaced by a
+    /// reload). One string of the policy's text, read in place.
     func policyMember(of result: RateLimitResult) -> String? {
         producer(of: result).map { policies[$0].text.policyMember }
     }
 
-    /// `text(of:)`'s `remainingPrefix` alone.
+    /// The precomputed start of the `RateLimit` member, as `policyMember(of:)`.
     func remainingPrefix(of result: RateLimitResult) -> String? {
         producer(of: result).map { policies[$0].text.remainingPrefix }
     }

@@ -18,9 +18,8 @@ final class RequestMetricsRecorder {
     /// The policy each pair of decision tallies counts, by policy index (see
     /// `RateLimitResult.policyIndex`), so a decision is counted without hashing its policy name: a
     /// reload may give an index to another policy, and the name tells (its storage is shared with
-    /// the plan's, so comparing is cheap). Empty until a decision of that index is counted (config
-    /// policy names are never empty).
-    private var decisionPolicies: [String] = []
+    /// the plan's, so comparing is cheap). Nil until a decision of that index is counted.
+    private var decisionPolicies: [String?] = []
     /// Two per policy index: `allowed` at `2 × index`, `limited` at `2 × index + 1`. Flat arrays of
     /// plain values: reading a field of a struct in an array of optionals copied the whole struct.
     private var decisionTallies: [Tally?] = []
@@ -111,7 +110,7 @@ final class RequestMetricsRecorder {
                 continue
             }
             if index >= decisionPolicies.count {
-                decisionPolicies += repeatElement("", count: index + 1 - decisionPolicies.count)
+                decisionPolicies += repeatElement(nil, count: index + 1 - decisionPolicies.count)
                 decisionTallies += repeatElement(nil, count: 2 * decisionPolicies.count - decisionTallies.count)
             }
             if decisionPolicies[index] != results[position].policyName {

@@ -4,8 +4,6 @@ import NIOCore
 /// Holds one `Value` per event loop, built up front; the table is never written after init,
 /// so reading it from any thread is safe, and each value is meant to be used only on its loop.
 final class PerEventLoop<Value>: @unchecked Sendable {
-    /// The loops' identities, in the same order as `all`.
-    private let identities: [ObjectIdentifier]
     /// Each loop with its value, in the group's order.
     let all: [(loop: any EventLoop, value: Value)]
 
@@ -15,7 +13,6 @@ final class PerEventLoop<Value>: @unchecked Sendable {
             all.append((loop, make(index, loop)))
         }
         self.all = all
-        self.identities = all.map { ObjectIdentifier($0.loop) }
     }
 
     /// The value confined to `loop`; nil for a loop outside the group. A scan, not a hash: a
@@ -23,7 +20,7 @@ final class PerEventLoop<Value>: @unchecked Sendable {
     /// request: 0.75 % of user CPU with a dictionary, 0.3 % with the scan).
     func value(for loop: any EventLoop) -> Value? {
         let identity = ObjectIdentifier(loop)
-        for index in identities.indices where identities[index] == identity {
+        for index in all.indices where ObjectIdentifier(all[index].loop) == identity {
             return all[index].value
         }
         return nil

@@ -17,4 +17,13 @@ public enum CacheNotStoredReason: String, Sendable, Equatable {
     case noFreshness = "no-freshness"
     /// `Content-Length` above `max_object_size`.
     case tooLarge = "too-large"
+
+    /// Whether the reason lies in the response (given the URL's rule) rather than in the request
+    /// that asked: false for `method` (a HEAD) and `authorization`.
+    public var isAboutTheResponse: Bool {
+        switch self {
+        case .method, .authorization: false
+        case .status, .noStore, .private, .setCookie, .varyStar, .noFreshness, .tooLarge: true
+        }
+    }
 }

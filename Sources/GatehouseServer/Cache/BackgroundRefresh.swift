@@ -101,7 +101,7 @@ extension BackgroundRefresh: UpstreamResponseDelegate {
         if let absorbed {
             switch cache.policy.refresh(stale, with: absorbed, for: request, requestTime: requestTime, responseTime: now) {
             case .refreshed(let entry, let retention):
-                _ = cache.store.store(entry, for: key, retention: retention, now: now, on: eventLoop)
+                cache.insert(entry, for: key, retention: retention, now: now, on: eventLoop)
                 stored = entry
             case .serveOnly, .mismatch:
                 _ = cache.store.remove(key, on: eventLoop)
@@ -109,7 +109,7 @@ extension BackgroundRefresh: UpstreamResponseDelegate {
         } else if let plan {
             let entry = plan.entry(body: body ?? ByteBuffer())
             let newKey = CacheKey(primary: key.primary, varyNames: plan.varyNames, requestHeaders: request.headers)
-            _ = cache.store.store(entry, for: newKey, retention: plan.retention, now: now, on: eventLoop)
+            cache.insert(entry, for: newKey, retention: plan.retention, now: now, on: eventLoop)
             stored = entry
         }
         finish(stored: stored)

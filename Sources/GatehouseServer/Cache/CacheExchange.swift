@@ -9,6 +9,9 @@ import NIOHTTP1
 final class CacheExchange {
     let request: CacheableRequest
     let cache: ResponseCache
+    /// The store's count of stores before the lookup: a pass-memo mark taken from this exchange
+    /// holds only while no store has happened since.
+    let storeCount: UInt64
     var primary: CachePrimaryKey?
     /// The variant key the response will be stored under (set once the lookup is done).
     var key: CacheKey?
@@ -32,9 +35,10 @@ final class CacheExchange {
     /// response is absorbed and answered from the cache at its end.
     var absorbed: HTTPResponseHead?
 
-    init(request: CacheableRequest, cache: ResponseCache) {
+    init(request: CacheableRequest, cache: ResponseCache, storeCount: UInt64) {
         self.request = request
         self.cache = cache
+        self.storeCount = storeCount
     }
 
     /// Appends a body part to the capture, giving up once it passes `max_object_size`.

@@ -2,6 +2,7 @@
 import GatehouseCore
 import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 
 /// Collapses concurrent misses for one key into one upstream request (Varnish's waiting list,
 /// nginx's proxy_cache_lock without its polling): followers are woken by a promise the moment
@@ -37,6 +38,20 @@ final class CacheFlights: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
+    /// Entries stored so far through this process's cache stage; per-loop `CachePassMemo` marks
+    /// taken at an older count no longer hold. Lives here because the flights, like the store,
+    /// outlive a reload that keeps the store.
+    private let stores = Atomic<UInt64>(0)
+
+    /// How many entries have been stored so far (see `stores`).
+    var storeCount: UInt64 {
+        stores.load(ordering: .acquiring)
+    }
+
+    /// Counts a store; call it once the entry is in the store.
+    func noteStored() {
+        stores.wrappingAdd(1, ordering: .releasing)
+    }
 
     /// Joins the flight for `key`: the first caller leads, later callers follow until `finish`.
     func join(_ key: String, on eventLoop: any EventLoop, now: CacheTime) -> Role {

@@ -15,6 +15,9 @@ final class ResponseCache: Sendable {
     let remoteDeadline: TimeAmount?
     /// The store when it is this process's memory, which answers at once (no future per hit).
     private let memoryStore: MemoryCacheStore?
+    /// Each event loop's memo of URLs known absent and unstorable. New with every runtime: a
+    /// reload may change the rules that turn a URL into a key.
+    private let passMemos: PerEventLoop<CachePassMemo>
     private let storeSettings: StoreSettings
 
     private struct StoreSettings: Equatable {
@@ -26,7 +29,7 @@ final class ResponseCache: Sendable {
     }
 
     /// nil when `cache.store` is off.
-    static func make(config: GatehouseConfig, previous: ResponseCache?, redis: RedisLink?) -> ResponseCache? {
+    static func make(config: GatehouseConfig, previous: ResponseCache?, redis: RedisLink?, group: any EventLoopGroup) -> ResponseCache? {
         let cache = config.cache
         guard cache.store != .off else { return nil }
         let settings = StoreSettings(
@@ -36,7 +39,7 @@ final class ResponseCache: Sendable {
         if let previous, previous.storeSettings == settings {
             return ResponseCache(
                 policy: CachePolicy(config: cache), store: previous.store, flights: previous.flights, settings: settings,
-                remoteDeadline: previous.remoteDeadline
+                remoteDeadline: previous.remoteDeadline, group: group
             )
         }
         let store: any CacheStore
@@ -49,12 +52,13 @@ final class ResponseCache: Sendable {
         let deadline: TimeAmount? = cache.store == .redis ? TimeAmount(config.redis.timeout) * 2 : nil
         return ResponseCache(
             policy: CachePolicy(config: cache), store: store, flights: CacheFlights(), settings: settings,
-            remoteDeadline: deadline
+            remoteDeadline: deadline, group: group
         )
     }
 
     private init(
-        policy: CachePolicy, store: any CacheStore, flights: CacheFlights, settings: StoreSettings, remoteDeadline: TimeAmount?
+        policy: CachePolicy, store: any CacheStore, flights: CacheFlights, settings: StoreSettings, remoteDeadline: TimeAmount?,
+        group: any EventLoopGroup
     ) {
         self.policy = policy
         self.store = store
@@ -62,6 +66,24 @@ final class ResponseCache: Sendable {
         self.storeSettings = settings
         self.remoteDeadline = remoteDeadline
         self.memoryStore = store as? MemoryCacheStore
+        self.passMemos = PerEventLoop(group: group) { _, _ in CachePassMemo() }
+    }
+
+    /// `eventLoop`'s memo of URLs known absent and unstorable; nil off the group's loops.
+    func passMemo(on eventLoop: any EventLoop) -> CachePassMemo? {
+        passMemos.value(for: eventLoop)
+    }
+
+    /// Stores `entry` under `key`, and counts the store once it is in, which ends every pass
+    /// memo's marks (the URL they are about may be the one just stored).
+    @discardableResult
+    func insert(_ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime, on eventLoop: any EventLoop) -> EventLoopFuture<Bool> {
+        let flights = self.flights
+        let stored = store.store(entry, for: key, retention: retention, now: now, on: eventLoop)
+        stored.whenSuccess { stored in
+            if stored { flights.noteStored() }
+        }
+        return stored
     }
 
     /// What the memory store holds for `exchange`'s request, synchronously, with the primary key

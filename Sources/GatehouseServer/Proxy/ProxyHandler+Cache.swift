@@ -23,7 +23,18 @@ extension ProxyHandler {
             request.cacheStatus = .forward(reason == .method ? .method : .bypass)
             connectUpstream(for: request, allowReuse: true)
         case .cacheable(let cacheable):
-            let exchange = CacheExchange(request: cacheable, cache: cache)
+            // Read before the lookup: a store after it ends a mark this exchange may leave.
+            let storeCount = cache.flights.storeCount
+            if cacheable.keyUser == nil, let memo = cache.passMemo(on: context.eventLoop),
+               memo.isMarked(cacheable.target, now: NIODeadline.now().uptimeNanoseconds, storeCount: storeCount)
+            {
+                // Known absent and unstorable a moment ago: straight upstream, as a miss that
+                // stores nothing (no key, lookup or flight; the client's conditionals go along).
+                request.cacheStatus = .forward(.uriMiss)
+                connectUpstream(for: request, allowReuse: true)
+                return
+            }
+            let exchange = CacheExchange(request: cacheable, cache: cache, storeCount: storeCount)
             request.cache = exchange
             if let found = cache.lookupNow(for: exchange, varyHeaders: { request.varyHeaders }) {
                 cacheLookedUp(.success(found), request: request, exchange: exchange)
@@ -163,15 +174,28 @@ extension ProxyHandler {
         case .store(let plan):
             exchange.plan = plan
             stored = true
-        case .doNotStore:
+        case .doNotStore(let reason):
             // Followers stop waiting now, not when this (maybe long) body ends.
             finishFlight(exchange, outcome: .notStored, pass: true)
+            rememberPass(exchange, reason: reason)
         }
         if case .forward(let reason, _, _, _, _) = exchange.status {
             let forwardedStatus: UInt? = exchange.revalidating ? head.status.code : nil
             exchange.status = .forward(reason, fwdStatus: forwardedStatus, stored: stored)
         }
         return true
+    }
+
+    /// A URL the lookup found nothing at all for (no entry, no variant), whose response may not
+    /// be stored for a reason of the response's own: the next requests for it on this event loop
+    /// skip the lookup while the mark holds (`CachePassMemo`). Not under a `per_user` rule,
+    /// where one user's absence says nothing of another's entry.
+    private func rememberPass(_ exchange: CacheExchange, reason: CacheNotStoredReason) {
+        guard reason.isAboutTheResponse, exchange.request.keyUser == nil, exchange.key == nil,
+              case .forward(.uriMiss, _, _, _, _) = exchange.status, let context,
+              let memo = exchange.cache.passMemo(on: context.eventLoop)
+        else { return }
+        memo.mark(exchange.request.target, now: NIODeadline.now().uptimeNanoseconds, storeCount: exchange.storeCount)
     }
 
     /// The body outgrew `max_object_size`: it streams on, unstored.
@@ -213,7 +237,7 @@ extension ProxyHandler {
     private func store(_ entry: CacheEntry, under key: CacheKey, retention: Int64, exchange: CacheExchange) {
         guard let context else { return }
         let stores = serverState.metrics.counter(GatehouseMetrics.Name.cacheStores, [:])
-        exchange.cache.store.store(entry, for: key, retention: retention, now: .now(), on: context.eventLoop).whenSuccess { stored in
+        exchange.cache.insert(entry, for: key, retention: retention, now: .now(), on: context.eventLoop).whenSuccess { stored in
             if stored { stores.increment() }
         }
     }

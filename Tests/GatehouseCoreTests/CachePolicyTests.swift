@@ -453,6 +453,10 @@ struct StorageCase: Sendable, CustomTestStringConvertible {
         #expect(Self.invalidation(.GET, "/api/users") == nil)
         #expect(Self.invalidation(.HEAD, "/api/users") == nil)
         #expect(Self.invalidation(.OPTIONS, "/api/users") == nil)
+        #expect(Self.invalidation(.TRACE, "/api/users") == nil)
+        // An unknown method may write: it invalidates, like DELETE or PATCH.
+        #expect(Self.invalidation(.RAW(value: "FROB"), "/api/users") != nil)
+        #expect(Self.invalidation(.PATCH, "/api/users") != nil)
         #expect(Self.invalidation(.POST, "/api/users", status: 400) == nil)
         #expect(Self.invalidation(.POST, "/api/users", status: 503) == nil)
         #expect(Self.invalidation(.POST, "/api/users", status: 302) != nil)

@@ -26,7 +26,8 @@ public final class CachePassMemo {
     /// Whether `target` is marked and the mark still holds at `now` (uptime nanoseconds) with
     /// the store's `storeCount`. A mark that no longer holds is forgotten.
     public func isMarked(_ target: CacheTarget, now: UInt64, storeCount: UInt64) -> Bool {
-        guard let mark = marks[target] else { return false }
+        // Every cacheable request asks, hits included: with no marks, spare them the hashing.
+        guard !marks.isEmpty, let mark = marks[target] else { return false }
         if mark.until > now && mark.storeCount == storeCount {
             return true
         }

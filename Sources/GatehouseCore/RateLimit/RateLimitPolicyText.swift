@@ -1,17 +1,16 @@
 // RateLimitPolicyText: the parts of a policy's rate-limit header fields that never change per request.
 
-/// A policy's quoted name and its whole `RateLimit-Policy` list member, formatted once per config so
-/// a request only appends its own `r=` and `t=` numbers.
+/// A policy's whole `RateLimit-Policy` list member and the start of its `RateLimit` member (both
+/// begin with the name as an sf-string, e.g. `"per-ip"`), formatted once per config so a request
+/// only appends its own `r=` and `t=` numbers.
 public struct RateLimitPolicyText: Sendable, Equatable {
-    /// The name as an sf-string, e.g. `"per-ip"`.
-    public let quotedName: String
     /// The `RateLimit-Policy` member, e.g. `"per-ip";q=100;w=60`.
     public let policyMember: String
     /// The start of the `RateLimit` member, up to its first number: `"per-ip";r=`.
     public let remainingPrefix: String
 
     public init(name: String, limit: Int, window: UInt64) {
-        quotedName = RateLimitHeaders.structuredString(name)
+        let quotedName = RateLimitHeaders.structuredString(name)
         policyMember = quotedName + ";q=" + String(max(limit, 0)) + ";w=" + String(RateLimitResult.wholeSeconds(window))
         remainingPrefix = quotedName + ";r="
     }

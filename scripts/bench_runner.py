@@ -34,10 +34,17 @@ SCENARIOS = {
     "c": {"title": "(c) pass-through, uncacheable", "path": "/nocache", "cacheable": False},
     "d": {"title": "(d) 100 KiB hit", "path": "/bytes/102400", "cacheable": True},
     "e": {"title": "(e) (a) + 2 rate-limit policies", "path": HOT_URL, "cacheable": True,
-          "rate_limits": True},
+          "rate_limits": True, "against": "a", "nginx": "nginx_limited_port"},
     "f": {"title": "(f) (a) with Redis cache store", "path": HOT_URL, "cacheable": True,
-          "redis": True},
+          "redis": True, "against": "a"},
 }
+
+# The goals of (e) and (f) are fractions of (a). Measured minutes apart, the same build's (a)
+# moves by more than the difference being measured, so these scenarios also run a Gatehouse with
+# the (a) config in the same interleaved rounds (e, a, nginx, e, a, nginx, …) and the goal is
+# judged on that side-by-side ratio.
+GOALS_AGAINST = {"e": 0.95, "f": 0.5}
+REFERENCE = "Gatehouse (a)"
 
 MEMORY_BUDGET = "256MiB"
 MEMORY_BUDGET_MIB = 256
@@ -423,13 +430,14 @@ def gatehouse_config(scenario_key, listen, admin, origin_port, settings, redis_p
     return "\n".join(lines) + "\n"
 
 
-def nginx_config(template_path, tmpdir, cache_dir, listen, origin_port):
+def nginx_config(template_path, tmpdir, cache_dir, listen, limited, origin_port):
     with open(template_path) as f:
         text = f.read()
     # As root, nginx would switch its workers to "nobody", who cannot use our temp dirs.
     user_line = "user root;" if os.geteuid() == 0 else "# not root: the workers run as the current user"
     for name, value in {"USER_LINE": user_line, "TMPDIR": tmpdir, "CACHE_DIR": cache_dir,
-                        "LISTEN_PORT": str(listen), "ORIGIN_PORT": str(origin_port)}.items():
+                        "LISTEN_PORT": str(listen), "LIMITED_PORT": str(limited),
+                        "ORIGIN_PORT": str(origin_port)}.items():
         text = text.replace(f"@{name}@", value)
     left = re.findall(r"@[A-Z_]+@", text)
     if left:
@@ -499,6 +507,11 @@ def render_table(results):
         title = f"{SCENARIOS[key]['title']} `{r['url']}`"
         rows.append(f"| {title} | {rps_cell(gh, r.get('failure'))} | {rps_cell(ng)} | {ratio} "
                     f"| {latency_cell(gh)} | {latency_cell(ng)} | {rss} |")
+        if r.get("reference"):
+            ref = r["reference"]
+            ratio = f"{ref['median'] / ng['median']:.2f}×" if ng and ng["median"] else "—"
+            rows.append(f"| ↳ same rounds, {REFERENCE} config | {rps_cell(ref)} | | {ratio} "
+                        f"| {latency_cell(ref)} | | |")
     return "\n".join(rows)
 
 
@@ -516,6 +529,10 @@ def render_cpu_table(results):
         gh, ng = r["gatehouse"], r["nginx"]
         rows.append(f"| {SCENARIOS[key]['title']} | {cell(gh, 'cpu_us')} | {cell(ng, 'cpu_us')} "
                     f"| {cell(gh, 'origin_cpu_us')} / {cell(ng, 'origin_cpu_us')} |")
+        if r.get("reference"):
+            ref = r["reference"]
+            rows.append(f"| ↳ same rounds, {REFERENCE} config | {cell(ref, 'cpu_us')} | | "
+                        f"{cell(ref, 'origin_cpu_us')} / |")
     return "\n".join(rows)
 
 
@@ -635,11 +652,9 @@ def run_scenario(key, settings, env, procs, wrk, warnings):
     say(f"==> {scenario['title']}: {url}")
 
     listen, admin = free_ports(2)
-    config_path = os.path.join(env["tmpdir"], f"gatehouse-{key}.yaml")
-    with open(config_path, "w") as f:
-        f.write(gatehouse_config(key, listen, admin, env["origin_port"], settings, env.get("redis_port")))
     name = f"gatehouse-{key}"
-    gatehouse = procs.start(name, [os.path.join(env["bin"], "gatehouse"), "run", "--config", config_path])
+    gatehouse = start_gatehouse(key, name, listen, admin, settings, env, procs)
+    reference = None
     try:
         try:
             wait_for_port(listen, gatehouse, name, procs)
@@ -652,9 +667,11 @@ def run_scenario(key, settings, env, procs, wrk, warnings):
             result["failure"] = "did not start"
             gatehouse = None
 
-        ports = {"nginx": env["nginx_port"]}
+        # The scenario's own nginx server ((e) has one with rate limits), else the plain one.
+        nginx_port = env[scenario.get("nginx", "nginx_port")]
+        ports = {"nginx": nginx_port}
         if gatehouse:
-            ports = {"Gatehouse": listen, "nginx": env["nginx_port"]}
+            ports = {"Gatehouse": listen, "nginx": nginx_port}
         check_proxies(key, ports, warnings, env.get("redis_port"))
 
         if scenario.get("walk"):
@@ -677,7 +694,10 @@ def run_scenario(key, settings, env, procs, wrk, warnings):
         targets = []
         if gatehouse:
             targets.append(("Gatehouse", listen, [gatehouse.pid]))
-        targets.append(("nginx", env["nginx_port"], nginx_pids))
+            reference = start_reference(scenario, settings, env, procs, warnings)
+            if reference:
+                targets.append((REFERENCE, reference[0], [reference[1].pid]))
+        targets.append(("nginx", nginx_port, nginx_pids))
 
         if settings.warmup_s > 0:
             for pname, port, _ in targets:
@@ -694,12 +714,16 @@ def run_scenario(key, settings, env, procs, wrk, warnings):
                 extra = ""
                 if r["non2xx"] or r["socket_errors"]:
                     extra = f"  ({r['non2xx']} non-2xx/3xx, {r['socket_errors']} socket errors)"
-                say(f"    round {round_number} {pname:9s} {fmt_rps(r['rps']):>9s} req/s  "
+                say(f"    round {round_number} {pname:13s} {fmt_rps(r['rps']):>9s} req/s  "
                     f"p50 {fmt_latency(r['p50'])}  p99 {fmt_latency(r['p99'])}{extra}")
 
         if gatehouse:
             result["rss_kib"] = process_status(gatehouse.pid, "VmHWM")
             result["gatehouse"] = summarize(runs["Gatehouse"])
+        if reference:
+            result["reference"] = summarize(runs[REFERENCE])
+            result["reference_ratios"] = [mine["rps"] / theirs["rps"]
+                                          for mine, theirs in zip(runs["Gatehouse"], runs[REFERENCE])]
         result["nginx"] = summarize(runs["nginx"])
         for pname, key_name in (("Gatehouse", "gatehouse"), ("nginx", "nginx")):
             s = result[key_name]
@@ -714,9 +738,42 @@ def run_scenario(key, settings, env, procs, wrk, warnings):
             result["origin_direct"] = r
             say(f"    origin alone: {fmt_rps(r['rps'])} req/s  p50 {fmt_latency(r['p50'])}  p99 {fmt_latency(r['p99'])}")
     finally:
+        if reference:
+            procs.stop(reference[1])
         if gatehouse:
             procs.stop(gatehouse)
     return result
+
+
+def start_gatehouse(key, name, listen, admin, settings, env, procs):
+    """Gatehouse with scenario `key`'s config on `listen`, as process `name` (not waited for)."""
+    config_path = os.path.join(env["tmpdir"], f"{name}.yaml")
+    with open(config_path, "w") as f:
+        f.write(gatehouse_config(key, listen, admin, env["origin_port"], settings, env.get("redis_port")))
+    return procs.start(name, [os.path.join(env["bin"], "gatehouse"), "run", "--config", config_path])
+
+
+def start_reference(scenario, settings, env, procs, warnings):
+    """For a scenario judged against (a): a second Gatehouse with the (a) config, warmed, as
+    (port, process); None for other scenarios or when it fails to start."""
+    against = scenario.get("against")
+    if not against:
+        return None
+    listen, admin = free_ports(2)
+    name = f"gatehouse-{against}-beside-{scenario['title'][1]}"
+    proc = start_gatehouse(against, name, listen, admin, settings, env, procs)
+    try:
+        wait_for_port(listen, proc, name, procs)
+        http_get(listen, SCENARIOS[against]["path"])
+        _, headers, _ = http_get(listen, SCENARIOS[against]["path"])
+    except (RuntimeError, OSError, http.client.HTTPException) as error:
+        warnings.append(f"{scenario['title']}: the side-by-side (a) Gatehouse failed: {str(error)[:300]}")
+        procs.stop(proc)
+        return None
+    if not is_gatehouse_hit(headers):
+        warnings.append(f"{scenario['title']}: the side-by-side (a) Gatehouse did not serve a hit")
+    say(f"    side by side: {REFERENCE} on 127.0.0.1:{listen}")
+    return (listen, proc)
 
 
 def main():
@@ -753,7 +810,7 @@ def main():
     interrupted = None
     error = None
     try:
-        origin_port, nginx_port = free_ports(2)
+        origin_port, nginx_port, nginx_limited_port = free_ports(3)
         env["origin"] = procs.start("demo-api", origin_argv(os.path.join(args.bin, "demo-api"), origin_port, settings))
         env["origin_port"] = origin_port
         wait_for_port(origin_port, env["origin"], "demo-api", procs)
@@ -763,14 +820,16 @@ def main():
         conf = os.path.join(tmpdir, "nginx.conf")
         with open(conf, "w") as f:
             f.write(nginx_config(os.path.join(args.scripts, "bench-nginx.conf.template"), tmpdir, cache_dir,
-                                 nginx_port, origin_port))
+                                 nginx_port, nginx_limited_port, origin_port))
         nginx_argv = ["nginx", "-p", tmpdir + "/", "-c", conf, "-e", os.path.join(tmpdir, "nginx-error.log")]
         test = subprocess.run(nginx_argv + ["-t"], capture_output=True, text=True, timeout=30)
         if test.returncode != 0:
             raise RuntimeError(f"nginx rejected {conf}:\n{test.stdout}{test.stderr}")
         env["nginx"] = procs.start("nginx", nginx_argv)
         env["nginx_port"] = nginx_port
+        env["nginx_limited_port"] = nginx_limited_port
         wait_for_port(nginx_port, env["nginx"], "nginx", procs)
+        wait_for_port(nginx_limited_port, env["nginx"], "nginx", procs)
         say(f"==> nginx on 127.0.0.1:{nginx_port} (proxy_cache in {cache_dir})")
 
         if any(SCENARIOS[k].get("redis") for k in settings.scenarios):
@@ -804,7 +863,8 @@ def main():
                      "req/s: median (min–max) of the rounds; p50/p99: median of the rounds.")
         notes.append(f"Nothing pinned: the {len(os.sched_getaffinity(0))} CPUs are shared by wrk, the origin "
                      "(demo-api) and the proxy under test, so every number includes their contention.")
-        notes.append(f"nginx: worker_processes auto, proxy_cache on tmpfs, upstream keepalive 64; Gatehouse: "
+        notes.append(f"nginx: worker_processes auto, proxy_cache on tmpfs, upstream keepalive 64, in (e) "
+                     "two limit_req zones (no response fields); Gatehouse: "
                      f"server.threads {s.gatehouse_threads or 'auto'}, access_log off, cache memory_budget "
                      f"{MEMORY_BUDGET} (RSS goal: under {MEMORY_BUDGET_MIB + 64} MiB).")
         if "c" in results and results["c"].get("origin_direct"):
@@ -812,11 +872,19 @@ def main():
             notes.append(f"(c) the origin alone serves /nocache at {fmt_rps(r['rps'])} req/s "
                          f"(p50 {fmt_latency(r['p50'])}, p99 {fmt_latency(r['p99'])}) with the same wrk settings: "
                          "the ceiling for any proxy in (c), where the proxy and the origin share the CPUs.")
-        base = results.get("a", {}).get("gatehouse")
-        for k, goal in (("e", 0.95), ("f", 0.5)):
-            other = results.get(k, {}).get("gatehouse")
+        for k, goal in GOALS_AGAINST.items():
+            r = results.get(k, {})
+            against = SCENARIOS[k]["against"]
+            if r.get("reference_ratios"):
+                ratios = r["reference_ratios"]
+                notes.append(f"Gatehouse {k} / {against} = {statistics.median(ratios):.2f} side by side "
+                             f"(goal ≥ {goal}): median of the rounds' ratios "
+                             f"({', '.join(f'{x:.2f}' for x in ratios)}), each {k} round against the "
+                             f"{against}-config Gatehouse round right after it.")
+            other, base = r.get("gatehouse"), results.get(against, {}).get("gatehouse")
             if base and other:
-                notes.append(f"Gatehouse {k} / a = {other['median'] / base['median']:.2f} (goal ≥ {goal}).")
+                notes.append(f"Gatehouse {k} / {against} across scenarios (minutes apart) = "
+                             f"{other['median'] / base['median']:.2f}.")
 
     report = []
     report.append(f"Machine: {machine}")

@@ -5,12 +5,14 @@
 
 BIN holds release builds of gatehouse and demo-api (`swift build -c release --show-bin-path`, or
 /work/.build-…/release). Starts demo-api and, in front of it, Gatehouse with the scenario's bench
-config; loads it with wrk (BENCH_DURATION, BENCH_CONNECTIONS, … as scripts/bench) three times and
+config; loads it with wrk (BENCH_DURATION, BENCH_CONNECTIONS, … as scripts/bench) four times and
 reports per request:
 
-  - CPU, user and system, from /proc (the run that also counts syscalls);
+  - CPU, user and system, from /proc, in a run with nothing attached;
   - syscalls by kind (`perf stat` on the syscalls tracepoints: gathered writes, wake-ups);
-  - allocations (`perf stat` on uprobes at malloc and swift_allocObject, placed if missing);
+  - runtime calls: allocations and reference counting (`perf stat` on uprobes at malloc,
+    swift_allocObject, swift_retain and swift_release, placed if missing) — counts, so a change
+    that removes some shows exactly, where timings on this machine move by ±5–10 %;
   - user time by function (`perf record -e cpu-clock:u -g`), self and inclusive, in µs per request,
     demangled — not percentages, so that two scenarios (or two builds) compare directly.
 
@@ -26,9 +28,11 @@ import collections
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_pair import start_pair  # noqa: E402
@@ -36,18 +40,25 @@ from bench_runner import SCENARIOS, Processes, Wrk, read_settings  # noqa: E402
 
 PROFILED = ("a", "c", "d", "e")  # as bench_pair: (b) needs its warm-up walk, (f) a Redis server
 SAMPLE_HZ = 4000
-ALLOCATORS = (("libc.so.6", "malloc", "probe_libc:malloc"),
-              ("libswiftCore.so", "swift_allocObject", "probe_libswiftCore:swift_allocObject"))
+COUNTED_CALLS = (("libc.so.6", "malloc", "probe_libc:malloc"),
+                 ("libswiftCore.so", "swift_allocObject", "probe_libswiftCore:swift_allocObject"),
+                 ("libswiftCore.so", "swift_retain", "probe_libswiftCore:swift_retain"),
+                 ("libswiftCore.so", "swift_release", "probe_libswiftCore:swift_release"))
 
 
 def while_loaded(wrk, scenario, port, settings, argv):
-    """Runs `argv` (a perf command that ends by itself) during one wrk run; wrk's result."""
+    """Runs `argv` (a perf command attached to the proxy) from before one wrk run until just after
+    it, so that what perf counts covers every request wrk counts (per-request figures divide the
+    two); wrk's result."""
     watcher = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
+        time.sleep(0.3)  # perf attaches to the process's threads before the first request
         result = wrk.run(port, scenario, settings.duration, settings.duration_s)
     finally:
-        _, errors = watcher.communicate(timeout=settings.duration_s + 60)
-    if watcher.returncode != 0:
+        watcher.send_signal(signal.SIGINT)
+        _, errors = watcher.communicate(timeout=60)
+    # Interrupted as intended, perf exits with SIGINT's status (130, or -2 as Python reports it).
+    if watcher.returncode not in (0, 130, -signal.SIGINT):
         raise RuntimeError(f"{' '.join(argv[:3])} failed: {errors.strip()[:300]}")
     return result
 
@@ -70,11 +81,11 @@ def library_of(binary, name):
     return match.group(1) if match else None
 
 
-def ensure_alloc_probes(binary):
-    """The allocation uprobes perf can count for `binary` (placing the missing ones)."""
+def ensure_call_probes(binary):
+    """The uprobes of COUNTED_CALLS perf can count for `binary` (placing the missing ones)."""
     listed = subprocess.run(["perf", "probe", "-l"], capture_output=True, text=True).stdout
     events = []
-    for library, function, event in ALLOCATORS:
+    for library, function, event in COUNTED_CALLS:
         if event.split(":")[1] not in listed or event.split(":")[0] not in listed:
             path = library_of(binary, library)
             if not path or subprocess.run(["perf", "probe", "-q", "-x", path, function],
@@ -131,33 +142,37 @@ def measure(key, args, settings, wrk, tmpdir, procs):
     gatehouse_bin = os.path.join(args.bin, "gatehouse")
     gatehouse, port = start_pair(key, gatehouse_bin, os.path.join(args.bin, "demo-api"), key, settings, tmpdir, procs)
     pid = str(gatehouse.pid)
-    span = str(settings.duration_s)
     report = {"title": scenario["title"], "path": scenario["path"]}
     try:
         wrk.run(port, scenario, settings.warmup, settings.warmup_s)
 
-        stat = os.path.join(tmpdir, f"syscalls-{key}.csv")
+        # CPU and throughput from a run with nothing attached: tracepoints add system time.
         before = cpu_times(gatehouse.pid)
-        r = while_loaded(wrk, scenario, port, settings,
-                         ["perf", "stat", "-x,", "-e", "syscalls:sys_enter_*", "-p", pid, "-o", stat, "--", "sleep", span])
+        r = wrk.run(port, scenario, settings.duration, settings.duration_s)
         after = cpu_times(gatehouse.pid)
-        report["rps"], requests = r["rps"], max(r["requests"] or 1, 1)
-        report["cpu"] = tuple((b - a) * 1e6 / requests for a, b in zip(before, after))
+        report["rps"] = r["rps"]
+        report["cpu"] = tuple((b - a) * 1e6 / max(r["requests"] or 1, 1) for a, b in zip(before, after))
+
+        stat = os.path.join(tmpdir, f"syscalls-{key}.csv")
+        r = while_loaded(wrk, scenario, port, settings,
+                         ["perf", "stat", "-x,", "-e", "syscalls:sys_enter_*", "-p", pid, "-o", stat])
+        requests = max(r["requests"] or 1, 1)
         report["syscalls"] = {event.split("sys_enter_")[1]: n / requests
                               for event, n in perf_stat_counts(stat).items() if n / requests >= 0.01}
 
-        events = ensure_alloc_probes(gatehouse_bin)
+        events = ensure_call_probes(gatehouse_bin)
         if events:
-            stat = os.path.join(tmpdir, f"allocs-{key}.csv")
+            # Every probed call traps into the kernel: this run is slow, its counts are what matter.
+            stat = os.path.join(tmpdir, f"calls-{key}.csv")
             r = while_loaded(wrk, scenario, port, settings,
-                             ["perf", "stat", "-x,", "-e", ",".join(events), "-p", pid, "-o", stat, "--", "sleep", span])
-            report["allocations"] = {event.split(":")[1]: n / max(r["requests"] or 1, 1)
+                             ["perf", "stat", "-x,", "-e", ",".join(events), "-p", pid, "-o", stat])
+            report["calls"] = {event.split(":")[1]: n / max(r["requests"] or 1, 1)
                                      for event, n in perf_stat_counts(stat).items()}
 
         data = os.path.join(tmpdir, f"perf-{key}.data")
         r = while_loaded(wrk, scenario, port, settings,
                          ["perf", "record", "-q", "-e", "cpu-clock:u", "-F", str(SAMPLE_HZ), "-g", "-p", pid,
-                          "-o", data, "--", "sleep", span])
+                          "-o", data])
         report["self"], report["inclusive"] = profile_costs(read_stacks(data), r["requests"] or 1)
     finally:
         procs.stop_all()
@@ -174,14 +189,14 @@ def cpu_times(pid):
 
 def print_report(report, names, top):
     user, system = report["cpu"]
-    print(f"\n## {report['title']} `{report['path']}`: {report['rps']:,.0f} req/s under profiling")
+    print(f"\n## {report['title']} `{report['path']}`: {report['rps']:,.0f} req/s")
     print(f"CPU per request: {user + system:.1f} µs (user {user:.1f}, system {system:.1f})")
     calls = ", ".join(f"{name} {n:.2f}" for name, n in sorted(report["syscalls"].items(), key=lambda kv: -kv[1]))
     print(f"syscalls per request: {calls or '—'}")
-    if "allocations" in report:
-        print("allocations per request: " + ", ".join(f"{k} {v:.2f}" for k, v in report["allocations"].items()))
+    if "calls" in report:
+        print("runtime calls per request: " + ", ".join(f"{k} {v:.1f}" for k, v in report["calls"].items()))
     else:
-        print("allocations per request: — (perf could not place the uprobes)")
+        print("runtime calls per request: — (perf could not place the uprobes)")
     print(f"\nuser time by function, µs per request (cpu-clock:u at {SAMPLE_HZ} Hz; top {top} by self):\n")
     print("|   self | inclusive | function |\n|---:|---:|---|")
     for name, cost in sorted(report["self"].items(), key=lambda kv: -kv[1])[:top]:
@@ -189,7 +204,11 @@ def print_report(report, names, top):
 
 
 def print_difference(base, other, names, top):
-    print(f"\n## {other['title']} over {base['title']}: µs of user time per request, by function\n")
+    print(f"\n## {other['title']} over {base['title']}")
+    if "calls" in base and "calls" in other:
+        print("\nruntime calls per request: " + ", ".join(
+            f"{k} {other['calls'][k] - base['calls'].get(k, 0.0):+.1f}" for k in other["calls"]))
+    print("\nµs of user time per request, by function:\n")
     print("| Δ inclusive | Δ self | function |\n|---:|---:|---|")
     keys = set(base["inclusive"]) | set(other["inclusive"])
 

@@ -44,6 +44,7 @@ SCENARIOS = {
 # the (a) config in the same interleaved rounds (e, a, nginx, e, a, nginx, …) and the goal is
 # judged on that side-by-side ratio.
 GOALS_AGAINST = {"e": 0.95, "f": 0.5}
+# How the rounds and tables name that second Gatehouse (every "against" above is (a)).
 REFERENCE = "Gatehouse (a)"
 
 MEMORY_BUDGET = "256MiB"
@@ -694,7 +695,7 @@ def run_scenario(key, settings, env, procs, wrk, warnings):
         targets = []
         if gatehouse:
             targets.append(("Gatehouse", listen, [gatehouse.pid]))
-            reference = start_reference(scenario, settings, env, procs, warnings)
+            reference = start_reference(key, settings, env, procs, warnings)
             if reference:
                 targets.append((REFERENCE, reference[0], [reference[1].pid]))
         targets.append(("nginx", nginx_port, nginx_pids))
@@ -753,14 +754,15 @@ def start_gatehouse(key, name, listen, admin, settings, env, procs):
     return procs.start(name, [os.path.join(env["bin"], "gatehouse"), "run", "--config", config_path])
 
 
-def start_reference(scenario, settings, env, procs, warnings):
+def start_reference(key, settings, env, procs, warnings):
     """For a scenario judged against (a): a second Gatehouse with the (a) config, warmed, as
     (port, process); None for other scenarios or when it fails to start."""
+    scenario = SCENARIOS[key]
     against = scenario.get("against")
     if not against:
         return None
     listen, admin = free_ports(2)
-    name = f"gatehouse-{against}-beside-{scenario['title'][1]}"
+    name = f"gatehouse-{against}-beside-{key}"
     proc = start_gatehouse(against, name, listen, admin, settings, env, procs)
     try:
         wait_for_port(listen, proc, name, procs)

@@ -83,10 +83,12 @@ def library_of(binary, name):
 
 def ensure_call_probes(binary):
     """The uprobes of COUNTED_CALLS perf can count for `binary` (placing the missing ones)."""
-    listed = subprocess.run(["perf", "probe", "-l"], capture_output=True, text=True).stdout
+    listing = subprocess.run(["perf", "probe", "-l"], capture_output=True, text=True).stdout
+    # Lines read "  probe_libc:malloc (on …)": the event's exact name comes first.
+    listed = {line.split()[0] for line in listing.splitlines() if line.strip()}
     events = []
     for library, function, event in COUNTED_CALLS:
-        if event.split(":")[1] not in listed or event.split(":")[0] not in listed:
+        if event not in listed:
             path = library_of(binary, library)
             if not path or subprocess.run(["perf", "probe", "-q", "-x", path, function],
                                           capture_output=True).returncode != 0:

@@ -208,17 +208,23 @@ def process_status(pid, field):
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pids):
-    """user + system CPU time of these processes so far."""
-    total = 0
+def cpu_times(pids):
+    """(user, system) CPU seconds of these processes so far."""
+    user = system = 0
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
+            user += int(fields[11])  # utime
+            system += int(fields[12])  # stime
         except (OSError, IndexError, ValueError):
             pass
-    return total / CLOCK_TICKS
+    return user / CLOCK_TICKS, system / CLOCK_TICKS
+
+
+def cpu_seconds(pids):
+    """user + system CPU time of these processes so far."""
+    return sum(cpu_times(pids))
 
 
 def with_children(pid):

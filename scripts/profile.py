@@ -36,7 +36,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_pair import start_pair  # noqa: E402
-from bench_runner import SCENARIOS, Processes, Wrk, read_settings  # noqa: E402
+from bench_runner import SCENARIOS, Processes, Wrk, cpu_times, read_settings  # noqa: E402
 
 PROFILED = ("a", "c", "d", "e")  # as bench_pair: (b) needs its warm-up walk, (f) a Redis server
 SAMPLE_HZ = 4000
@@ -149,9 +149,9 @@ def measure(key, args, settings, wrk, tmpdir, procs):
         wrk.run(port, scenario, settings.warmup, settings.warmup_s)
 
         # CPU and throughput from a run with nothing attached: tracepoints add system time.
-        before = cpu_times(gatehouse.pid)
+        before = cpu_times([gatehouse.pid])
         r = wrk.run(port, scenario, settings.duration, settings.duration_s)
-        after = cpu_times(gatehouse.pid)
+        after = cpu_times([gatehouse.pid])
         report["rps"] = r["rps"]
         report["cpu"] = tuple((b - a) * 1e6 / max(r["requests"] or 1, 1) for a, b in zip(before, after))
 
@@ -179,14 +179,6 @@ def measure(key, args, settings, wrk, tmpdir, procs):
     finally:
         procs.stop_all()
     return report
-
-
-def cpu_times(pid):
-    """(user, system) seconds of `pid` so far."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    tick = os.sysconf("SC_CLK_TCK")
-    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def print_report(report, names, top):

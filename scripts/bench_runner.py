@@ -93,7 +93,13 @@ def read_settings():
     # URLs of (b) would turn into misses half way through its rounds.
     settings.max_age = env_int("BENCH_MAX_AGE", 3600, 1)
     settings.origin_threads = os.environ.get("BENCH_ORIGIN_THREADS", "").strip() or None
-    settings.gatehouse_threads = os.environ.get("BENCH_GATEHOUSE_THREADS", "").strip() or None
+    # Worker count of both proxies (nginx worker_processes, Gatehouse server.threads): the issue
+    # fixes nginx at auto; a like-for-like smaller count shows each without the CPUs oversubscribed.
+    workers = os.environ.get("BENCH_WORKERS", "auto").strip().lower() or "auto"
+    if workers != "auto" and not (workers.isdigit() and int(workers) >= 1):
+        sys.exit(f"error: BENCH_WORKERS={workers!r}: a positive number or auto")
+    settings.workers = None if workers == "auto" else workers
+    settings.gatehouse_threads = os.environ.get("BENCH_GATEHOUSE_THREADS", "").strip() or settings.workers
     wanted = os.environ.get("BENCH_SCENARIOS", ",".join(SCENARIOS)).replace(" ", "")
     settings.scenarios = [s for s in wanted.lower().split(",") if s]
     unknown = [s for s in settings.scenarios if s not in SCENARIOS]
@@ -437,14 +443,14 @@ def gatehouse_config(scenario_key, listen, admin, origin_port, settings, redis_p
     return "\n".join(lines) + "\n"
 
 
-def nginx_config(template_path, tmpdir, cache_dir, listen, limited, origin_port):
+def nginx_config(template_path, tmpdir, cache_dir, listen, limited, origin_port, workers=None):
     with open(template_path) as f:
         text = f.read()
     # As root, nginx would switch its workers to "nobody", who cannot use our temp dirs.
     user_line = "user root;" if os.geteuid() == 0 else "# not root: the workers run as the current user"
     for name, value in {"USER_LINE": user_line, "TMPDIR": tmpdir, "CACHE_DIR": cache_dir,
                         "LISTEN_PORT": str(listen), "LIMITED_PORT": str(limited),
-                        "ORIGIN_PORT": str(origin_port)}.items():
+                        "ORIGIN_PORT": str(origin_port), "WORKER_PROCESSES": workers or "auto"}.items():
         text = text.replace(f"@{name}@", value)
     left = re.findall(r"@[A-Z_]+@", text)
     if left:
@@ -828,7 +834,7 @@ def main():
         conf = os.path.join(tmpdir, "nginx.conf")
         with open(conf, "w") as f:
             f.write(nginx_config(os.path.join(args.scripts, "bench-nginx.conf.template"), tmpdir, cache_dir,
-                                 nginx_port, nginx_limited_port, origin_port))
+                                 nginx_port, nginx_limited_port, origin_port, settings.workers))
         nginx_argv = ["nginx", "-p", tmpdir + "/", "-c", conf, "-e", os.path.join(tmpdir, "nginx-error.log")]
         test = subprocess.run(nginx_argv + ["-t"], capture_output=True, text=True, timeout=30)
         if test.returncode != 0:
@@ -871,7 +877,7 @@ def main():
                      "req/s: median (min–max) of the rounds; p50/p99: median of the rounds.")
         notes.append(f"Nothing pinned: the {len(os.sched_getaffinity(0))} CPUs are shared by wrk, the origin "
                      "(demo-api) and the proxy under test, so every number includes their contention.")
-        notes.append(f"nginx: worker_processes auto, proxy_cache on tmpfs, upstream keepalive 64, in (e) "
+        notes.append(f"nginx: worker_processes {s.workers or 'auto'}, proxy_cache on tmpfs, upstream keepalive 64, in (e) "
                      "two limit_req zones (no response fields); Gatehouse: "
                      f"server.threads {s.gatehouse_threads or 'auto'}, access_log off, cache memory_budget "
                      f"{MEMORY_BUDGET} (RSS goal: under {MEMORY_BUDGET_MIB + 64} MiB).")

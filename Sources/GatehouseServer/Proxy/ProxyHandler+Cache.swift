@@ -26,7 +26,7 @@ extension ProxyHandler {
             // Read before the lookup: a store after it ends a mark this exchange may leave.
             let storeCount = cache.flights.storeCount
             if cacheable.keyUser == nil, let memo = cache.passMemo(on: context.eventLoop),
-               memo.isMarked(cacheable.target, now: NIODeadline.now().uptimeNanoseconds, storeCount: storeCount)
+               memo.isMarked(cacheable.target, now: request.startedAt.uptimeNanoseconds, storeCount: storeCount)
             {
                 // Known absent and unstorable a moment ago: straight upstream, as a miss that
                 // stores nothing (no key, lookup or flight; the client's conditionals go along).

@@ -55,13 +55,7 @@ public struct SlidingWindow: Sendable, Equatable {
 
     /// The admissions that count against a request at `now`.
     public func count(at now: UInt64, window: UInt64) -> Int {
-        let now = clamped(now)
-        var sum = total
-        for bucket in buckets {
-            guard !SlidingWindow.counts(bucket, at: now, window: window) else { break }
-            sum &-= bucket.count
-        }
-        return sum
+        total &- expired(at: clamped(now), window: window).admissions
     }
 
     /// True when a request at `now` would be admitted under `limit` per `window` (a limit below 1
@@ -74,16 +68,11 @@ public struct SlidingWindow: Sendable, Equatable {
     /// request first, then records them all).
     public mutating func record(at now: UInt64, limit: Int, window: UInt64) {
         let now = clamped(now)
-        var expired = 0
-        for bucket in buckets {
-            guard !SlidingWindow.counts(bucket, at: now, window: window) else { break }
-            expired += 1
-            total &-= bucket.count
+        let gone = expired(at: now, window: window)
+        if gone.buckets > 0 {
+            buckets.removeFirst(gone.buckets)
         }
-        if expired > 0 {
-            buckets.removeFirst(expired)
-        }
-        total &+= 1
+        total &+= 1 &- gone.admissions
         let slotWidth = SlidingWindow.slotWidth(window)
         if let newest = buckets.last, newest.latest / slotWidth == now / slotWidth,
            newest.count < SlidingWindow.bucketCapacity(limit) {
@@ -136,6 +125,19 @@ public struct SlidingWindow: Sendable, Equatable {
 
     /// The time of the latest recorded admission, if any.
     public var latestAdmission: UInt64? { buckets.last?.latest }
+
+    /// The buckets that no longer count at `now` (a prefix, oldest first, `now` already clamped) and
+    /// the admissions they hold.
+    private func expired(at now: UInt64, window: UInt64) -> (buckets: Int, admissions: Int) {
+        var buckets = 0
+        var admissions = 0
+        for bucket in self.buckets {
+            guard !SlidingWindow.counts(bucket, at: now, window: window) else { break }
+            buckets += 1
+            admissions &+= bucket.count
+        }
+        return (buckets, admissions)
+    }
 
     private func clamped(_ now: UInt64) -> UInt64 {
         max(now, buckets.last?.latest ?? 0)

@@ -1,5 +1,6 @@
 // RateLimitHeadersTests: exact RateLimit-Policy / RateLimit / Retry-After fields and the 429 body.
 
+import NIOCore
 import NIOHTTP1
 import Testing
 @testable import GatehouseCore
@@ -106,6 +107,8 @@ import Testing
             let outcome = store.evaluate(checks, now: 1_000_000_000_000 + UInt64(step) * 7_300_000_000)
             let fast = RateLimitHeaders(outcome, plan: plan)
             #expect(fast == RateLimitHeaders(outcome))
+            // Every policy matched: the wire form takes the plan's precomputed start.
+            #expect(Self.wire(fast) == Self.wire(RateLimitHeaders(outcome)))
             #expect(RateLimitHeaders(RateLimitOutcome(admitted: outcome.admitted, results: [outcome.results[1]]), plan: plan)
                 == RateLimitHeaders(RateLimitOutcome(admitted: outcome.admitted, results: [outcome.results[1]])))
             seen.append(fast)
@@ -114,6 +117,15 @@ import Testing
         #expect(seen[0].rateLimit == #""per-ip";r=2;t=60, "we\"ird\\name";r=4;t=60, "caf?";r=999999999;t=60"#)
         #expect(seen[3].rateLimit == #""per-ip";r=0;t=39, "we\"ird\\name";r=2;t=39, "caf?";r=999999997;t=39"#)
         #expect(seen[3].retryAfter == 39)
+        #expect(Self.wire(seen[0]) == "RateLimit-Policy: " + seen[0].policy + "\r\nRateLimit: " + seen[0].rateLimit + "\r\n")
+        #expect(Self.wire(seen[3]).hasSuffix("\r\nRetry-After: 39\r\n"))
+    }
+
+    /// The fields as a response head carries them.
+    static func wire(_ fields: RateLimitHeaders) -> String {
+        var buffer = ByteBuffer()
+        fields.write(into: &buffer)
+        return String(buffer: buffer)
     }
 
     /// A result the plan did not make (another config's policy at that index) is formatted itself.

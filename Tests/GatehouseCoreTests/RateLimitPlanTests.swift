@@ -121,6 +121,7 @@ import Testing
         ("*", "*"),
         ("https://h:8443/x/y?z", "/x/y"),
         ("http://h?q", "/"),
+        ("/caf\u{E9}/x?q", "/caf\u{E9}/x"),
     ])
     func pathOfTarget(uri: String, path: String) {
         #expect(RateLimitRequest.path(of: uri) == path)

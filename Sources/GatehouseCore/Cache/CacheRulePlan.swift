@@ -20,13 +20,13 @@ public struct CacheRulePlan: Sendable, Equatable {
 
     /// The first rule whose `path_prefix` starts `path`.
     public func rule(forPath path: some StringProtocol) -> CacheRule? {
-        rules.first { path.hasPrefix($0.pathPrefix) }
+        rules.first { path.hasBytePrefix($0.pathPrefix) }
     }
 
     /// The namespaces a successful write to `path` bumps, each once, in rule order.
     public func namespacesInvalidated(byWriteTo path: some StringProtocol) -> [String] {
         var namespaces: [String] = []
-        for entry in invalidations where path.hasPrefix(entry.prefix) && !namespaces.contains(entry.namespace) {
+        for entry in invalidations where path.hasBytePrefix(entry.prefix) && !namespaces.contains(entry.namespace) {
             namespaces.append(entry.namespace)
         }
         return namespaces

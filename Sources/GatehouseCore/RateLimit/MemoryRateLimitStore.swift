@@ -46,28 +46,24 @@ public final class MemoryRateLimitStore: RateLimitStore {
         results.reserveCapacity(checks.count)
         guard !checks.isEmpty else { return true }
         // Scratch space on the stack: this runs for every rate-limited request.
-        return withUnsafeTemporaryAllocation(of: TrackedKey.self, capacity: checks.count) { keys in
-            withUnsafeTemporaryAllocation(of: RateLimitProbe.self, capacity: checks.count) { probes in
-                withUnsafeTemporaryAllocation(of: RateLimitResult.self, capacity: checks.count) { made in
-                    _ = keys.initialize(from: checks.lazy.map { TrackedKey($0.key) })
-                    defer { keys.deinitialize() }
-                    probes.initialize(repeating: RateLimitProbe(admits: false, position: nil))
-                    let pass = Pass(checks: checks, keys: UnsafeBufferPointer(keys), probes: probes, results: made, now: now)
-                    let admitted = evaluateLocked(after: -1, pass)
-                    // Every check lies in exactly one of the visited shards, which wrote its result.
-                    for index in made.indices {
-                        results.refill(made.moveElement(from: index), at: index)
-                    }
-                    return admitted
+        return withUnsafeTemporaryAllocation(of: RateLimitProbe.self, capacity: checks.count) { probes in
+            withUnsafeTemporaryAllocation(of: RateLimitResult.self, capacity: checks.count) { made in
+                probes.initialize(repeating: RateLimitProbe(admits: false, position: nil))
+                let pass = Pass(checks: checks, probes: probes, results: made, now: now)
+                let admitted = evaluateLocked(after: -1, pass)
+                // Every check lies in exactly one of the visited shards, which wrote its result.
+                for index in made.indices {
+                    results.refill(made.moveElement(from: index), at: index)
                 }
+                return admitted
             }
         }
     }
 
-    /// One request's evaluation: its checks, their keys, and where probes and results go.
+    /// One request's evaluation: its checks (each with its key and the key's hash), and where
+    /// probes and results go.
     private struct Pass {
         let checks: [RateLimitCheck]
-        let keys: UnsafeBufferPointer<TrackedKey>
         /// Each check's own probe, filled in as its shard is locked.
         let probes: UnsafeMutableBufferPointer<RateLimitProbe>
         /// Uninitialised until the check's shard commits it.
@@ -79,9 +75,10 @@ public final class MemoryRateLimitStore: RateLimitStore {
     /// the next, then — with every lock still held — records (or not) its checks on the way back out.
     /// When every check is in one shard (always so with a single check) that is one lock, one pass.
     private func evaluateLocked(after previous: Int, _ pass: Pass) -> Bool {
+        let checks = pass.checks
         var shard = Int.max
-        for key in pass.keys {
-            let candidate = shardIndex(of: key)
+        for index in checks.indices {
+            let candidate = shardIndex(of: checks[index].storeKey)
             if candidate > previous, candidate < shard {
                 shard = candidate
             }
@@ -90,20 +87,18 @@ public final class MemoryRateLimitStore: RateLimitStore {
             return pass.probes.allSatisfy(\.admits)
         }
         return shards[shard].table.withLock { table in
-            for index in pass.checks.indices where shardIndex(of: pass.keys[index]) == shard {
+            for index in checks.indices where shardIndex(of: checks[index].storeKey) == shard {
                 // Checks of one key within a request (never from a plan, but possible) see each
                 // other's admissions, so a duplicate cannot slip past the limit. One key is one shard.
                 var pending = 0
-                for earlier in 0..<index where pass.probes[earlier].admits && pass.keys[earlier] == pass.keys[index] {
+                for earlier in 0..<index where pass.probes[earlier].admits && checks[earlier].storeKey == checks[index].storeKey {
                     pending += 1
                 }
-                pass.probes[index] = table.probe(pass.checks[index], key: pass.keys[index], pending: pending, now: pass.now)
+                pass.probes[index] = table.probe(checks[index], pending: pending, now: pass.now)
             }
             let admitted = evaluateLocked(after: shard, pass)
-            for index in pass.checks.indices where shardIndex(of: pass.keys[index]) == shard {
-                let result = table.commit(
-                    pass.checks[index], key: pass.keys[index], probe: pass.probes[index], admitted: admitted, now: pass.now
-                )
+            for index in checks.indices where shardIndex(of: checks[index].storeKey) == shard {
+                let result = table.commit(checks[index], probe: pass.probes[index], admitted: admitted, now: pass.now)
                 pass.results.initializeElement(at: index, to: result)
             }
             return admitted

@@ -5,7 +5,11 @@ public struct RateLimitCheck: Sendable, Equatable, Hashable {
     /// The policy's configured name; it names the quota in headers, errors and metrics.
     public var policyName: String
     /// The store key: `policyName + ":" + key value` (see `RateLimitPlan`).
-    public var key: String
+    public var key: String { storeKey.text }
+    /// The key with its hash, made once with the key: the memory store picks the key's shard and
+    /// finds its counter by the hash, and a connection's IP-keyed checks keep theirs from one
+    /// request to the next, so a request hashes no key text at all.
+    let storeKey: TrackedKey
     /// Requests admitted per window (a limit below 1 admits nothing).
     public var limit: Int
     /// Window length in nanoseconds.
@@ -16,8 +20,12 @@ public struct RateLimitCheck: Sendable, Equatable, Hashable {
     public var policyIndex: Int?
 
     public init(policyName: String, key: String, limit: Int, window: UInt64, policyIndex: Int? = nil) {
+        self.init(policyName: policyName, storeKey: TrackedKey(key), limit: limit, window: window, policyIndex: policyIndex)
+    }
+
+    init(policyName: String, storeKey: TrackedKey, limit: Int, window: UInt64, policyIndex: Int?) {
         self.policyName = policyName
-        self.key = key
+        self.storeKey = storeKey
         self.limit = limit
         self.window = window
         self.policyIndex = policyIndex

@@ -2,7 +2,8 @@
 
 /// The store keys (`policy name + ":" + address group`) of the IP-keyed policies for the latest
 /// client address seen. A connection's requests nearly always come from one address, and each key
-/// is too long for a small string, so building it per request was a heap allocation per policy.
+/// is too long for a small string, so building it per request was a heap allocation per policy
+/// (and hashing it, a pass over its text).
 /// A request from another address (through a trusted proxy) starts over.
 public struct RateLimitClientKeys: Sendable {
     private var clientIP: IPAddress?
@@ -14,15 +15,15 @@ public struct RateLimitClientKeys: Sendable {
     private struct Entry: Sendable {
         let keyPrefix: String
         let ipv6Prefix: Int
-        let key: String
+        let key: TrackedKey
     }
 
     public init() {}
 
     /// The store key `keyPrefix + clientIP.rateLimitGroup(ipv6Prefix:)` of the IP-keyed policy at
     /// `index` in its plan (nil for a policy asked on its own, whose key is not kept).
-    mutating func key(prefix keyPrefix: String, ipv6Prefix: Int, at index: Int?, for clientIP: IPAddress) -> String {
-        guard let index, index >= 0 else { return keyPrefix + clientIP.rateLimitGroup(ipv6Prefix: ipv6Prefix) }
+    mutating func key(prefix keyPrefix: String, ipv6Prefix: Int, at index: Int?, for clientIP: IPAddress) -> TrackedKey {
+        guard let index, index >= 0 else { return TrackedKey(keyPrefix + clientIP.rateLimitGroup(ipv6Prefix: ipv6Prefix)) }
         if clientIP != self.clientIP {
             self.clientIP = clientIP
             entries.removeAll(keepingCapacity: true)
@@ -30,7 +31,7 @@ public struct RateLimitClientKeys: Sendable {
         if index < entries.count, let entry = entries[index], entry.keyPrefix == keyPrefix, entry.ipv6Prefix == ipv6Prefix {
             return entry.key
         }
-        let key = keyPrefix + clientIP.rateLimitGroup(ipv6Prefix: ipv6Prefix)
+        let key = TrackedKey(keyPrefix + clientIP.rateLimitGroup(ipv6Prefix: ipv6Prefix))
         if index >= entries.count {
             entries.append(contentsOf: repeatElement(nil, count: index + 1 - entries.count))
         }

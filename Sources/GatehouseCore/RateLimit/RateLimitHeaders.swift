@@ -10,7 +10,7 @@ public struct RateLimitHeaders: Sendable, Equatable {
     /// The verdict the fields state.
     public let outcome: RateLimitOutcome
     /// The plan that made the outcome's checks, for each policy's precomputed text.
-    private let plan: RateLimitPlan?
+    let plan: RateLimitPlan?
 
     /// The fields of `outcome`. With the `plan` that made its checks, each policy's name and
     /// `RateLimit-Policy` member come precomputed; without, they are formatted when written.
@@ -56,12 +56,19 @@ public struct RateLimitHeaders: Sendable, Equatable {
     func writeRateLimit<Sink: RateLimitTextSink>(into sink: inout Sink) {
         let results = outcome.results
         for index in results.indices {
-            if index > 0 { sink.appendText(", ") }
-            sink.appendText(plan?.remainingPrefix(of: results[index]) ?? RateLimitPolicyText(results[index]).remainingPrefix)
-            sink.appendNumber(results[index].remaining)
-            sink.appendText(";t=")
-            sink.appendNumber(results[index].resetSeconds)
+            let prefix = plan?.remainingPrefix(of: results[index]) ?? RateLimitPolicyText(results[index]).remainingPrefix
+            writeRateLimitMember(at: index, prefix: prefix, into: &sink)
         }
+    }
+
+    /// The `RateLimit` member of the result at `index` (after `, ` unless it is the first);
+    /// `prefix` is its policy's `remainingPrefix`.
+    func writeRateLimitMember<Sink: RateLimitTextSink>(at index: Int, prefix: String, into sink: inout Sink) {
+        if index > 0 { sink.appendText(", ") }
+        sink.appendText(prefix)
+        sink.appendNumber(outcome.results[index].remaining)
+        sink.appendText(";t=")
+        sink.appendNumber(outcome.results[index].resetSeconds)
     }
 
     /// Adds the fields to a response (nothing when no policy matched).

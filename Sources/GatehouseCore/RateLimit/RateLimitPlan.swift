@@ -4,13 +4,17 @@
 /// every connection, swapped whole on reload).
 public struct RateLimitPlan: Sendable, Equatable {
     public let policies: [RateLimitPolicy]
+    /// `RateLimit-Policy: ` with every policy's member, then `\r\nRateLimit: `: the fixed start of
+    /// the fields of a request that every policy applied to (the usual case), formatted once.
+    let everyPolicyFieldsStart: String
 
     public init(_ config: RateLimitsConfig) {
-        policies = config.policies.map(RateLimitPolicy.init)
+        self.init(policies: config.policies.map(RateLimitPolicy.init))
     }
 
     public init(policies: [RateLimitPolicy]) {
         self.policies = policies
+        everyPolicyFieldsStart = "RateLimit-Policy: " + policies.map(\.text.policyMember).joined(separator: ", ") + "\r\nRateLimit: "
     }
 
     /// True when there is nothing to check, so the proxy can skip the store entirely.
@@ -50,6 +54,16 @@ public struct RateLimitPlan: Sendable, Equatable {
     /// The precomputed start of the `RateLimit` member, as `policyMember(of:)`.
     func remainingPrefix(of result: RateLimitResult) -> String? {
         producer(of: result).map { policies[$0].text.remainingPrefix }
+    }
+
+    /// True when `results` are one per policy of this plan, in order, each made by its policy as
+    /// configured now: their fields may start with `everyPolicyFieldsStart`.
+    func madeByEveryPolicy(_ results: [RateLimitResult]) -> Bool {
+        guard results.count == policies.count, !results.isEmpty else { return false }
+        for index in results.indices where results[index].policyIndex != index || !policies[index].produced(results[index]) {
+            return false
+        }
+        return true
     }
 
     /// The index of the policy that made `result`, if this plan made it.

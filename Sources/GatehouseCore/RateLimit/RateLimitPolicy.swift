@@ -44,15 +44,15 @@ public final class RateLimitPolicy: Sendable, Equatable {
     ///
     public func check(for request: RateLimitRequest, index: Int? = nil, clientKeys: inout RateLimitClientKeys) -> RateLimitCheck? {
         guard matches(method: request.method, path: request.path) else { return nil }
-        let storeKey: String
+        let storeKey: TrackedKey
         if case .ip = key {
             storeKey = clientKeys.key(prefix: keyPrefix, ipv6Prefix: ipv6Prefix, at: index, for: request.clientIP)
         } else if let value = keyValue(for: request) {
-            storeKey = keyPrefix + value
+            storeKey = TrackedKey(keyPrefix + value)
         } else {
             return nil
         }
-        return RateLimitCheck(policyName: name, key: storeKey, limit: limit, window: window, policyIndex: index)
+        return RateLimitCheck(policyName: name, storeKey: storeKey, limit: limit, window: window, policyIndex: index)
     }
 
     /// True when `result` is this policy's, as it is configured now (its precomputed text applies).
@@ -63,9 +63,7 @@ public final class RateLimitPolicy: Sendable, Equatable {
     /// True when `match` lets the request through (no `match` = every request).
     public func matches(method: String, path: String) -> Bool {
         guard let match else { return true }
-        // Bytes, as nginx's `location` prefixes compare: `String.hasPrefix` also works out grapheme
-        // boundaries, which no path needs and every request paid for.
-        if let prefix = match.pathPrefix, !path.utf8.starts(with: prefix.utf8) {
+        if let prefix = match.pathPrefix, !path.hasBytePrefix(prefix) {
             return false
         }
         if let methods = match.methods, !methods.contains(method.uppercased()) {

@@ -36,9 +36,14 @@ public struct RateLimitRequest: Sendable {
     /// The path of a request target: `/a/b?q#f` → `/a/b`, `http://h/a?q` → `/a`.
     public static func path(of uri: String) -> String {
         let target = RequestTarget.originForm(of: uri)
-        guard let end = target.utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) else {
-            return target
+        // Scanned in place: the generic `firstIndex(where:)` on the UTF-8 view walked it index by
+        // index, for every rate-limited request.
+        let scanned = target.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.count
         }
-        return String(target[..<end])
+        guard let end = scanned else {
+            return String(target.prefix { $0 != "?" && $0 != "#" })
+        }
+        return end == target.utf8.count ? target : String(decoding: target.utf8.prefix(end), as: UTF8.self)
     }
 }

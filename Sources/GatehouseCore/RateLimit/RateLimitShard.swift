@@ -20,10 +20,10 @@ final class RateLimitShard: Sendable {
 }
 
 extension LRUMap where Key == TrackedKey, Value == TrackedWindow {
-    /// Whether `check` (stored under `key`) would admit at `now`, counting `pending` admissions of the
-    /// same key that this request is about to record through earlier checks. Reads only: a refusal
-    /// must change nothing.
-    func probe(_ check: RateLimitCheck, key: TrackedKey, pending: Int, now: UInt64) -> RateLimitProbe {
+    /// Whether `check` would admit at `now`, counting `pending` admissions of the same key that this
+    /// request is about to record through earlier checks. Reads only: a refusal must change nothing.
+    func probe(_ check: RateLimitCheck, pending: Int, now: UInt64) -> RateLimitProbe {
+        let key = check.storeKey
         let position = position(of: key)
         let counted = position.flatMap { peek(key, at: $0) }?.counter.count(at: now, window: check.window) ?? 0
         return RateLimitProbe(admits: counted.addingReportingOverflow(pending).partialValue < check.limit, position: position)
@@ -31,7 +31,8 @@ extension LRUMap where Key == TrackedKey, Value == TrackedWindow {
 
     /// Records `check` when the request was admitted (or only marks its key as seen when refused) and
     /// returns what the policy's headers report; `probe` is the check's own.
-    mutating func commit(_ check: RateLimitCheck, key: TrackedKey, probe: RateLimitProbe, admitted: Bool, now: UInt64) -> RateLimitResult {
+    mutating func commit(_ check: RateLimitCheck, probe: RateLimitProbe, admitted: Bool, now: UInt64) -> RateLimitResult {
+        let key = check.storeKey
         let admits = probe.admits
         let result: RateLimitResult?
         if admitted {

@@ -20,4 +20,10 @@ struct TrackedKey: Hashable, Sendable {
     func hash(into hasher: inout Hasher) {
         hasher.combine(hash)
     }
+
+    /// The stored hash as the dictionary's bucket hash: it already is a seeded SipHash of the text,
+    /// and hashing it again through a `Hasher` for every lookup was most of a lookup's cost.
+    func _rawHashValue(seed: Int) -> Int {
+        hash ^ seed
+    }
 }

@@ -54,7 +54,8 @@ final class ProxyListener: Sendable {
 
     private static func configure(channel: any Channel, state: ServerState, connections: ConnectionRegistry) throws {
         guard let recorder = state.recorders.value(for: channel.eventLoop),
-              let storeDeadlines = state.storeDeadlines.value(for: channel.eventLoop)
+              let storeDeadlines = state.storeDeadlines.value(for: channel.eventLoop),
+              let headBuffer = state.headBuffers.value(for: channel.eventLoop)
         else {
             refuse(channel, GatehouseError(.internalError, "No per-loop state for this event loop"))
             return
@@ -76,7 +77,8 @@ final class ProxyListener: Sendable {
         // hit is one pre-encoded buffer) and holds pipelined requests back until the one before
         // is answered.
         let handler = ProxyHandler(
-            serverState: state, recorder: recorder, storeDeadlines: storeDeadlines, peer: channel.remoteAddress
+            serverState: state, recorder: recorder, storeDeadlines: storeDeadlines, headBuffer: headBuffer,
+            peer: channel.remoteAddress
         )
         try channel.pipeline.syncOperations.addHandler(handler)
     }

@@ -33,12 +33,13 @@ struct DownstreamResponseEncoder {
     }
 
     /// Starts the head of a streamed response to a client speaking `version`, which fixes the
-    /// framing of what follows: the status line. The caller writes the fields, then `endHead`.
+    /// framing of what follows: the status line, written into `buffer` (empty, with room for
+    /// `headCapacity`). The caller writes the fields, then `endHead`.
     mutating func beginHead(
-        _ head: HTTPResponseHead, version: HTTPVersion, requestIsHEAD: Bool, allocator: ByteBufferAllocator
+        _ head: HTTPResponseHead, version: HTTPVersion, requestIsHEAD: Bool, into buffer: ByteBuffer
     ) -> ByteBuffer {
         framing = Self.framing(for: head, version: version, requestIsHEAD: requestIsHEAD)
-        var buffer = allocator.buffer(capacity: Self.headCapacity)
+        var buffer = buffer
         buffer.writeHTTPStatusLine(version: version, status: head.status)
         return buffer
     }

@@ -31,6 +31,8 @@ final class ProxyHandler {
     let recorder: RequestMetricsRecorder
     /// This loop's backstop on remote store calls.
     let storeDeadlines: StoreDeadlines
+    /// This loop's buffer for response heads.
+    private let headBuffer: ResponseHeadBuffer
     var context: ChannelHandlerContext?
     /// A `read` the channel asked for while forwarding was paused.
     private var readPending = false
@@ -69,7 +71,8 @@ final class ProxyHandler {
     }
 
     init(
-        serverState: ServerState, recorder: RequestMetricsRecorder, storeDeadlines: StoreDeadlines, peer: SocketAddress?
+        serverState: ServerState, recorder: RequestMetricsRecorder, storeDeadlines: StoreDeadlines,
+        headBuffer: ResponseHeadBuffer, peer: SocketAddress?
     ) {
         let server = serverState.runtime.config.server
         self.serverState = serverState
@@ -78,6 +81,7 @@ final class ProxyHandler {
         )
         self.recorder = recorder
         self.storeDeadlines = storeDeadlines
+        self.headBuffer = headBuffer
         self.peerIP = peer.flatMap { IPAddress($0) }
         self.peerAddress = peerIP?.description ?? "unknown"
         self.requestParser = ClientRequestParser(maxHeadBytes: server.maxHeaderBytes)
@@ -603,7 +607,7 @@ extension ProxyHandler {
         let bodyBytes = sendsBody ? body?.readableBytes ?? 0 : 0
         // Small bodies go in the head's buffer (one iovec); large ones are written as they are, uncopied.
         let inlineBody = bodyBytes <= Self.inlineBodyLimit
-        var buffer = context.channel.allocator.buffer(
+        var buffer = headBuffer.take(
             capacity: 256 + (encodedFields?.fields.readableBytes ?? 0) + (inlineBody ? bodyBytes : 0)
         )
         buffer.writeHTTPStatusLine(version: version, status: status)
@@ -624,6 +628,7 @@ extension ProxyHandler {
                 buffer.writeImmutableBuffer(body)
             } else {
                 context.write(wrapOutboundOut(buffer), promise: nil)
+                headBuffer.recycle(buffer)
                 buffer = body
             }
         }
@@ -634,6 +639,9 @@ extension ProxyHandler {
             return
         }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        if inlineBody {
+            headBuffer.recycle(buffer)
+        }
         if request.requestEnded {
             finishExchange()
         } else {
@@ -712,7 +720,8 @@ extension ProxyHandler: UpstreamResponseDelegate {
         request.keepAlive = request.keepAlive && !serverState.isDraining
             && ResponseHeadRewriter.canKeepAlive(head, requestVersion: version, requestIsHEAD: request.isHEAD)
         var encoded = encoder.beginHead(
-            head, version: version, requestIsHEAD: request.isHEAD, allocator: context.channel.allocator
+            head, version: version, requestIsHEAD: request.isHEAD,
+            into: headBuffer.take(capacity: DownstreamResponseEncoder.headCapacity)
         )
         ResponseHeadRewriter.writeFields(
             of: head, requestVersion: version, requestID: request.requestID, keepAlive: request.keepAlive, into: &encoded
@@ -731,6 +740,7 @@ extension ProxyHandler: UpstreamResponseDelegate {
         guard let head = heldHead else { return }
         heldHead = nil
         context.write(wrapOutboundOut(head), promise: nil)
+        headBuffer.recycle(head)
     }
 
     func upstreamReceivedBody(_ buffer: ByteBuffer) {
@@ -747,6 +757,7 @@ extension ProxyHandler: UpstreamResponseDelegate {
             var part = buffer
             head.writeBuffer(&part)
             context.write(wrapOutboundOut(head), promise: nil)
+            headBuffer.recycle(head)
         } else {
             writeHeldHead(context: context)
             encoder.encodeBody(buffer, allocator: context.channel.allocator) { bytes in

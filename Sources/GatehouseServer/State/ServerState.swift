@@ -12,6 +12,8 @@ final class ServerState: Sendable {
     let recorders: PerEventLoop<RequestMetricsRecorder>
     /// The backstop on remote store calls, one queue and timer per loop.
     let storeDeadlines: PerEventLoop<StoreDeadlines>
+    /// The buffer each loop encodes its response heads into.
+    let headBuffers: PerEventLoop<ResponseHeadBuffer>
     let runtimeBox: RuntimeBox
     let connectionLimiter: ConnectionLimiter
     let logger: Logger
@@ -22,6 +24,7 @@ final class ServerState: Sendable {
         self.metrics = metrics
         self.recorders = PerEventLoop(group: group) { _, _ in RequestMetricsRecorder(metrics: metrics) }
         self.storeDeadlines = PerEventLoop(group: group) { _, loop in StoreDeadlines(eventLoop: loop) }
+        self.headBuffers = PerEventLoop(group: group) { _, _ in ResponseHeadBuffer(allocator: ByteBufferAllocator()) }
         self.runtimeBox = RuntimeBox(runtime)
         self.connectionLimiter = ConnectionLimiter(limit: runtime.config.server.maxConnections)
         self.logger = logger

@@ -6,7 +6,13 @@ extension CachePolicy {
     /// §13.1.3): `If-None-Match` by weak comparison (`*` matches any stored entry); otherwise
     /// `If-Modified-Since` against `Last-Modified`, then `Date`, then when it was received.
     public func isNotModified(_ entry: CacheEntry, for request: CacheableRequest) -> Bool {
-        let noneMatch = request.headers["if-none-match"]
+        isNotModified(entry, requestHeaders: request.headers)
+    }
+
+    /// The same, from the request's fields alone: a caller holding the request inside another
+    /// object passes these rather than have the whole request copied out for the call.
+    public func isNotModified(_ entry: CacheEntry, requestHeaders headers: HTTPHeaders) -> Bool {
+        let noneMatch = headers["if-none-match"]
         if !noneMatch.isEmpty {
             if noneMatch.contains(where: { $0.trimmingOWS() == "*" }) {
                 return true
@@ -16,7 +22,7 @@ extension CachePolicy {
                 EntityTag.list(parsing: line).contains { $0.weaklyMatches(etag) }
             }
         }
-        guard let sinceText = request.headers.first(name: "if-modified-since"),
+        guard let sinceText = headers.first(name: "if-modified-since"),
               let since = HTTPDate.parse(sinceText, now: entry.responseTime)
         else { return false }
         let modified = entry.lastModified.flatMap { HTTPDate.parse($0, now: entry.responseTime) }

@@ -4,7 +4,10 @@ import NIOHTTP1
 /// The cache's rules, built once per config and shared by every event loop. Pure: no store,
 /// no clock — every time-dependent question takes `now`. The request side lives here; storing,
 /// freshness, conditionals and invalidation in the `CachePolicy+…` files.
-public struct CachePolicy: Sendable {
+///
+/// A class, immutable: every request asks it several questions, and each call on the struct it
+/// was copied it first (a retain and release of each of its rules, strings and arrays).
+public final class CachePolicy: Sendable {
     /// Request fields with which frameworks (Rails, Laravel, Express's method-override, Google
     /// APIs) let a GET or POST stand for another method; none is part of the cache key.
     public static let methodOverrideFields = ["x-http-method-override", "x-http-method", "x-method-override"]
@@ -33,7 +36,7 @@ public struct CachePolicy: Sendable {
         self.maxObjectSize = maxObjectSize
     }
 
-    public init(config: CacheConfig) {
+    public convenience init(config: CacheConfig) {
         self.init(
             rules: CacheRulePlan(config: config),
             version: config.version,

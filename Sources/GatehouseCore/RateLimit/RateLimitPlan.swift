@@ -1,20 +1,25 @@
 // RateLimitPlan: the configured policies, built once per config, asked once per request.
 
 /// Every rate-limit policy of a config, in config order (Envoy's FilterConfig: built once, shared by
-/// every connection, swapped whole on reload).
-public struct RateLimitPlan: Sendable, Equatable {
+/// every connection, swapped whole on reload). A class, immutable: each rate-limited request's
+/// fields keep a reference to it, one retain where a struct copy retained each of its members.
+public final class RateLimitPlan: Sendable, Equatable {
     public let policies: [RateLimitPolicy]
     /// `RateLimit-Policy: ` with every policy's member, then `\r\nRateLimit: `: the fixed start of
     /// the fields of a request that every policy applied to (the usual case), formatted once.
     let everyPolicyFieldsStart: String
 
-    public init(_ config: RateLimitsConfig) {
+    public convenience init(_ config: RateLimitsConfig) {
         self.init(policies: config.policies.map(RateLimitPolicy.init))
     }
 
     public init(policies: [RateLimitPolicy]) {
         self.policies = policies
         everyPolicyFieldsStart = "RateLimit-Policy: " + policies.map(\.text.policyMember).joined(separator: ", ") + "\r\nRateLimit: "
+    }
+
+    public static func == (lhs: RateLimitPlan, rhs: RateLimitPlan) -> Bool {
+        lhs === rhs || lhs.policies == rhs.policies
     }
 
     /// True when there is nothing to check, so the proxy can skip the store entirely.

@@ -289,7 +289,7 @@ extension ProxyHandler {
         guard let exchange = request.cache else { return }
         exchange.status = status
         let now = CacheTime.now()
-        let notModified = exchange.cache.policy.isNotModified(entry, for: exchange.request)
+        let notModified = exchange.cache.policy.isNotModified(entry, requestHeaders: exchange.request.headers)
         var headers = HTTPHeaders()
         if notModified {
             headers = entry.notModifiedHeaders(at: now)

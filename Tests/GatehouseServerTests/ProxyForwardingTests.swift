@@ -77,6 +77,19 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// A generated id goes upstream and back to the client as the same text.
+    @Test func generatedIdIsTheSameUpstreamAndInTheResponse() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond(status: 204) })
+        let response = try await TestHTTPClient.request(port: proxy.port, "GET", "/x")
+        #expect(response.status == 204)
+        let seen = try #require(upstream.receivedRequests.first)
+        let id = try #require(response.header("x-request-id"))
+        #expect(id.utf8.count == 32 && RequestID.isAcceptable(id))
+        #expect(seen.header("x-request-id") == id)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     @Test func keepAliveReusesOneUpstreamConnection() async throws {
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond(body: Array("hello".utf8)) })
         let client = try await TestHTTPClient.connect(port: proxy.port)

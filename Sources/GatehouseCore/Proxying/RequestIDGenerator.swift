@@ -13,13 +13,13 @@ public struct RequestIDGenerator: Sendable {
 
     /// A new id: 32 lower-case hex digits (128 bits).
     public mutating func generate() -> String {
+        next().text
+    }
+
+    /// A new id as its bits: text only if and when something needs it.
+    public mutating func next() -> RequestIDValue {
         let high = generator.next()
         let low = generator.next()
-        // One allocation, no intermediate strings: this runs for every request.
-        return String(unsafeUninitializedCapacity: 32) { bytes in
-            HexDigits.write(high, into: UnsafeMutableBufferPointer(rebasing: bytes[0..<16]))
-            HexDigits.write(low, into: UnsafeMutableBufferPointer(rebasing: bytes[16..<32]))
-            return 32
-        }
+        return .generated(high: high, low: low)
     }
 }

@@ -8,12 +8,21 @@ final class InFlightRequest {
     /// The config this request runs under, from its head to its end (a reload doesn't change it).
     let runtime: ProxyRuntime
     let head: HTTPRequestHead
-    let requestID: String
+    /// The request's id: the client's, or generated bits (see `RequestIDValue`).
+    let id: RequestIDValue
+    /// The id as text, made on first use: a hit writes `id` into its head and never needs it.
+    lazy var requestID: String = id.text
     let startedAt: NIODeadline
     /// Wall-clock start, for the access log.
     let startedAtWallClock: Double
-    /// What the upstream head is made from; set once the head passed validation.
-    var forwarding: ForwardingContext?
+    /// Who sent the request, once its head passed validation: what the upstream head's
+    /// forwarding fields are made from.
+    var peer: (address: String, isTrusted: Bool)?
+    /// What the upstream head is made from; nil until the head passed validation. Made when
+    /// asked (only for a request that goes upstream), so that a hit never makes the id's text.
+    var forwarding: ForwardingContext? {
+        peer.map { ForwardingContext(peerAddress: $0.address, peerIsTrusted: $0.isTrusted, requestID: requestID) }
+    }
     /// `identity.user_header` when the peer may not set it (dropped from the upstream head).
     var droppedUserHeader: String?
     private var builtUpstreamHead: HTTPRequestHead?
@@ -92,10 +101,10 @@ final class InFlightRequest {
         cache?.status ?? cacheStatus ?? .forward(.bypass)
     }
 
-    init(runtime: ProxyRuntime, head: HTTPRequestHead, requestID: String, keepAlive: Bool, wallClock: Double) {
+    init(runtime: ProxyRuntime, head: HTTPRequestHead, id: RequestIDValue, keepAlive: Bool, wallClock: Double) {
         self.runtime = runtime
         self.head = head
-        self.requestID = requestID
+        self.id = id
         self.keepAlive = keepAlive
         self.startedAt = .now()
         self.startedAtWallClock = wallClock

@@ -17,7 +17,7 @@ extension ProxyHandler {
         }
         // From a trusted proxy in front, the host and scheme it forwards reach the origin and may
         // shape the response: they name the entry too.
-        let forwarded = request.forwarding?.peerIsTrusted == true ? ForwardedOrigin(trustedHeaders: request.head.headers) : nil
+        let forwarded = request.peer?.isTrusted == true ? ForwardedOrigin(trustedHeaders: request.head.headers) : nil
         switch cache.policy.classify(request.head, forwarded: forwarded, user: request.user) {
         case .bypass(let reason):
             request.cacheStatus = .forward(reason == .method ? .method : .bypass)

@@ -349,11 +349,11 @@ extension ProxyHandler {
         connectionGuard.requestHeadReceived()
         recorder.requestStarted()
         let runtime = serverState.runtime
-        let requestID = head.headers.first(name: RequestID.headerName).flatMap {
-            RequestID.isAcceptable($0) ? $0 : nil
-        } ?? requestIDs.generate()
+        let id: RequestIDValue = head.headers.first(name: RequestID.headerName).flatMap {
+            RequestID.isAcceptable($0) ? .given($0) : nil
+        } ?? requestIDs.next()
         let request = InFlightRequest(
-            runtime: runtime, head: head, requestID: requestID, keepAlive: head.isKeepAlive, wallClock: WallClock.now()
+            runtime: runtime, head: head, id: id, keepAlive: head.isKeepAlive, wallClock: WallClock.now()
         )
 
         if let problem = RequestHeadValidator.problem(with: head) {
@@ -381,7 +381,7 @@ extension ProxyHandler {
             respondLocally(error, request: request, closeAfter: false, extraHeaders: challenge)
             return
         }
-        request.forwarding = ForwardingContext(peerAddress: peerAddress, peerIsTrusted: peerIsTrusted, requestID: requestID)
+        request.peer = (peerAddress, peerIsTrusted)
         if !peerIsTrusted {
             // Only trusted proxies may name the user; from anyone else the header is dropped so an
             // origin that trusts it (it sits behind Gatehouse) cannot be told any name.
@@ -520,7 +520,7 @@ extension ProxyHandler {
             let failure = error as? UpstreamFailure ?? .connectFailed(String(describing: error))
             upstreamFailed(failure, request: request, upstream: nil)
         case .success(let upstream):
-            guard request.forwarding != nil else {
+            guard request.peer != nil else {
                 pool.release(upstream)
                 return
             }
@@ -620,7 +620,7 @@ extension ProxyHandler {
         buffer.writeHTTPFields(headers)
         cacheStatus?.write(into: &buffer)
         rateLimitHeaders?.write(into: &buffer)
-        buffer.writeHTTPField(name: RequestID.canonicalHeaderName, value: request.requestID)
+        request.id.writeField(into: &buffer)
         buffer.writeStaticString(close ? "Connection: close\r\n\r\n" : "Connection: keep-alive\r\n\r\n")
         if bodyBytes > 0, let body {
             request.responseBytes = bodyBytes

@@ -48,6 +48,10 @@ public struct CacheControl: Sendable, Equatable {
 
     /// Adds the directives of one field line.
     mutating func parse(_ value: String) {
+        // In place when the text is contiguous (native strings always are): no copy to retain.
+        if value.utf8.withContiguousStorageIfAvailable({ parse($0) }) != nil {
+            return
+        }
         var value = value
         value.withUTF8 { parse($0) }
     }

@@ -703,7 +703,7 @@ extension ProxyHandler {
 
 extension ProxyHandler: UpstreamResponseDelegate {
     func upstreamReceivedHead(_ head: HTTPResponseHead) {
-        guard case .forwarding(let request, _) = state, let context else { return }
+        guard case .forwarding(let request, _) = state, context != nil else { return }
         if let startedAt = request.upstreamStartedAt {
             recorder.upstreamResponded(code: Int(head.status.code), duration: .now() - startedAt)
         }

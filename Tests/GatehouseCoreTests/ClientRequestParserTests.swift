@@ -173,4 +173,37 @@ import Testing
         #expect(try parser.next(&blank) == nil)
         #expect(!parser.isInsideRequest, "an empty line between requests is not a request")
     }
+
+    /// Where a string's bytes live (heap strings only: small ones are inline and have no storage).
+    static func storage(of text: String) -> UnsafeRawPointer? {
+        text.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
+    }
+
+    /// A keep-alive client's repeated fields reuse the previous head's strings; changed ones do not,
+    /// and a head too large to keep leaves nothing to reuse.
+    @Test func repeatedFieldsReuseThePreviousHeadsStrings() throws {
+        let agent = "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/120.0"
+        func head(_ cookie: String, padding: Int = 0) -> String {
+            "GET / HTTP/1.1\r\nHost: example.com\r\nUser-Agent: \(agent)\r\nCookie: \(cookie)\r\n"
+                + (padding > 0 ? "X-Padding: \(String(repeating: "p", count: padding))\r\n" : "") + "\r\n"
+        }
+        let first = "session=0123456789abcdef0123456789abcdef"
+        let second = "session=fedcba9876543210fedcba9876543210"
+        let wire = head(first) + head(first) + head(second) + head(second, padding: HTTPFieldCollector.maxKeptBytes) + head(second)
+        let (requests, refusal) = Self.read(wire)
+        #expect(refusal == nil)
+        try #require(requests.count == 5)
+        func field(_ index: Int, _ name: String) throws -> String {
+            try #require(requests[index].head.headers.first(name: name))
+        }
+        #expect(try field(0, "user-agent") == agent && field(2, "cookie") == second && field(4, "cookie") == second)
+        // The same bytes: the same string storage, no new allocation.
+        #expect(try Self.storage(of: field(1, "user-agent")) == Self.storage(of: field(0, "user-agent")))
+        #expect(try Self.storage(of: field(1, "cookie")) == Self.storage(of: field(0, "cookie")))
+        #expect(try Self.storage(of: field(2, "user-agent")) == Self.storage(of: field(0, "user-agent")))
+        // Changed bytes: a string of their own.
+        #expect(try Self.storage(of: field(2, "cookie")) != Self.storage(of: field(1, "cookie")))
+        // After a head over the bound, nothing was kept to reuse.
+        #expect(try Self.storage(of: field(4, "user-agent")) != Self.storage(of: field(3, "user-agent")))
+    }
 }

@@ -1,4 +1,5 @@
 // HTTPFieldCollector: the fields of one head as a parser reads them, with its framing fields noted on the way.
+import Glibc
 import NIOCore
 import NIOHTTP1
 
@@ -7,11 +8,25 @@ import NIOHTTP1
 /// was already checked byte by byte; and reading `Content-Length` and `Transfer-Encoding` back
 /// out of the finished headers was a second pass over every field's String. Here both framing
 /// fields are recognised on the line's bytes while it is added.
+///
+/// One collector serves every head of a connection, and a keep-alive peer sends the same fields
+/// head after head (a browser's User-Agent, Accept and Cookie; an origin's Server and
+/// Content-Type). Each name or value longer than 15 bytes is a heap-allocated `String`, so the
+/// previous head's fields are kept and a line whose bytes equal the field at the same position
+/// reuses its strings instead of allocating new ones.
 struct HTTPFieldCollector {
+    /// Heads with more field bytes than this are not kept for the next: an idle connection holds
+    /// at most this much of its last head.
+    static let maxKeptBytes = 4096
+
     private var fields: [(String, String)] = []
     private var framing = HTTPBodyReader.FramingFields()
     /// A `Content-Length` that is invalid, or differs from an earlier one.
     private var lengthIsInvalid = false
+    /// The previous head's fields (empty when it was larger than `maxKeptBytes`).
+    private var previous: [(String, String)] = []
+    /// The bytes of this head's field lines so far.
+    private var fieldBytes = 0
 
     init() {
         fields = Self.emptyFields()
@@ -20,9 +35,19 @@ struct HTTPFieldCollector {
     /// Checks `line` (see `HTTPFieldLine`) and adds its field.
     mutating func add(_ line: ByteBuffer) throws {
         let (nameLength, valueRange) = try HTTPFieldLine.check(line)
-        let base = line.readerIndex
-        let name = line.getString(at: base, length: nameLength) ?? ""
-        let value = line.getString(at: base + valueRange.lowerBound, length: valueRange.count) ?? ""
+        let name: String
+        let value: String
+        let position = fields.count
+        if position < previous.count, case let earlier = previous[position],
+           Self.line(line, nameLength: nameLength, valueRange: valueRange, repeats: earlier)
+        {
+            (name, value) = earlier
+        } else {
+            let base = line.readerIndex
+            name = line.getString(at: base, length: nameLength) ?? ""
+            value = line.getString(at: base + valueRange.lowerBound, length: valueRange.count) ?? ""
+        }
+        fieldBytes += line.readableBytes
         let framingField = line.withUnsafeReadableBytes { bytes in
             Self.framingField(named: UnsafeBufferPointer(rebasing: bytes.bindMemory(to: UInt8.self)[..<nameLength]))
         }
@@ -50,6 +75,7 @@ struct HTTPFieldCollector {
         fields.removeAll(keepingCapacity: true)
         framing = HTTPBodyReader.FramingFields()
         lengthIsInvalid = false
+        fieldBytes = 0
     }
 
     /// The head's fields and what they say about its body's framing (a refusal for an invalid or
@@ -65,8 +91,29 @@ struct HTTPFieldCollector {
         } else {
             framing = .success(self.framing)
         }
-        self = HTTPFieldCollector()
+        // Shared with the headers handed out (a reference, not a copy) until the next head.
+        previous = fieldBytes <= Self.maxKeptBytes ? fields : []
+        fields = Self.emptyFields()
+        self.framing = HTTPBodyReader.FramingFields()
+        lengthIsInvalid = false
+        fieldBytes = 0
         return (headers, framing)
+    }
+
+    /// Whether `line`'s name and value are byte for byte those of `field`.
+    private static func line(_ line: ByteBuffer, nameLength: Int, valueRange: Range<Int>, repeats field: (String, String)) -> Bool {
+        line.withUnsafeReadableBytes { bytes in
+            same(UnsafeRawBufferPointer(rebasing: bytes[0..<nameLength]), field.0)
+                && same(UnsafeRawBufferPointer(rebasing: bytes[valueRange]), field.1)
+        }
+    }
+
+    private static func same(_ bytes: UnsafeRawBufferPointer, _ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { utf8 in
+            guard utf8.count == bytes.count else { return false }
+            guard let left = bytes.baseAddress, let right = utf8.baseAddress else { return true }
+            return memcmp(left, right, utf8.count) == 0
+        } ?? false
     }
 
     private enum FramingField {

@@ -48,12 +48,7 @@ public struct CacheControl: Sendable, Equatable {
 
     /// Adds the directives of one field line.
     mutating func parse(_ value: String) {
-        // In place when the text is contiguous (native strings always are): no copy to retain.
-        if value.utf8.withContiguousStorageIfAvailable({ parse($0) }) != nil {
-            return
-        }
-        var value = value
-        value.withUTF8 { parse($0) }
+        value.withUTF8Bytes { parse($0) }
     }
 
     /// Reads directives from the bytes without making Strings of them: this runs for every

@@ -101,14 +101,9 @@ public struct CacheKeyBuilder: Sendable, Equatable {
         writeDecimal(UInt64(count), into: bytes, at: &index)
         bytes[index] = UInt8(ascii: ":")
         index += 1
-        // Read in place: `withUTF8` is mutating, and the copy it needed was a retain and release
-        // of every field's text, for every lookup.
         let start = index
-        let copied = field.utf8.withContiguousStorageIfAvailable { source in
-            UnsafeMutableBufferPointer(rebasing: bytes[start..<(start + source.count)]).initialize(fromContentsOf: source)
-        }
-        if copied == nil {
-            _ = UnsafeMutableBufferPointer(rebasing: bytes[start..<(start + count)]).initialize(fromContentsOf: field.utf8)
+        field.withUTF8Bytes { source in
+            _ = UnsafeMutableBufferPointer(rebasing: bytes[start..<(start + source.count)]).initialize(fromContentsOf: source)
         }
         index += count
         bytes[index] = UInt8(ascii: ",")

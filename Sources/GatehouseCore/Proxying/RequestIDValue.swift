@@ -29,7 +29,8 @@ public enum RequestIDValue: Sendable, Equatable {
         case .given(let id):
             buffer.writeHTTPField(name: RequestID.canonicalHeaderName, value: id)
         case .generated(let high, let low):
-            buffer.writeStaticString("X-Request-Id: ")
+            buffer.writeString(RequestID.canonicalHeaderName)
+            buffer.writeStaticString(": ")
             buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 34) { raw in
                 let bytes = raw.bindMemory(to: UInt8.self)
                 let count = Self.writeDigits(high: high, low: low, into: bytes)

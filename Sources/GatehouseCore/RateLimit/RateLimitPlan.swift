@@ -65,10 +65,7 @@ public final class RateLimitPlan: Sendable, Equatable {
     /// configured now: their fields may start with `everyPolicyFieldsStart`.
     func madeByEveryPolicy(_ results: [RateLimitResult]) -> Bool {
         guard results.count == policies.count, !results.isEmpty else { return false }
-        for index in results.indices where results[index].policyIndex != index || !policies[index].produced(results[index]) {
-            return false
-        }
-        return true
+        return results.indices.allSatisfy { producer(of: results[$0]) == $0 }
     }
 
     /// The index of the policy that made `result`, if this plan made it.

@@ -20,13 +20,7 @@ public enum FieldName {
 
     /// Whether `name` equals `lowercase` (a lower-case String), ignoring case.
     public static func equals(_ name: String, lowercased lowercase: String) -> Bool {
-        // Read in place; `withUTF8` is mutating, and the copy it needs retained and released the
-        // constant for every field it was compared with.
-        if let result = lowercase.utf8.withContiguousStorageIfAvailable({ hasPrefix(name, $0, wholeName: true) }) {
-            return result
-        }
-        var lowercase = lowercase
-        return lowercase.withUTF8 { hasPrefix(name, $0, wholeName: true) }
+        lowercase.withUTF8Bytes { hasPrefix(name, $0, wholeName: true) }
     }
 
     /// Whether the bytes `name` equal `lowercase` (lower-case ASCII), ignoring case.

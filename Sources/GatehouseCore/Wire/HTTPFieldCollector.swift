@@ -109,11 +109,11 @@ struct HTTPFieldCollector {
     }
 
     private static func same(_ bytes: UnsafeRawBufferPointer, _ text: String) -> Bool {
-        text.utf8.withContiguousStorageIfAvailable { utf8 in
+        text.withUTF8Bytes { utf8 in
             guard utf8.count == bytes.count else { return false }
             guard let left = bytes.baseAddress, let right = utf8.baseAddress else { return true }
             return memcmp(left, right, utf8.count) == 0
-        } ?? false
+        }
     }
 
     private enum FramingField {

@@ -41,9 +41,11 @@ let package = Package(
             pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
+        .systemLibrary(name: "CMemoryFile"),
         .target(
             name: "GatehouseCore",
             dependencies: [
+                "CMemoryFile",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -58,7 +58,7 @@ public final class RedisCacheStore: CacheStore {
     }
 
     public func store(_ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime, on eventLoop: any EventLoop) -> EventLoopFuture<Bool> {
-        guard retention > 0, key.varyNames == entry.varyNames, entry.body.readableBytes <= maxObjectSize else {
+        guard retention > 0, key.varyNames == entry.varyNames, entry.storedBody.count <= maxObjectSize else {
             counters.withLockedValue { $0.refused += 1 }
             return eventLoop.makeSucceededFuture(false)
         }

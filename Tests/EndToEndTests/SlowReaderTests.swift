@@ -9,22 +9,6 @@ import Glibc
 #endif
 
 @Suite struct SlowReaderTests {
-    /// Connects with a plain socket (small receive buffer), sends `request`, and never reads.
-    private static func connectAndNeverRead(port: Int, request: String) -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var small: Int32 = 4096
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        _ = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        _ = request.withCString { send(fd, $0, strlen($0), 0) }
-        return fd
-    }
-
     private static func openConnections(adminPort: Int) async throws -> Double? {
         let text = try await TestHTTPClient.request(port: adminPort, "GET", "/metrics").bodyString
         for line in text.split(separator: "\n") where line.hasPrefix("gatehouse_connections_active ") {
@@ -43,8 +27,10 @@ import Glibc
             upstreamConfig: "  response_timeout: 3s",
             extraConfig: "cache:\n  store: off"
         )
-        let fd = Self.connectAndNeverRead(port: instance.port, request: "GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
-        defer { close(fd) }
+        // Sends its request and never reads.
+        let client = SmallWindowSocket(port: instance.port)
+        defer { client.close() }
+        client.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(await upstream.waitForRequests(1))
         #expect(try await Self.openConnections(adminPort: instance.adminPort) == 1)
         // Cut within a few response timeouts (bounded wait: the metric is read once every 100 ms).

@@ -13,7 +13,13 @@ public struct CacheEntry: Sendable, Equatable {
     /// `headers` as a hit writes them (with our `Via` hop), already encoded as wire bytes, so
     /// serving a hit copies one buffer instead of re-encoding every field (DESIGN.md §3).
     public private(set) var servedFields: ByteBuffer
-    public var body: ByteBuffer
+    /// The body where the store keeps it; a hit sends a file body with `sendfile`.
+    public var storedBody: CacheBody
+    /// The body's bytes (a file body is read back: a copy). Setting it keeps the bytes in a buffer.
+    public var body: ByteBuffer {
+        get { storedBody.bytes }
+        set { storedBody = .bytes(newValue) }
+    }
     /// When the response (or the 304 that last refreshed it) arrived: `response_time`.
     public var responseTime: CacheTime
     /// `corrected_initial_age` at `responseTime`.
@@ -31,10 +37,25 @@ public struct CacheEntry: Sendable, Equatable {
         freshness: CacheFreshness,
         varyNames: [String]
     ) {
+        self.init(
+            status: status, headers: headers, storedBody: .bytes(body), responseTime: responseTime,
+            initialAge: initialAge, freshness: freshness, varyNames: varyNames
+        )
+    }
+
+    public init(
+        status: HTTPResponseStatus,
+        headers: HTTPHeaders,
+        storedBody: CacheBody,
+        responseTime: CacheTime,
+        initialAge: Int64,
+        freshness: CacheFreshness,
+        varyNames: [String]
+    ) {
         self.status = status
         self.headers = headers
         self.servedFields = Self.encodeServedFields(headers)
-        self.body = body
+        self.storedBody = storedBody
         self.responseTime = responseTime
         self.initialAge = initialAge
         self.freshness = freshness
@@ -106,13 +127,14 @@ public struct CacheEntry: Sendable, Equatable {
     /// by their array (48 bytes, plus 32 per field for its two strings) and each string that
     /// does not fit inline (over 15 UTF-8 bytes) by its heap object (a 32-byte header, the bytes
     /// and a terminator rounded up to 16, malloc's chunk header); `varyNames` likewise. The body
-    /// counts its bytes (it is copied into a buffer of its own, `CacheStoragePlan.entry`).
+    /// counts its bytes (it is copied into a buffer of its own, `CacheStoragePlan.entry`), or a
+    /// memory file's pages and kernel objects (`CacheBody.storageBytes`).
     public var storageCost: Int {
         func heapBytes(_ string: String) -> Int {
             let count = string.utf8.count
             return count <= 15 ? 0 : 48 + ((count + 16) & ~15)
         }
-        var cost = Self.overhead + body.readableBytes + servedFields.storageCapacity
+        var cost = Self.overhead + storedBody.storageBytes + servedFields.storageCapacity
         if !headers.isEmpty {
             cost += 48
         }

@@ -36,7 +36,7 @@ extension CachePolicy {
         refreshRequest.isHEAD = false
         switch storageDecision(status: entry.status, headers: judged, request: refreshRequest, requestTime: requestTime, responseTime: responseTime) {
         case .store(let plan):
-            return .refreshed(plan.entry(body: entry.body), retention: plan.retention)
+            return .refreshed(plan.entry(storedBody: entry.storedBody), retention: plan.retention)
         case .doNotStore(let reason):
             var served = entry
             served.headers = merged

@@ -38,21 +38,27 @@ public struct CacheStoragePlan: Sendable, Equatable {
     /// The entry holding `body`, with `Content-Length` restated for it (the upstream may have
     /// sent it chunked).
     public func entry(body: ByteBuffer) -> CacheEntry {
-        var headers = self.headers
-        if status.code == 204 {
-            headers.remove(name: "content-length")
-        } else {
-            headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
-        }
         // A captured body is often a slice of the connection's read buffer (up to 64 KiB or
         // more): storing the slice would keep that whole buffer alive, unaccounted for in the
         // budget. The entry gets its own buffer of exactly the body's size.
         var compact = ByteBufferAllocator().buffer(capacity: body.readableBytes)
         compact.writeImmutableBuffer(body)
+        return entry(storedBody: .bytes(compact))
+    }
+
+    /// The entry around a body already stored: a revalidated entry keeps its buffer or memory
+    /// file as it is, uncopied.
+    public func entry(storedBody: CacheBody) -> CacheEntry {
+        var headers = self.headers
+        if status.code == 204 {
+            headers.remove(name: "content-length")
+        } else {
+            headers.replaceOrAdd(name: "content-length", value: String(storedBody.count))
+        }
         return CacheEntry(
             status: status,
             headers: headers,
-            body: compact,
+            storedBody: storedBody,
             responseTime: responseTime,
             initialAge: initialAge,
             freshness: freshness,

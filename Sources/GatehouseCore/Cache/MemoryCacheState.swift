@@ -51,7 +51,7 @@ struct MemoryCacheState {
         let cost = entry.storageCost + key.value.utf8.count + (varies ? MemoryCachePrimarySlot.variantOverhead : 0)
         let newSlot = MemoryCachePrimarySlot(primary: key.primary, varyNames: key.varyNames)
         guard retention > 0, key.varyNames == entry.varyNames,
-              entry.body.readableBytes <= maxObjectSize, cost + newSlot.cost <= budget
+              entry.storedBody.count <= maxObjectSize, cost + newSlot.cost <= budget
         else {
             counters.refused += 1
             return false

@@ -9,10 +9,13 @@ import Synchronization
 /// in completed futures.
 public final class MemoryCacheStore: CacheStore {
     private let state: Mutex<MemoryCacheState>
+    /// Moves large bodies into memory files (sent with `sendfile`) before they are stored.
+    public let bodyFiler: CacheBodyFiler
 
     /// `budget`: most bytes held (entries, keys, indexes); `maxObjectSize`: largest body stored.
-    public init(budget: Int, maxObjectSize: Int) {
+    public init(budget: Int, maxObjectSize: Int, bodyFiler: CacheBodyFiler = CacheBodyFiler()) {
         self.state = Mutex(MemoryCacheState(budget: budget, maxObjectSize: maxObjectSize))
+        self.bodyFiler = bodyFiler
     }
 
     public convenience init(config: CacheConfig) {
@@ -55,7 +58,10 @@ public final class MemoryCacheStore: CacheStore {
     /// `key.varyNames` not the entry's.
     @discardableResult
     public func store(_ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime) -> Bool {
-        state.withLock { $0.store(entry, for: key, retention: retention, now: now) }
+        // Filed outside the lock (a copy and three system calls); an entry the state then
+        // refuses just closes its file again.
+        let entry = retention > 0 ? bodyFiler.filed(entry) : entry
+        return state.withLock { $0.store(entry, for: key, retention: retention, now: now) }
     }
 
     public func remove(_ key: CacheKey) {

@@ -3,7 +3,8 @@ import GatehouseCore
 import NIOConcurrencyHelpers
 
 /// The store keeps its own counts (it is shared by every event loop); a scrape reads them into
-/// `gatehouse_cache_bytes`, `gatehouse_cache_entries` and `gatehouse_cache_evictions_total`.
+/// `gatehouse_cache_bytes`, `gatehouse_cache_entries`, `gatehouse_cache_body_files` and
+/// `gatehouse_cache_evictions_total`.
 final class CacheMetricsSampler: Sendable {
     private let metrics: GatehouseMetrics
     private let lastEvictions = NIOLockedValueBox<UInt64>(0)
@@ -17,6 +18,7 @@ final class CacheMetricsSampler: Sendable {
         let stats = memory.stats
         metrics.cacheBytes.set(Int64(stats.bytes))
         metrics.cacheEntries.set(Int64(stats.entries))
+        metrics.cacheBodyFiles.set(Int64(memory.bodyFiler.openFiles))
         let delta = lastEvictions.withLockedValue { last -> UInt64 in
             let delta = stats.evictions >= last ? stats.evictions - last : stats.evictions
             last = stats.evictions

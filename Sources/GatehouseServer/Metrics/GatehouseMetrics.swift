@@ -22,6 +22,8 @@ public final class GatehouseMetrics: Sendable {
         public static let cacheInvalidations = "gatehouse_cache_invalidations_total"
         public static let cacheBytes = "gatehouse_cache_bytes"
         public static let cacheEntries = "gatehouse_cache_entries"
+        /// Stored bodies held in memory files and sent with sendfile (an extension of DESIGN.md's list).
+        public static let cacheBodyFiles = "gatehouse_cache_body_files"
         public static let rateLimitDecisions = "gatehouse_ratelimit_decisions_total"
         public static let connectionsActive = "gatehouse_connections_active"
         public static let requestsInFlight = "gatehouse_requests_in_flight"
@@ -51,6 +53,7 @@ public final class GatehouseMetrics: Sendable {
     public let redisUp: Metrics.Meter
     public let cacheBytes: Metrics.Meter
     public let cacheEntries: Metrics.Meter
+    public let cacheBodyFiles: Metrics.Meter
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -66,6 +69,7 @@ public final class GatehouseMetrics: Sendable {
         self.redisUp = Metrics.Meter(label: Name.redisUp, dimensions: [], factory: factory)
         self.cacheBytes = Metrics.Meter(label: Name.cacheBytes, dimensions: [], factory: factory)
         self.cacheEntries = Metrics.Meter(label: Name.cacheEntries, dimensions: [], factory: factory)
+        self.cacheBodyFiles = Metrics.Meter(label: Name.cacheBodyFiles, dimensions: [], factory: factory)
         draining.set(0)
         connectionsActive.set(0)
         requestsInFlight.set(0)

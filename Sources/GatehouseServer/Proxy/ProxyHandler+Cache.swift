@@ -303,7 +303,7 @@ extension ProxyHandler {
             headers: headers,
             cacheStatus: status,
             rateLimitHeaders: request.rateLimitHeaders,
-            body: notModified ? nil : entry.body,
+            body: notModified ? nil : entry.storedBody,
             request: request,
             closeAfter: false
         )

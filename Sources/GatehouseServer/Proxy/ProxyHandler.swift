@@ -598,13 +598,26 @@ extension ProxyHandler {
         cacheStatus: CacheStatus? = nil, rateLimitHeaders: RateLimitHeaders? = nil, body: ByteBuffer?,
         request: InFlightRequest, closeAfter: Bool
     ) {
+        sendComplete(
+            status: status, encodedFields: encodedFields, headers: headers, cacheStatus: cacheStatus,
+            rateLimitHeaders: rateLimitHeaders, body: body.map { CacheBody.bytes($0) }, request: request, closeAfter: closeAfter
+        )
+    }
+
+    /// A whole response: head, then a body from a buffer (small ones inlined into the head's
+    /// write) or from a memory file (`sendfile`).
+    func sendComplete(
+        status: HTTPResponseStatus, encodedFields: (fields: ByteBuffer, age: Int64)? = nil, headers: HTTPHeaders,
+        cacheStatus: CacheStatus? = nil, rateLimitHeaders: RateLimitHeaders? = nil, body: CacheBody?,
+        request: InFlightRequest, closeAfter: Bool
+    ) {
         guard let context else { return }
         let head = request.head
         let close = closeAfter || !head.isKeepAlive || serverState.isDraining || quiescing
         let version: HTTPVersion = head.version.major == 1 && head.version.minor <= 1 ? head.version : .http1_1
         request.status = Int(status.code)
         let sendsBody = head.method != .HEAD && status.code >= 200 && status.code != 204 && status.code != 304
-        let bodyBytes = sendsBody ? body?.readableBytes ?? 0 : 0
+        let bodyBytes = sendsBody ? body?.count ?? 0 : 0
         // Small bodies go in the head's buffer (one iovec); large ones are written as they are, uncopied.
         let inlineBody = bodyBytes <= Self.inlineBodyLimit
         var buffer = headBuffer.take(
@@ -622,24 +635,39 @@ extension ProxyHandler {
         rateLimitHeaders?.write(into: &buffer)
         request.id.writeField(into: &buffer)
         buffer.writeStaticString(close ? "Connection: close\r\n\r\n" : "Connection: keep-alive\r\n\r\n")
+        // A body too large to inline follows the head as a write of its own.
+        var tail: IOData?
+        var file: CacheBodyFile?
         if bodyBytes > 0, let body {
             request.responseBytes = bodyBytes
-            if inlineBody {
-                buffer.writeImmutableBuffer(body)
-            } else {
-                context.write(wrapOutboundOut(buffer), promise: nil)
-                headBuffer.recycle(buffer)
-                buffer = body
+            switch body {
+            case .bytes(let bytes) where inlineBody:
+                buffer.writeImmutableBuffer(bytes)
+            case .bytes(let bytes):
+                tail = .byteBuffer(bytes)
+            case .file(let bodyFile):
+                file = bodyFile
+                tail = .fileRegion(bodyFile.makeRegion())
             }
         }
         record(request)
+        if tail != nil {
+            context.write(wrapOutboundOut(buffer), promise: nil)
+            headBuffer.recycle(buffer)
+        }
+        let last = tail ?? .byteBuffer(buffer)
+        // A file region hands its handle back when its write ends (and keeps the file open until then).
+        let written: EventLoopPromise<Void>? = close || file != nil ? context.eventLoop.makePromise() : nil
+        if let file, case .fileRegion(let region) = last {
+            written?.futureResult.whenComplete { _ in file.written(region) }
+        }
+        context.writeAndFlush(NIOAny(last), promise: written)
         if close {
             state = .closed
-            context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
+            written?.futureResult.whenComplete { _ in context.close(promise: nil) }
             return
         }
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
-        if inlineBody {
+        if tail == nil {
             headBuffer.recycle(buffer)
         }
         if request.requestEnded {

@@ -1,0 +1,108 @@
+// CacheBodyFileEndToEndTests: large hits sent with sendfile from memory files arrive byte for byte, even when purged mid-send.
+import GatehouseCore
+import GatehouseTesting
+import NIOCore
+import Testing
+
+@Suite struct CacheBodyFileEndToEndTests {
+    /// Bytes that differ from one offset to the next, so a shifted, repeated or truncated body cannot pass.
+    static func patterned(_ count: Int) -> [UInt8] {
+        (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 / 251) }
+    }
+
+    static func bodyFiles(adminPort: Int) async throws -> Double? {
+        let metrics = PrometheusText(try await TestHTTPClient.request(port: adminPort, "GET", "/metrics").bodyString)
+        return metrics.value("gatehouse_cache_body_files")
+    }
+
+    static func purgeAll(adminPort: Int) async throws {
+        let purge = try await TestHTTPClient.request(port: adminPort, "POST", "/admin/purge", body: Array(#"{"all": true}"#.utf8))
+        #expect(purge.status == 200)
+    }
+
+    @Test func largeHitsComeFromAMemoryFileByteForByte() async throws {
+        let body = Self.patterned(300_000)
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            .respond(headers: [("Cache-Control", "max-age=60")], body: body)
+        })
+        let miss = try await TestHTTPClient.request(port: proxy.port, "GET", "/large")
+        #expect(miss.header("cache-status") == "gatehouse; fwd=uri-miss; stored")
+        #expect(miss.body == body)
+        #expect(try await Self.bodyFiles(adminPort: proxy.adminPort) == 1)
+
+        // Two connections at once (the harness's loops are shared), several hits each.
+        async let first = Self.hits(port: proxy.port, count: 4)
+        async let second = Self.hits(port: proxy.port, count: 4)
+        for hit in try await first + second {
+            #expect(hit.status == 200)
+            #expect(hit.header("cache-status")?.hasPrefix("gatehouse; hit") == true)
+            #expect(hit.header("content-length") == "300000")
+            #expect(hit.body == body)
+        }
+        let head = try await TestHTTPClient.request(port: proxy.port, "HEAD", "/large")
+        #expect(head.header("cache-status")?.hasPrefix("gatehouse; hit") == true)
+        #expect(head.header("content-length") == "300000")
+        #expect(head.body.isEmpty)
+        #expect(upstream.receivedRequests.count == 1)
+
+        try await Self.purgeAll(adminPort: proxy.adminPort)
+        #expect(try await Self.bodyFiles(adminPort: proxy.adminPort) == 0)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    private static func hits(port: Int, count: Int) async throws -> [TestHTTPResponse] {
+        let client = try await TestHTTPClient.connect(port: port)
+        var responses: [TestHTTPResponse] = []
+        for _ in 0..<count {
+            responses.append(try await client.send("GET", "/large"))
+        }
+        try await client.close()
+        return responses
+    }
+
+    @Test func anEntryPurgedWhileItsBodyIsBeingSentStillArrivesWhole() async throws {
+        // 8 MiB: more than the kernel takes into a loopback socket at once (tcp_wmem's 4 MiB
+        // ceiling plus the reader's small buffer), so the write is still pending at the purge.
+        let body = Self.patterned(8 << 20)
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            .respond(headers: [("Cache-Control", "max-age=60")], body: body)
+        }) { config in
+            config.cache.maxObjectSize = 16 << 20
+        }
+        let miss = try await TestHTTPClient.request(port: proxy.port, "GET", "/huge", headers: [("Host", "t")])
+        #expect(miss.header("cache-status") == "gatehouse; fwd=uri-miss; stored")
+        #expect(miss.body.count == body.count)
+
+        let reader = SmallWindowSocket(port: proxy.port)
+        defer { reader.close() }
+        reader.send("GET /huge HTTP/1.1\r\nHost: t\r\n\r\n")
+        // The hit is looked up and its write begun in one turn of the proxy's event loop.
+        var hits: Double? = 0
+        for _ in 0..<500 where hits != 1 {
+            let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+            hits = metrics.value("gatehouse_cache_lookups_total", ["result": "hit"])
+            if hits != 1 { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(hits == 1)
+        try await Self.purgeAll(adminPort: proxy.adminPort)
+        // The entry is gone; its file stays open for the write still under way.
+        #expect(try await Self.bodyFiles(adminPort: proxy.adminPort) == 1)
+
+        let received = await reader.readResponse()
+        #expect(received.head.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(received.head.contains("Cache-Status: gatehouse; hit"))
+        #expect(received.body.count == body.count)
+        #expect(received.body == body)
+
+        // The file closes once its write has ended (the proxy learns of it after the client read it).
+        var open: Double? = 1
+        for _ in 0..<500 where open != 0 {
+            open = try await Self.bodyFiles(adminPort: proxy.adminPort)
+            if open != 0 { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(open == 0)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+}

@@ -1,0 +1,73 @@
+// SmallWindowSocket: a blocking test client with a tiny receive window, for responses the server must hold while nobody reads.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A client on a plain blocking socket with a 4 KiB receive buffer: a large response stays
+/// pending in the server's write until the test reads it (or never does).
+public final class SmallWindowSocket: @unchecked Sendable {
+    private let fd: Int32
+
+    /// Connected to 127.0.0.1:`port`.
+    public init(port: Int) {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var small: Int32 = 4096
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        _ = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+    }
+
+    /// Writes `request` whole (it fits the socket's buffer).
+    public func send(_ request: String) {
+        _ = request.withCString { Glibc.send(fd, $0, strlen($0), 0) }
+    }
+
+    /// The response head (as text) and its `Content-Length` body, read on a thread of its own
+    /// (blocking reads stay off the test's executor); what arrived if the connection ends first.
+    public func readResponse() async -> (head: String, body: [UInt8]) {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { [fd] in
+                continuation.resume(returning: Self.read(fd))
+            }
+            thread.start()
+        }
+    }
+
+    private static func read(_ fd: Int32) -> (head: String, body: [UInt8]) {
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        var headEnd: Int?
+        var expected = Int.max
+        while headEnd.map({ received.count - $0 < expected }) ?? true {
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { break }
+            received.append(contentsOf: chunk[0..<count])
+            if headEnd == nil, let end = Self.endOfHead(received) {
+                headEnd = end
+                let head = String(decoding: received[0..<end], as: UTF8.self)
+                expected = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                    .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+            }
+        }
+        guard let headEnd else { return (String(decoding: received, as: UTF8.self), []) }
+        return (String(decoding: received[0..<headEnd], as: UTF8.self), Array(received[headEnd...]))
+    }
+
+    private static func endOfHead(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        for index in 3..<bytes.count where bytes[index - 3] == 13 && bytes[index - 2] == 10 && bytes[index - 1] == 13 && bytes[index] == 10 {
+            return index + 1
+        }
+        return nil
+    }
+
+    public func close() {
+        Glibc.close(fd)
+    }
+}

@@ -8,7 +8,7 @@ each at the same time, so both see the same machine noise; the order in which th
 every pair. It prints, per pair and as a geometric mean, B's CPU per request (user + system, from
 /proc) and req/s relative to A's. On this 2-core machine sequential runs of one binary swing by
 ±20 %, while a pair of identical builds (A/A) agrees within ±5–10 %: use several pairs, and
-scripts/bench for the comparison with nginx. Scenarios a, c, d and e of scripts/bench (their
+scripts/bench for the comparison with nginx. Scenarios a, c, d, e and g of scripts/bench (their
 paths, configs and wrk settings, BENCH_* environment included). Loopback only; everything it
 starts is stopped by PID.
 """
@@ -25,7 +25,7 @@ from bench_runner import (  # noqa: E402  (the shared pieces of scripts/bench)
     SCENARIOS, Processes, Wrk, cpu_seconds, free_ports, gatehouse_config, origin_argv, read_settings, wait_for_port,
 )
 
-PAIRED = ("a", "c", "d", "e")  # (b) needs its 10,000-URL warm-up walk, (f) a Redis server
+PAIRED = ("a", "c", "d", "e", "g")  # (b) needs its 10,000-URL warm-up walk, (f) a Redis server
 
 
 def start_pair(label, binary, demo_api, key, settings, tmpdir, procs):

@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_pair import start_pair  # noqa: E402
 from bench_runner import SCENARIOS, Processes, Wrk, cpu_times, read_settings  # noqa: E402
 
-PROFILED = ("a", "c", "d", "e")  # as bench_pair: (b) needs its warm-up walk, (f) a Redis server
+PROFILED = ("a", "c", "d", "e", "g")  # as bench_pair: (b) needs its warm-up walk, (f) a Redis server
 SAMPLE_HZ = 4000
 COUNTED_CALLS = (("libc.so.6", "malloc", "probe_libc:malloc"),
                  ("libswiftCore.so", "swift_allocObject", "probe_libswiftCore:swift_allocObject"),

@@ -29,6 +29,15 @@ struct RunCommand: AsyncParsableCommand {
             }
             throw ExitCode(1)
         }
+        if let raised = OpenFileLimit.raiseToHardLimit() {
+            logger.info("open-file limit raised from \(raised.from) to \(raised.to) (its hard limit)")
+        }
+        // Each client connection is a descriptor (one more while it is forwarded upstream).
+        if let limit = OpenFileLimit.current, limit < config.server.maxConnections + 64 {
+            logger.warning(
+                "the open-file limit (\(limit)) is below server.max_connections (\(config.server.maxConnections)): connections past it will wait in the kernel's queue; raise the limit (ulimit -n, systemd LimitNOFILE) or lower max_connections"
+            )
+        }
         let threads = config.server.threads ?? System.coreCount
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let service = ProxyService(config: config, configPath: path, group: group, logger: logger)

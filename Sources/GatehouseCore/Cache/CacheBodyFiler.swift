@@ -1,5 +1,4 @@
 // CacheBodyFiler: which stored bodies go into memory files, and how many such files may be open at once.
-import Glibc
 import NIOCore
 import Synchronization
 
@@ -24,10 +23,7 @@ public final class CacheBodyFiler: Sendable {
 
     /// A quarter of the soft descriptor limit, at most 4,096 (with Debian's default of 1,024: 256).
     public static func defaultLimit() -> Int {
-        var limits = rlimit()
-        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limits) == 0 else { return 0 }
-        let soft = limits.rlim_cur == rlim_t.max ? 16_384 : Int(clamping: limits.rlim_cur)
-        return min(4_096, soft / 4)
+        min(4_096, (OpenFileLimit.current ?? 0) / 4)
     }
 
     /// Memory files open now.

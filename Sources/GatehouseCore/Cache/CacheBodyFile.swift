@@ -42,9 +42,10 @@ public final class CacheBodyFile: Sendable {
     public func readAll() -> ByteBuffer {
         var buffer = ByteBufferAllocator().buffer(capacity: count)
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { target in
+            guard let base = target.baseAddress else { return 0 }
             var done = 0
             while done < count {
-                let result = pread(descriptor, target.baseAddress! + done, count - done, off_t(done))
+                let result = pread(descriptor, base + done, count - done, off_t(done))
                 if result > 0 {
                     done += result
                 } else if result < 0, errno == EINTR {

@@ -39,6 +39,15 @@ import Testing
             #expect(hit.header("content-length") == "300000")
             #expect(hit.body == body)
         }
+        // A client that closes after the response: the file's write ends before the connection does.
+        let closing = SmallWindowSocket(port: proxy.port)
+        defer { closing.close() }
+        closing.send("GET /large HTTP/1.0\r\nHost: 127.0.0.1:\(proxy.port)\r\n\r\n")
+        let closed = await closing.readResponse()
+        #expect(closed.head.contains("Cache-Status: gatehouse; hit"))
+        #expect(closed.head.contains("Connection: close"))
+        #expect(closed.body == body)
+
         let head = try await TestHTTPClient.request(port: proxy.port, "HEAD", "/large")
         #expect(head.header("cache-status")?.hasPrefix("gatehouse; hit") == true)
         #expect(head.header("content-length") == "300000")

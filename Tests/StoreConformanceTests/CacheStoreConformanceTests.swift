@@ -228,4 +228,20 @@ struct CacheStoreFactory: Sendable, CustomTestStringConvertible {
             #expect(try await store.lookup(key, now: t0, on: loop).get() == entry)
         }
     }
+
+    /// The largest body both stores take (64 KiB): the memory store keeps it in a memory file, the
+    /// Redis store in Redis; either way it comes back byte for byte, found by either lookup.
+    @Test(arguments: CacheStoreFactory.all)
+    func storesTheLargestBodyIntact(_ factory: CacheStoreFactory) async throws {
+        try await factory.run { store async throws in
+            let key = CacheFixtures.key("/large")
+            var entry = CacheFixtures.entry()
+            entry.body = CacheFixtures.buffer(bytes: (0..<(1 << 16)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 / 251) })
+            #expect(try await store.store(entry, for: key, retention: 60, now: t0, on: loop).get())
+            let found = try #require(try await store.lookup(key, now: t0, on: loop).get())
+            #expect(found.storedBody.count == 1 << 16)
+            #expect(found == entry)
+            #expect(try await store.find(key.primary, requestHeaders: [:], now: t0, on: loop).get() == .hit(entry, key))
+        }
+    }
 }

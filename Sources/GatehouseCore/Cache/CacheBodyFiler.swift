@@ -9,7 +9,9 @@ import Synchronization
 /// connections); past it, and wherever the kernel refuses memory files, bodies stay in buffers
 /// and are served as before.
 public final class CacheBodyFiler: Sendable {
+    /// The smallest body filed, in bytes.
     public let threshold: Int
+    /// The most memory files open at once.
     public let limit: Int
     private let open = Atomic<Int>(0)
 

@@ -43,6 +43,7 @@ public struct CacheEntry: Sendable, Equatable {
         )
     }
 
+    /// An entry whose body is already where it will be kept (a buffer of its own or a memory file).
     public init(
         status: HTTPResponseStatus,
         headers: HTTPHeaders,

@@ -14,6 +14,9 @@ public final class SmallWindowSocket: @unchecked Sendable {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var small: Int32 = 4096
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        // A server that stops sending fails the read within 30 s instead of hanging the test run.
+        var patience = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &patience, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -29,7 +32,8 @@ public final class SmallWindowSocket: @unchecked Sendable {
     }
 
     /// The response head (as text) and its `Content-Length` body, read on a thread of its own
-    /// (blocking reads stay off the test's executor); what arrived if the connection ends first.
+    /// (blocking reads stay off the test's executor); what arrived if the connection ends first
+    /// or nothing arrives for 30 s.
     public func readResponse() async -> (head: String, body: [UInt8]) {
         await withCheckedContinuation { continuation in
             let thread = Thread { [fd] in

@@ -6,9 +6,8 @@ import Testing
 @testable import GatehouseCore
 
 @Suite struct CacheBodyFileTests {
-    /// Bytes that differ from one offset to the next, so a shifted or truncated copy cannot pass.
     static func patterned(_ count: Int) -> ByteBuffer {
-        ByteBuffer(bytes: (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 / 251) })
+        ByteBuffer(bytes: patternedBytes(count))
     }
 
     static func entry(bodyBytes count: Int) -> CacheEntry {

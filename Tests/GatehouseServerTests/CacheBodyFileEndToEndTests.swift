@@ -5,11 +5,6 @@ import NIOCore
 import Testing
 
 @Suite struct CacheBodyFileEndToEndTests {
-    /// Bytes that differ from one offset to the next, so a shifted, repeated or truncated body cannot pass.
-    static func patterned(_ count: Int) -> [UInt8] {
-        (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 / 251) }
-    }
-
     static func bodyFiles(adminPort: Int) async throws -> Double? {
         let metrics = PrometheusText(try await TestHTTPClient.request(port: adminPort, "GET", "/metrics").bodyString)
         return metrics.value("gatehouse_cache_body_files")
@@ -21,7 +16,7 @@ import Testing
     }
 
     @Test func largeHitsComeFromAMemoryFileByteForByte() async throws {
-        let body = Self.patterned(300_000)
+        let body = patternedBytes(300_000)
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
             .respond(headers: [("Cache-Control", "max-age=60")], body: body)
         })
@@ -73,7 +68,7 @@ import Testing
     @Test func anEntryPurgedWhileItsBodyIsBeingSentStillArrivesWhole() async throws {
         // 8 MiB: more than the kernel takes into a loopback socket at once (tcp_wmem's 4 MiB
         // ceiling plus the reader's small buffer), so the write is still pending at the purge.
-        let body = Self.patterned(8 << 20)
+        let body = patternedBytes(8 << 20)
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
             .respond(headers: [("Cache-Control", "max-age=60")], body: body)
         }) { config in

@@ -236,7 +236,7 @@ struct CacheStoreFactory: Sendable, CustomTestStringConvertible {
         try await factory.run { store async throws in
             let key = CacheFixtures.key("/large")
             var entry = CacheFixtures.entry()
-            entry.body = CacheFixtures.buffer(bytes: (0..<(1 << 16)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 / 251) })
+            entry.body = CacheFixtures.buffer(bytes: patternedBytes(1 << 16))
             #expect(try await store.store(entry, for: key, retention: 60, now: t0, on: loop).get())
             let found = try #require(try await store.lookup(key, now: t0, on: loop).get())
             #expect(found.storedBody.count == 1 << 16)

@@ -43,35 +43,30 @@ public final class CacheBodyFile: Sendable {
         var buffer = ByteBufferAllocator().buffer(capacity: count)
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { target in
             guard let base = target.baseAddress else { return 0 }
-            var done = 0
-            while done < count {
-                let result = pread(descriptor, base + done, count - done, off_t(done))
-                if result > 0 {
-                    done += result
-                } else if result < 0, errno == EINTR {
-                    continue
-                } else {
-                    break
-                }
-            }
-            return done
+            return Self.transfer(count) { done in pread(descriptor, base + done, count - done, off_t(done)) }
         }
         return buffer
     }
 
     private static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: CInt) -> Bool {
         guard let base = bytes.baseAddress else { return true }
+        return transfer(bytes.count) { done in pwrite(descriptor, base + done, bytes.count - done, off_t(done)) } == bytes.count
+    }
+
+    /// Repeats `call` (given the bytes done so far; a `pread`/`pwrite` result) until `count` bytes
+    /// are done, retrying interrupted calls; the bytes done when it stops.
+    private static func transfer(_ count: Int, _ call: (Int) -> Int) -> Int {
         var done = 0
-        while done < bytes.count {
-            let result = pwrite(descriptor, base + done, bytes.count - done, off_t(done))
+        while done < count {
+            let result = call(done)
             if result > 0 {
                 done += result
             } else if result < 0, errno == EINTR {
                 continue
             } else {
-                return false
+                break
             }
         }
-        return true
+        return done
     }
 }

@@ -637,7 +637,7 @@ extension ProxyHandler {
         buffer.writeStaticString(close ? "Connection: close\r\n\r\n" : "Connection: keep-alive\r\n\r\n")
         // A body too large to inline follows the head as a write of its own.
         var tail: IOData?
-        var file: CacheBodyFile?
+        var sentFile: (file: CacheBodyFile, region: FileRegion)?
         if bodyBytes > 0, let body {
             request.responseBytes = bodyBytes
             switch body {
@@ -645,9 +645,10 @@ extension ProxyHandler {
                 buffer.writeImmutableBuffer(bytes)
             case .bytes(let bytes):
                 tail = .byteBuffer(bytes)
-            case .file(let bodyFile):
-                file = bodyFile
-                tail = .fileRegion(bodyFile.makeRegion())
+            case .file(let file):
+                let region = file.makeRegion()
+                sentFile = (file, region)
+                tail = .fileRegion(region)
             }
         }
         record(request)
@@ -657,9 +658,9 @@ extension ProxyHandler {
         }
         let last = tail ?? .byteBuffer(buffer)
         // A file region hands its handle back when its write ends (and keeps the file open until then).
-        let written: EventLoopPromise<Void>? = close || file != nil ? context.eventLoop.makePromise() : nil
-        if let file, case .fileRegion(let region) = last {
-            written?.futureResult.whenComplete { _ in file.written(region) }
+        let written: EventLoopPromise<Void>? = close || sentFile != nil ? context.eventLoop.makePromise() : nil
+        if let sentFile {
+            written?.futureResult.whenComplete { _ in sentFile.file.written(sentFile.region) }
         }
         context.writeAndFlush(NIOAny(last), promise: written)
         if close {

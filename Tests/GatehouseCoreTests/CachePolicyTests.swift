@@ -138,6 +138,7 @@ struct StorageCase: Sendable, CustomTestStringConvertible {
         var bypass: CacheBypassReason?
         var forcesRevalidation = false
         var maxAge: Int64?
+        var hasRange = false
         var testDescription: String { name }
     }
 
@@ -148,7 +149,8 @@ struct StorageCase: Sendable, CustomTestStringConvertible {
         Row(name: "DELETE", method: .DELETE, bypass: .method),
         Row(name: "OPTIONS", method: .OPTIONS, bypass: .method),
         Row(name: "no-store", headers: [("Cache-Control", "no-store")], bypass: .requestNoStore),
-        Row(name: "Range", headers: [("Range", "bytes=0-10")], bypass: .range),
+        Row(name: "Range", headers: [("Range", "bytes=0-10")], hasRange: true),
+        Row(name: "Range on HEAD is ignored", method: .HEAD, headers: [("Range", "bytes=0-10")]),
         Row(name: "X-HTTP-Method-Override", headers: [("X-HTTP-Method-Override", "DELETE")], bypass: .methodOverride),
         Row(name: "X-Method-Override on HEAD", method: .HEAD, headers: [("x-method-override", "PUT")], bypass: .methodOverride),
         Row(name: "no-cache", headers: [("Cache-Control", "no-cache")], forcesRevalidation: true),
@@ -175,6 +177,7 @@ struct StorageCase: Sendable, CustomTestStringConvertible {
             #expect(request.forcesRevalidation == row.forcesRevalidation)
             #expect(request.maxAge == row.maxAge)
             #expect(request.isHEAD == (row.method == .HEAD))
+            #expect(request.hasRange == row.hasRange)
         }
     }
 

@@ -6,8 +6,6 @@ public enum CacheBypassReason: String, Sendable, Equatable {
     case method
     /// The request says `Cache-Control: no-store`.
     case requestNoStore = "request-no-store"
-    /// A `Range` request: entries hold whole representations and are not sliced.
-    case range
     /// A GET or HEAD carrying `X-HTTP-Method-Override` (or a sibling): the origin may act on it
     /// as another method, so its answer is not the GET representation of the URL, and a stored
     /// GET must not stand in for a write the client asked for.

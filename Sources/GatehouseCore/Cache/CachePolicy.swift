@@ -61,9 +61,6 @@ public final class CachePolicy: Sendable {
         if directives.noStore {
             return .bypass(.requestNoStore)
         }
-        if fields.hasRange {
-            return .bypass(.range)
-        }
         if fields.hasMethodOverride {
             return .bypass(.methodOverride)
         }
@@ -80,7 +77,9 @@ public final class CachePolicy: Sendable {
             rule: rules.rule(forPath: target.path),
             forcesRevalidation: directives.noCache || directives.maxAge == 0 || pragmaNoCache,
             maxAge: directives.maxAge,
-            hasAuthorization: fields.hasAuthorization
+            hasAuthorization: fields.hasAuthorization,
+            // Range is defined for GET only (RFC 9110 §14.2): a HEAD's is ignored.
+            hasRange: fields.hasRange && head.method == .GET
         ))
     }
 }

@@ -18,6 +18,9 @@ public struct CacheableRequest: Sendable {
     /// The client's `max-age=N`: stored responses older than N must be revalidated.
     public var maxAge: Int64?
     public var hasAuthorization: Bool
+    /// A GET with `Range`: a fresh entry answers it with the part asked for; anything else goes
+    /// upstream as it came and stores nothing (its answer is a part, not the representation).
+    public var hasRange: Bool
 
     public init(
         target: CacheTarget,
@@ -27,7 +30,8 @@ public struct CacheableRequest: Sendable {
         rule: CacheRule? = nil,
         forcesRevalidation: Bool = false,
         maxAge: Int64? = nil,
-        hasAuthorization: Bool = false
+        hasAuthorization: Bool = false,
+        hasRange: Bool = false
     ) {
         self.target = target
         self.isHEAD = isHEAD
@@ -37,6 +41,7 @@ public struct CacheableRequest: Sendable {
         self.forcesRevalidation = forcesRevalidation
         self.maxAge = maxAge
         self.hasAuthorization = hasAuthorization
+        self.hasRange = hasRange
     }
 
     /// The user that goes into the key: only under a `per_user` rule, and only when known.

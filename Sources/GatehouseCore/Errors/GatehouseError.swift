@@ -14,6 +14,8 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
         case requestTimeout
         case payloadTooLarge
         case headersTooLarge
+        /// A cached response holds none of the bytes a `Range` asks for (an extension of DESIGN.md §8's list).
+        case rangeNotSatisfiable
         case rateLimited
         case internalError
         case badGateway
@@ -30,6 +32,7 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
             case .requestTimeout: 408
             case .payloadTooLarge: 413
             case .headersTooLarge: 431
+            case .rangeNotSatisfiable: 416
             case .rateLimited: 429
             case .internalError: 500
             case .badGateway: 502
@@ -48,6 +51,7 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
             case .requestTimeout: "REQUEST_TIMEOUT"
             case .payloadTooLarge: "PAYLOAD_TOO_LARGE"
             case .headersTooLarge: "HEADERS_TOO_LARGE"
+            case .rangeNotSatisfiable: "RANGE_NOT_SATISFIABLE"
             case .rateLimited: "RATE_LIMITED"
             case .internalError: "INTERNAL"
             case .badGateway: "BAD_GATEWAY"
@@ -66,6 +70,7 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
             case .requestTimeout: "Request Timeout"
             case .payloadTooLarge: "Content Too Large"
             case .headersTooLarge: "Request Header Fields Too Large"
+            case .rangeNotSatisfiable: "Range Not Satisfiable"
             case .rateLimited: "Too Many Requests"
             case .internalError: "Internal Server Error"
             case .badGateway: "Bad Gateway"

@@ -44,7 +44,9 @@ final class BackgroundRefresh {
         )
         refresh.selfReference = refresh
         refresh.pool = pool
-        var head = stale.hasValidator ? cache.policy.revalidationHead(for: upstreamHead, entry: stale) : upstreamHead
+        // Without the client's conditionals and range (the refresh must bring the whole response),
+        // with the entry's validators when it has any.
+        var head = cache.policy.revalidationHead(for: upstreamHead, entry: stale)
         head.method = .GET  // a HEAD that found the entry stale refreshes the GET it is served from
         pool.acquireFuture().whenComplete { result in
             switch result {

@@ -58,6 +58,10 @@ extension ProxyHandler {
         case .failure:
             // A failing store means a miss, never an error to the client.
             exchange.status = .forward(.miss)
+            if exchange.request.hasRange {
+                forwardPart(request: request, exchange: exchange)
+                return
+            }
             connectUpstream(for: request, allowReuse: true)
         case .success(.hit(let entry, let key)):
             exchange.key = key
@@ -92,6 +96,10 @@ extension ProxyHandler {
 
     /// A miss: the first request for the key fetches it; concurrent ones wait for that fetch.
     private func forwardMiss(request: InFlightRequest, exchange: CacheExchange) {
+        if exchange.request.hasRange {
+            forwardPart(request: request, exchange: exchange)
+            return
+        }
         guard let context, let primary = exchange.primary, !exchange.request.isHEAD else {
             // HEAD responses are never stored, so a HEAD miss neither leads nor waits.
             connectUpstream(for: request, allowReuse: true)
@@ -128,12 +136,26 @@ extension ProxyHandler {
     /// A stale or must-revalidate entry: revalidate it upstream when it has a validator, and
     /// keep it at hand for stale-if-error.
     private func forwardStale(_ entry: CacheEntry, request: InFlightRequest, exchange: CacheExchange) {
+        if exchange.request.hasRange {
+            forwardPart(request: request, exchange: exchange)
+            return
+        }
         if entry.hasValidator, !exchange.request.isHEAD, let upstreamHead = request.upstreamHead {
             exchange.revalidating = true
             request.upstreamHead = exchange.cache.policy.revalidationHead(for: upstreamHead, entry: entry)
         } else {
             dropClientConditionals(request)
         }
+        connectUpstream(for: request, allowReuse: true)
+    }
+
+    /// A range request without a fresh entry to slice goes upstream as it came, `Range` and
+    /// `If-Range` included: its answer is a part, which is never stored, so it neither leads nor
+    /// follows a fetch, and the cache never turns a small range into a whole download (nginx
+    /// does, without its slice module). `Cache-Status` still says why it went forward.
+    private func forwardPart(request: InFlightRequest, exchange: CacheExchange) {
+        request.cache = nil
+        request.cacheStatus = exchange.status
         connectUpstream(for: request, allowReuse: true)
     }
 
@@ -290,6 +312,30 @@ extension ProxyHandler {
         exchange.status = status
         let now = CacheTime.now()
         let notModified = exchange.cache.policy.isNotModified(entry, requestHeaders: exchange.request.headers)
+        if !notModified, exchange.request.hasRange {
+            switch exchange.cache.policy.rangeAnswer(for: entry, requestHeaders: exchange.request.headers) {
+            case .whole:
+                break
+            case .partial(let range):
+                var headers = entry.partialHeaders(range, at: now)
+                RequestHeadRewriter.appendVia(to: &headers)
+                sendComplete(
+                    status: .partialContent, headers: headers, cacheStatus: status, rateLimitHeaders: request.rateLimitHeaders,
+                    body: entry.storedBody, bodyRange: range, request: request, closeAfter: false
+                )
+                return
+            case .unsatisfiable:
+                let error = GatehouseError(
+                    .rangeNotSatisfiable, "The requested range is outside the response",
+                    details: [["length": .int(entry.storedBody.count)]]
+                )
+                respondLocally(
+                    error, request: request, closeAfter: false, extraHeaders: ["Content-Range": entry.unsatisfiedRange],
+                    cacheStatus: status, rateLimitHeaders: request.rateLimitHeaders
+                )
+                return
+            }
+        }
         var headers = HTTPHeaders()
         if notModified {
             headers = entry.notModifiedHeaders(at: now)

@@ -576,7 +576,8 @@ extension ProxyHandler {
     /// With `closeAfter` false the rest of the request body, if any, is read and dropped so the
     /// connection stays usable; framing errors close it because the body's end is unknowable.
     func respondLocally(
-        _ error: GatehouseError, request: InFlightRequest, closeAfter: Bool, extraHeaders: HTTPHeaders = HTTPHeaders()
+        _ error: GatehouseError, request: InFlightRequest, closeAfter: Bool, extraHeaders: HTTPHeaders = HTTPHeaders(),
+        cacheStatus: CacheStatus? = nil, rateLimitHeaders: RateLimitHeaders? = nil
     ) {
         guard let context else { return }
         var headers = extraHeaders
@@ -584,8 +585,8 @@ extension ProxyHandler {
         let body = context.channel.allocator.buffer(string: error.jsonBody)
         headers.add(name: "Content-Length", value: String(body.readableBytes))
         sendComplete(
-            status: HTTPResponseStatus(statusCode: error.status), headers: headers, body: body,
-            request: request, closeAfter: closeAfter
+            status: HTTPResponseStatus(statusCode: error.status), headers: headers, cacheStatus: cacheStatus,
+            rateLimitHeaders: rateLimitHeaders, body: body, request: request, closeAfter: closeAfter
         )
     }
 
@@ -609,7 +610,7 @@ extension ProxyHandler {
     func sendComplete(
         status: HTTPResponseStatus, encodedFields: (fields: ByteBuffer, age: Int64)? = nil, headers: HTTPHeaders,
         cacheStatus: CacheStatus? = nil, rateLimitHeaders: RateLimitHeaders? = nil, body: CacheBody?,
-        request: InFlightRequest, closeAfter: Bool
+        bodyRange: Range<Int>? = nil, request: InFlightRequest, closeAfter: Bool
     ) {
         guard let context else { return }
         let head = request.head
@@ -617,7 +618,8 @@ extension ProxyHandler {
         let version: HTTPVersion = head.version.major == 1 && head.version.minor <= 1 ? head.version : .http1_1
         request.status = Int(status.code)
         let sendsBody = head.method != .HEAD && status.code >= 200 && status.code != 204 && status.code != 304
-        let bodyBytes = sendsBody ? body?.count ?? 0 : 0
+        // A 206 sends `bodyRange` of the body; anything else all of it.
+        let bodyBytes = sendsBody ? bodyRange?.count ?? body?.count ?? 0 : 0
         // Small bodies go in the head's buffer (one iovec); large ones are written as they are, uncopied.
         let inlineBody = bodyBytes <= Self.inlineBodyLimit
         var buffer = headBuffer.take(
@@ -641,12 +643,15 @@ extension ProxyHandler {
         if bodyBytes > 0, let body {
             request.responseBytes = bodyBytes
             switch body {
-            case .bytes(let bytes) where inlineBody:
-                buffer.writeImmutableBuffer(bytes)
             case .bytes(let bytes):
-                tail = .byteBuffer(bytes)
+                let part = bodyRange.flatMap { bytes.getSlice(at: bytes.readerIndex + $0.lowerBound, length: $0.count) } ?? bytes
+                if inlineBody {
+                    buffer.writeImmutableBuffer(part)
+                } else {
+                    tail = .byteBuffer(part)
+                }
             case .file(let file):
-                let region = file.makeRegion()
+                let region = file.makeRegion(bodyRange ?? 0..<file.count)
                 sentFile = (file, region)
                 tail = .fileRegion(region)
             }

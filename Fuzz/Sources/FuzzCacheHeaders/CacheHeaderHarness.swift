@@ -31,7 +31,7 @@ enum CacheHeaderHarness {
 
         // The request carries the same fields, except those that would make it bypass the cache.
         var requestHead = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/users/1?page=2", headers: headers)
-        for name in ["cache-control", "pragma", "range"] {
+        for name in ["cache-control", "pragma"] + CachePolicy.methodOverrideFields {
             requestHead.headers.remove(name: name)
         }
         requestHead.headers.replaceOrAdd(name: "Host", value: "example.test")
@@ -57,6 +57,26 @@ enum CacheHeaderHarness {
         }
         for entry in entries {
             checkEntry(entry, request: request, notModified: HTTPResponseHead(version: .http1_1, status: .notModified, headers: headers))
+            checkRange(entry, requestHeaders: headers)
+        }
+        for value in headers["range"] {
+            guard let range = ByteRangeRequest(parsing: value) else { continue }
+            for length in [0, 1, 4, 1 << 20, Int.max] {
+                if let bytes = range.resolve(length: length) {
+                    require(!bytes.isEmpty && bytes.lowerBound >= 0 && bytes.upperBound <= length, "\(value) resolved to \(bytes) of \(length)")
+                }
+            }
+        }
+    }
+
+    /// The fields as a GET's (their `Range` and `If-Range` included): a part always lies in the body.
+    private static func checkRange(_ entry: CacheEntry, requestHeaders: HTTPHeaders) {
+        switch policy.rangeAnswer(for: entry, requestHeaders: requestHeaders) {
+        case .partial(let bytes):
+            require(!bytes.isEmpty && bytes.lowerBound >= 0 && bytes.upperBound <= entry.storedBody.count, "part \(bytes) of \(entry.storedBody.count)")
+            _ = entry.partialHeaders(bytes, at: now)
+        case .whole, .unsatisfiable:
+            break
         }
     }
 

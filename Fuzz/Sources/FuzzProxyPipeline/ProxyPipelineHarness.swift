@@ -155,7 +155,10 @@ final class ProxyPipelineHarness {
     private func configure(_ channel: EmbeddedChannel) throws {
         guard let recorder = state.recorders.value(for: loop) else { fatalError("no recorder for the loop") }
         guard let deadlines = state.storeDeadlines.value(for: loop) else { fatalError("no store deadlines for the loop") }
-        let handler = ProxyHandler(serverState: state, recorder: recorder, storeDeadlines: deadlines, peer: channel.remoteAddress)
+        guard let headBuffer = state.headBuffers.value(for: loop) else { fatalError("no head buffer for the loop") }
+        let handler = ProxyHandler(
+            serverState: state, recorder: recorder, storeDeadlines: deadlines, headBuffer: headBuffer, peer: channel.remoteAddress
+        )
         try channel.pipeline.syncOperations.addHandler(handler)
     }
 

@@ -618,8 +618,9 @@ extension ProxyHandler {
         let version: HTTPVersion = head.version.major == 1 && head.version.minor <= 1 ? head.version : .http1_1
         request.status = Int(status.code)
         let sendsBody = head.method != .HEAD && status.code >= 200 && status.code != 204 && status.code != 304
-        // A 206 sends `bodyRange` of the body; anything else all of it.
-        let bodyBytes = sendsBody ? bodyRange?.count ?? body?.count ?? 0 : 0
+        // A 206 sends `bodyRange` of the body (never past its end); anything else all of it.
+        let part = bodyRange?.clamped(to: 0..<(body?.count ?? 0))
+        let bodyBytes = sendsBody ? part?.count ?? body?.count ?? 0 : 0
         // Small bodies go in the head's buffer (one iovec); large ones are written as they are, uncopied.
         let inlineBody = bodyBytes <= Self.inlineBodyLimit
         var buffer = headBuffer.take(
@@ -644,14 +645,14 @@ extension ProxyHandler {
             request.responseBytes = bodyBytes
             switch body {
             case .bytes(let bytes):
-                let part = bodyRange.flatMap { bytes.getSlice(at: bytes.readerIndex + $0.lowerBound, length: $0.count) } ?? bytes
+                let sent = part.flatMap { bytes.getSlice(at: bytes.readerIndex + $0.lowerBound, length: $0.count) } ?? bytes
                 if inlineBody {
-                    buffer.writeImmutableBuffer(part)
+                    buffer.writeImmutableBuffer(sent)
                 } else {
-                    tail = .byteBuffer(part)
+                    tail = .byteBuffer(sent)
                 }
             case .file(let file):
-                let region = file.makeRegion(bodyRange ?? 0..<file.count)
+                let region = file.makeRegion(part ?? 0..<file.count)
                 sentFile = (file, region)
                 tail = .fileRegion(region)
             }

@@ -44,10 +44,10 @@ final class BackgroundRefresh {
         )
         refresh.selfReference = refresh
         refresh.pool = pool
-        // Without the client's conditionals and range (the refresh must bring the whole response),
-        // with the entry's validators when it has any.
-        var head = cache.policy.revalidationHead(for: upstreamHead, entry: stale)
-        head.method = .GET  // a HEAD that found the entry stale refreshes the GET it is served from
+        // A GET (a HEAD that found the entry stale refreshes the GET it is served from), without
+        // the client's conditionals and range (the refresh must bring the whole response), with
+        // the entry's validators when it has any.
+        let head = cache.policy.revalidationHead(for: upstreamHead, entry: stale)
         pool.acquireFuture().whenComplete { result in
             switch result {
             case .success(let upstream):

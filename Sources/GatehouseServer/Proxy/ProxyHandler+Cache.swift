@@ -312,29 +312,8 @@ extension ProxyHandler {
         exchange.status = status
         let now = CacheTime.now()
         let notModified = exchange.cache.policy.isNotModified(entry, requestHeaders: exchange.request.headers)
-        if !notModified, exchange.request.hasRange {
-            switch exchange.cache.policy.rangeAnswer(for: entry, requestHeaders: exchange.request.headers) {
-            case .whole:
-                break
-            case .partial(let range):
-                var headers = entry.partialHeaders(range, at: now)
-                RequestHeadRewriter.appendVia(to: &headers)
-                sendComplete(
-                    status: .partialContent, headers: headers, cacheStatus: status, rateLimitHeaders: request.rateLimitHeaders,
-                    body: entry.storedBody, bodyRange: range, request: request, closeAfter: false
-                )
-                return
-            case .unsatisfiable:
-                let error = GatehouseError(
-                    .rangeNotSatisfiable, "The requested range is outside the response",
-                    details: [["length": .int(entry.storedBody.count)]]
-                )
-                respondLocally(
-                    error, request: request, closeAfter: false, extraHeaders: ["Content-Range": entry.unsatisfiedRange],
-                    cacheStatus: status, rateLimitHeaders: request.rateLimitHeaders
-                )
-                return
-            }
+        if !notModified, exchange.request.hasRange, serveRange(of: entry, status: status, request: request, exchange: exchange, now: now) {
+            return
         }
         var headers = HTTPHeaders()
         if notModified {
@@ -353,6 +332,32 @@ extension ProxyHandler {
             request: request,
             closeAfter: false
         )
+    }
+
+    /// Answers a range request from `entry`: 206 with the part, or 416 when the body holds none
+    /// of it. False when the whole response is the answer (see `CachePolicy.rangeAnswer`).
+    private func serveRange(of entry: CacheEntry, status: CacheStatus, request: InFlightRequest, exchange: CacheExchange, now: CacheTime) -> Bool {
+        switch exchange.cache.policy.rangeAnswer(for: entry, requestHeaders: exchange.request.headers) {
+        case .whole:
+            return false
+        case .partial(let range):
+            var headers = entry.partialHeaders(range, at: now)
+            RequestHeadRewriter.appendVia(to: &headers)
+            sendComplete(
+                status: .partialContent, headers: headers, cacheStatus: status, rateLimitHeaders: request.rateLimitHeaders,
+                body: entry.storedBody, bodyRange: range, request: request, closeAfter: false
+            )
+        case .unsatisfiable:
+            let error = GatehouseError(
+                .rangeNotSatisfiable, "The requested range is outside the response",
+                details: [["length": .int(entry.storedBody.count)]]
+            )
+            respondLocally(
+                error, request: request, closeAfter: false, extraHeaders: ["Content-Range": entry.unsatisfiedRange],
+                cacheStatus: status, rateLimitHeaders: request.rateLimitHeaders
+            )
+        }
+        return true
     }
 
     /// A successful write invalidates its URLs and namespaces; completes when they are gone

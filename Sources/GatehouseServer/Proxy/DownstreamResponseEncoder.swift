@@ -36,12 +36,12 @@ struct DownstreamResponseEncoder {
     /// framing of what follows: the status line, written into `buffer` (empty, with room for
     /// `headCapacity`). The caller writes the fields, then `endHead`.
     mutating func beginHead(
-        _ head: HTTPResponseHead, version: HTTPVersion, requestIsHEAD: Bool, into buffer: ByteBuffer
-    ) -> ByteBuffer {
+        _ head: HTTPResponseHead, version: HTTPVersion, requestIsHEAD: Bool, into buffer: inout ByteBuffer
+    ) {
         framing = Self.framing(for: head, version: version, requestIsHEAD: requestIsHEAD)
-        var buffer = buffer
+        // In place: a buffer passed in and copied to a local had two references at its first
+        // write, which made ByteBuffer copy it (an allocation and a copy per proxied response).
         buffer.writeHTTPStatusLine(version: version, status: head.status)
-        return buffer
     }
 
     /// Ends the head begun by `beginHead`: the framing field and the blank line.

@@ -56,11 +56,13 @@ final class InFlightRequest {
     /// Writes the head sent upstream to `upstream`: the built one when the cache adjusted it,
     /// else straight from the client's head. Only for a request that passed validation
     /// (`forwarding` set); nothing is written otherwise.
-    func writeUpstreamHead(to upstream: UpstreamConnection) {
+    func writeUpstreamHead(to upstream: UpstreamConnection, headBuffer: HeadBuffer) {
         if let builtUpstreamHead {
             upstream.writeHead(builtUpstreamHead)
         } else if let forwarding {
-            upstream.writeHead(rewriting: head, framing: framing, context: forwarding, droppedField: droppedUserHeader)
+            upstream.writeHead(
+                rewriting: head, framing: framing, context: forwarding, droppedField: droppedUserHeader, headBuffer: headBuffer
+            )
         }
     }
 

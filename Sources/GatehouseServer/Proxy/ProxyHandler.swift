@@ -32,7 +32,7 @@ final class ProxyHandler {
     /// This loop's backstop on remote store calls.
     let storeDeadlines: StoreDeadlines
     /// This loop's buffer for response heads.
-    private let headBuffer: ResponseHeadBuffer
+    private let headBuffer: HeadBuffer
     var context: ChannelHandlerContext?
     /// A `read` the channel asked for while forwarding was paused.
     private var readPending = false
@@ -72,7 +72,7 @@ final class ProxyHandler {
 
     init(
         serverState: ServerState, recorder: RequestMetricsRecorder, storeDeadlines: StoreDeadlines,
-        headBuffer: ResponseHeadBuffer, peer: SocketAddress?
+        headBuffer: HeadBuffer, peer: SocketAddress?
     ) {
         let server = serverState.runtime.config.server
         self.serverState = serverState
@@ -530,7 +530,7 @@ extension ProxyHandler {
             if let context, !context.channel.isWritable {
                 upstream.handler.pauseReads()
             }
-            request.writeUpstreamHead(to: upstream)
+            request.writeUpstreamHead(to: upstream, headBuffer: headBuffer)
             for buffer in request.pendingBody {
                 upstream.writeBody(buffer)
             }
@@ -754,10 +754,8 @@ extension ProxyHandler: UpstreamResponseDelegate {
         let version = request.head.version
         request.keepAlive = request.keepAlive && !serverState.isDraining
             && ResponseHeadRewriter.canKeepAlive(head, requestVersion: version, requestIsHEAD: request.isHEAD)
-        var encoded = encoder.beginHead(
-            head, version: version, requestIsHEAD: request.isHEAD,
-            into: headBuffer.take(capacity: DownstreamResponseEncoder.headCapacity)
-        )
+        var encoded = headBuffer.take(capacity: DownstreamResponseEncoder.headCapacity)
+        encoder.beginHead(head, version: version, requestIsHEAD: request.isHEAD, into: &encoded)
         ResponseHeadRewriter.writeFields(
             of: head, requestVersion: version, requestID: request.requestID, keepAlive: request.keepAlive, into: &encoded
         )

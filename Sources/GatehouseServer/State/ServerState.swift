@@ -13,7 +13,7 @@ final class ServerState: Sendable {
     /// The backstop on remote store calls, one queue and timer per loop.
     let storeDeadlines: PerEventLoop<StoreDeadlines>
     /// The buffer each loop encodes its response heads into.
-    let headBuffers: PerEventLoop<ResponseHeadBuffer>
+    let headBuffers: PerEventLoop<HeadBuffer>
     let runtimeBox: RuntimeBox
     let connectionLimiter: ConnectionLimiter
     let logger: Logger
@@ -24,7 +24,7 @@ final class ServerState: Sendable {
         self.metrics = metrics
         self.recorders = PerEventLoop(group: group) { _, _ in RequestMetricsRecorder(metrics: metrics) }
         self.storeDeadlines = PerEventLoop(group: group) { _, loop in StoreDeadlines(eventLoop: loop) }
-        self.headBuffers = PerEventLoop(group: group) { _, _ in ResponseHeadBuffer(allocator: ByteBufferAllocator()) }
+        self.headBuffers = PerEventLoop(group: group) { _, _ in HeadBuffer(allocator: ByteBufferAllocator()) }
         self.runtimeBox = RuntimeBox(runtime)
         self.connectionLimiter = ConnectionLimiter(limit: runtime.config.server.maxConnections)
         self.logger = logger

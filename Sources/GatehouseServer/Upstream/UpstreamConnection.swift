@@ -33,21 +33,26 @@ final class UpstreamConnection {
         writeHead(method: head) { encoder, buffer in encoder.encodeHead(head, into: &buffer) }
     }
 
-    /// Writes the upstream head for a client's request, rewritten on the way (not flushed).
+    /// Writes the upstream head for a client's request, rewritten on the way (not flushed), into
+    /// the loop's `headBuffer` when given.
     func writeHead(
-        rewriting head: HTTPRequestHead, framing: RequestBodyFraming, context: ForwardingContext, droppedField: String?
+        rewriting head: HTTPRequestHead, framing: RequestBodyFraming, context: ForwardingContext, droppedField: String?,
+        headBuffer: HeadBuffer? = nil
     ) {
         // Only the method matters to the response parser, and rewriting keeps it.
-        writeHead(method: head) { encoder, buffer in
+        writeHead(method: head, headBuffer: headBuffer) { encoder, buffer in
             encoder.encodeHead(rewriting: head, framing: framing, context: context, droppedField: droppedField, into: &buffer)
         }
     }
 
-    private func writeHead(method head: HTTPRequestHead, encode: (inout UpstreamRequestEncoder, inout ByteBuffer) -> Void) {
+    private func writeHead(
+        method head: HTTPRequestHead, headBuffer: HeadBuffer? = nil, encode: (inout UpstreamRequestEncoder, inout ByteBuffer) -> Void
+    ) {
         handler.requestSent(isHEAD: head.method == .HEAD)
-        var buffer = channel.allocator.buffer(capacity: Self.headCapacity)
+        var buffer = headBuffer?.take(capacity: Self.headCapacity) ?? channel.allocator.buffer(capacity: Self.headCapacity)
         encode(&encoder, &buffer)
         handler.write(buffer)
+        headBuffer?.recycle(buffer)
         unflushed = true
     }
 

@@ -1,16 +1,16 @@
-// ResponseHeadBufferTests: a loop's head buffer is reused only when nothing else still holds its bytes.
+// HeadBufferTests: a loop's head buffer is reused only when nothing else still holds its bytes.
 
 import NIOCore
 import Testing
 @testable import GatehouseServer
 
-@Suite struct ResponseHeadBufferTests {
+@Suite struct HeadBufferTests {
     static func storage(of buffer: ByteBuffer) -> UnsafeRawPointer? {
         buffer.withVeryUnsafeBytes { UnsafeRawPointer($0.baseAddress) }
     }
 
     @Test func aBufferNoLongerHeldIsReusedEmpty() {
-        let heads = ResponseHeadBuffer(allocator: ByteBufferAllocator())
+        let heads = HeadBuffer(allocator: ByteBufferAllocator())
         var first = heads.take(capacity: 256)
         first.writeString("HTTP/1.1 200 OK\r\n\r\n")
         let address = Self.storage(of: first)
@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func aBufferStillPendingIsNeitherReusedNorChanged() {
-        let heads = ResponseHeadBuffer(allocator: ByteBufferAllocator())
+        let heads = HeadBuffer(allocator: ByteBufferAllocator())
         var pending = heads.take(capacity: 256)
         pending.writeString("HTTP/1.1 200 OK\r\n\r\n")
         heads.recycle(pending)  // `pending` stands for the copy a slow socket still holds
@@ -34,12 +34,13 @@ import Testing
     }
 
     @Test func aBufferThatGrewLargeIsNotKept() {
-        let heads = ResponseHeadBuffer(allocator: ByteBufferAllocator())
-        var large = heads.take(capacity: ResponseHeadBuffer.maxKeptCapacity * 2)
-        large.writeRepeatingByte(0x61, count: ResponseHeadBuffer.maxKeptCapacity + 1)
-        let address = Self.storage(of: large)
+        let heads = HeadBuffer(allocator: ByteBufferAllocator())
+        var large = heads.take(capacity: HeadBuffer.maxKeptCapacity * 2)
+        large.writeRepeatingByte(0x61, count: HeadBuffer.maxKeptCapacity + 1)
         heads.recycle(large)
         large = ByteBuffer()
-        #expect(Self.storage(of: heads.take(capacity: 256)) != address)
+        // Kept, the large storage would come back (unique, cleared) with its capacity. Its address
+        // says nothing: malloc may hand the freed block to the new buffer.
+        #expect(heads.take(capacity: 256).capacity < HeadBuffer.maxKeptCapacity)
     }
 }

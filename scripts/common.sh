@@ -19,6 +19,9 @@ fi
 #   access on any tested path still traps there.
 # - cross-module optimisation: NIO's generic code specialised into ours, ~3% less user CPU on a
 #   proxied request and ~5% on a hit; a clean build takes about as long.
+# The libFuzzer targets of the Fuzz/ package: run by scripts/fuzz, compiled by scripts/test.
+FUZZ_TARGETS=(FuzzConfigLoader FuzzRequestHead FuzzProxyPipeline FuzzCacheHeaders FuzzResponseParser)
+
 RELEASE_BUILD_FLAGS=(-c release -Xswiftc -enforce-exclusivity=unchecked -Xswiftc -cross-module-optimization)
 release_build() {
     swift build "${RELEASE_BUILD_FLAGS[@]}" "$@"

@@ -65,7 +65,7 @@ import Testing
     @Test func aRangeWithoutAFreshEntryGoesUpstreamAsItCameAndStoresNothing() async throws {
         let body = patternedBytes(1_000)
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
-            guard request.headers.contains(where: { $0.name.lowercased() == "range" }) else {
+            guard request.header("range") != nil else {
                 return .respond(headers: [("Cache-Control", "max-age=1"), ("ETag", "\"v1\"")], body: body)
             }
             return .respond(
@@ -77,8 +77,8 @@ import Testing
         #expect(miss.header("cache-status") == "gatehouse; fwd=uri-miss")
         #expect(miss.body == Array(body[0..<10]))
         let forwarded = try #require(upstream.receivedRequests.first)
-        #expect(forwarded.headers.contains { $0.name.lowercased() == "range" && $0.value == "bytes=0-9" })
-        #expect(forwarded.headers.contains { $0.name.lowercased() == "if-range" })
+        #expect(forwarded.header("range") == "bytes=0-9")
+        #expect(forwarded.header("if-range") != nil)
 
         // The part was not stored: the whole response is a miss of its own, and is stored.
         let full = try await TestHTTPClient.request(port: proxy.port, "GET", "/file")
@@ -102,7 +102,7 @@ import Testing
         // The background refresh asks for the whole response, without the client's range or conditionals.
         #expect(await upstream.waitForRequests(2))
         let refresh = try #require(upstream.receivedRequests.last)
-        #expect(!refresh.headers.contains { ["range", "if-modified-since"].contains($0.name.lowercased()) })
+        #expect(refresh.header("range") == nil && refresh.header("if-modified-since") == nil)
         try await proxy.stop()
         try await upstream.shutdown()
     }
@@ -116,8 +116,8 @@ import Testing
         let forwarded = try await TestHTTPClient.request(port: proxy.port, "GET", "/file", headers: [("Range", "bytes=1-2")])
         #expect(forwarded.header("cache-status") == "gatehouse; fwd=stale")
         let sent = try #require(upstream.receivedRequests.last)
-        #expect(sent.headers.contains { $0.name.lowercased() == "range" && $0.value == "bytes=1-2" })
-        #expect(!sent.headers.contains { $0.name.lowercased() == "if-none-match" }, "not turned into a revalidation")
+        #expect(sent.header("range") == "bytes=1-2")
+        #expect(sent.header("if-none-match") == nil, "not turned into a revalidation")
         #expect(upstream.receivedRequests.count == 2)
         try await proxy.stop()
         try await upstream.shutdown()

@@ -18,14 +18,12 @@ public enum ByteRangeRequest: Sendable, Equatable {
               bytes[0..<5].map({ $0 | 0x20 }) == Array("bytes".utf8)
         else { return nil }
         // The set may carry empty list elements and OWS (§5.6.1): `bytes= 0-1 ,`.
-        let specs = bytes[6...].split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
-            .map { Self.trimmed($0) }
+        let specs = Substring(Substring(value).utf8.dropFirst(6)).split(separator: ",")
+            .map { $0.trimmingOWS() }
             .filter { !$0.isEmpty }
-        guard specs.count == 1, let spec = specs.first,
-              let dash = spec.firstIndex(of: UInt8(ascii: "-"))
-        else { return nil }
+        guard specs.count == 1, let spec = specs.first, let dash = spec.firstIndex(of: "-") else { return nil }
         let first = spec[spec.startIndex..<dash]
-        let last = spec[(dash + 1)...]
+        let last = spec[spec.index(after: dash)...]
         if first.isEmpty {
             guard let length = Self.number(last) else { return nil }
             self = .suffix(length: length)
@@ -54,18 +52,11 @@ public enum ByteRangeRequest: Sendable, Equatable {
         }
     }
 
-    private static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        var slice = bytes
-        while let byte = slice.first, byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") { slice.removeFirst() }
-        while let byte = slice.last, byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") { slice.removeLast() }
-        return slice
-    }
-
     /// 1*DIGIT; positions past `Int.max` are clamped there (still "past the end" of anything).
-    private static func number(_ digits: ArraySlice<UInt8>) -> Int? {
+    private static func number(_ digits: Substring) -> Int? {
         guard !digits.isEmpty else { return nil }
         var value = 0
-        for digit in digits {
+        for digit in digits.utf8 {
             guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
             let (times, overflowTimes) = value.multipliedReportingOverflow(by: 10)
             let (sum, overflowSum) = times.addingReportingOverflow(Int(digit - UInt8(ascii: "0")))

@@ -165,6 +165,29 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// A leader whose client leaves mid-fetch ends its flight: the next request for the key
+    /// fetches for itself instead of waiting on a fetch that was dropped.
+    @Test func aLeaderWhoseClientLeavesReleasesItsFollowers() async throws {
+        let first = NIOLockedValueBox(true)
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            let isFirst = first.withLockedValue { isFirst in
+                defer { isFirst = false }
+                return isFirst
+            }
+            return isFirst ? .hang : Self.cacheable("fresh")
+        })
+        let leaving = try await TestHTTPClient.connect(port: proxy.port)
+        async let abandoned = leaving.send("GET", "/hot")
+        #expect(await upstream.waitForRequests(1))
+        try await leaving.reset()
+        _ = try? await abandoned
+        let next = try await TestHTTPClient.request(port: proxy.port, "GET", "/hot", timeout: .seconds(5))
+        #expect(next.bodyString == "fresh")
+        #expect(upstream.receivedRequests.count == 2)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     @Test func uncacheableURLsGoUpstreamInParallel() async throws {
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
             .delay(.seconds(3), then: .respond(headers: [("Cache-Control", "no-store")], body: [1]))

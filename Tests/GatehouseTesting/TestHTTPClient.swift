@@ -120,6 +120,13 @@ public final class TestHTTPClient: Sendable {
         try await EventWait.close(self.channel)
     }
 
+    /// Closes the connection with a TCP reset (SO_LINGER 0): the server sees the client vanish,
+    /// as when a browser tab is killed, rather than a FIN after which it may still answer.
+    public func reset() async throws {
+        try await (self.channel as? any SocketOptionProvider)?.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
+        try await self.close()
+    }
+
     /// One-shot: connect, send, close.
     public static func request(
         port: Int,

@@ -183,9 +183,10 @@ extension ProxyHandler: ChannelDuplexHandler {
         // The client left: an unfinished exchange leaves its upstream connection in an unknown state.
         switch state {
         case .forwarding(let request, let upstream):
-            upstream.close()
+            abandon(request, upstream: upstream)
             record(request, clientClosed: true)
         case .connecting(let request):
+            abandon(request, upstream: nil)
             record(request, clientClosed: true)
         case .idle, .respondingLocally, .closed:
             break
@@ -244,12 +245,17 @@ extension ProxyHandler: ChannelDuplexHandler {
 
     private func refuseMalformed(_ parserError: HTTPSyntaxError) {
         let refusal = Self.refusal(for: parserError)
-        if case .forwarding(let request, let upstream) = state {
-            upstream.close()
+        switch state {
+        case .forwarding(let request, let upstream):
+            abandon(request, upstream: upstream)
             if request.responseStarted {
                 closeConnection()
                 return
             }
+        case .connecting(let request):
+            abandon(request, upstream: nil)
+        case .idle, .respondingLocally, .closed:
+            break
         }
         if case .closed = state { return }
         state = .closed
@@ -722,15 +728,29 @@ extension ProxyHandler {
     func closeConnection() {
         switch state {
         case .forwarding(let request, let upstream):
-            upstream.close()
+            abandon(request, upstream: upstream)
             record(request)
-        case .connecting(let request), .respondingLocally(let request):
+        case .connecting(let request):
+            abandon(request, upstream: nil)
+            record(request)
+        case .respondingLocally(let request):
             record(request)
         case .idle, .closed:
             break
         }
         state = .closed
         context?.close(promise: nil)
+    }
+
+    /// Ends an exchange cut short (the client left, or its connection is being closed): its
+    /// upstream connection, mid-exchange, can't be reused, and a fetch it led for the cache is
+    /// given up, so that requests waiting on that fetch go upstream themselves. (Before this,
+    /// one client leaving while it led a miss left every later request for the URL waiting.)
+    private func abandon(_ request: InFlightRequest, upstream: UpstreamConnection?) {
+        upstream?.close()
+        if let exchange = request.cache {
+            cacheFetchFailed(exchange)
+        }
     }
 }
 

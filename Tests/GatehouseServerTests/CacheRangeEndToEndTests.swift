@@ -1,4 +1,4 @@
-// CacheRangeEndToEndTests: range requests answered from stored responses (206, 416), in a buffer or a memory file, and forwarded untouched when nothing fresh is stored.
+// CacheRangeEndToEndTests: range requests answered from stored responses (206, 416), in a buffer or a memory file; range misses filling the cache, or forwarded untouched when what they fetch won't be stored.
 import GatehouseCore
 import GatehouseTesting
 import NIOCore
@@ -62,29 +62,124 @@ import Testing
         try await upstream.shutdown()
     }
 
-    @Test func aRangeWithoutAFreshEntryGoesUpstreamAsItCameAndStoresNothing() async throws {
+    /// The origin's answer to a request with `Range`: a 206 with a marker body, so a part the
+    /// proxy got from the origin is told apart from one it cut from a stored response.
+    static func originPart(_ request: TestUpstreamRequest) -> TestUpstreamBehaviour {
+        .respond(status: 206, headers: [("Content-Range", "bytes 0-9/10")], body: Array("origin-206".utf8))
+    }
+
+    @Test(arguments: [1_000, 300_000])
+    func aRangeMissFillsTheCacheAndGetsItsPart(size: Int) async throws {
+        let body = patternedBytes(size)
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
+            guard request.header("range") == nil else { return Self.originPart(request) }
+            return .respond(headers: [("Cache-Control", "max-age=60"), ("ETag", "\"v1\"")], body: body)
+        })
+        let client = try await TestHTTPClient.connect(port: proxy.port)
+        let miss = try await client.send("GET", "/file", headers: [("Range", "bytes=10-19"), ("If-Range", "\"v1\""), ("If-None-Match", "\"v0\"")])
+        #expect(miss.status == 206)
+        #expect(miss.header("content-range") == "bytes 10-19/\(size)")
+        #expect(miss.header("cache-status") == "gatehouse; fwd=uri-miss; stored")
+        #expect(miss.body == Array(body[10...19]))
+        let fetch = try #require(upstream.receivedRequests.first)
+        #expect(fetch.header("range") == nil && fetch.header("if-range") == nil, "the whole response is fetched")
+        #expect(fetch.header("if-none-match") == nil)
+
+        let hit = try await client.send("GET", "/file", headers: [("Range", "bytes=-5")])
+        #expect(hit.status == 206)
+        #expect(hit.header("cache-status")?.hasPrefix("gatehouse; hit") == true)
+        #expect(hit.body == Array(body[(size - 5)...]))
+        let whole = try await client.send("GET", "/file")
+        #expect(whole.status == 200)
+        #expect(whole.body == body)
+
+        // A range outside the fetched body: 416 once it is stored, and stored all the same.
+        let outside = try await client.send("GET", "/other", headers: [("Range", "bytes=\(size)-")])
+        #expect(outside.status == 416)
+        #expect(outside.header("content-range") == "bytes */\(size)")
+        #expect(outside.header("cache-status") == "gatehouse; fwd=uri-miss; stored")
+        let other = try await client.send("GET", "/other")
+        #expect(other.header("cache-status")?.hasPrefix("gatehouse; hit") == true)
+        try await client.close()
+        #expect(upstream.receivedRequests.count == 2)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    enum Unstorable: String, CaseIterable {
+        case lengthOverMaxObjectSize, noStore, chunkedBodyOutgrowsMaxObjectSize
+    }
+
+    /// A fill that won't be stored is dropped and the part asked of the origin instead; the
+    /// URL's hit-for-pass mark then sends the next range request straight there.
+    @Test(arguments: Unstorable.allCases)
+    func anUnstorableFillIsAskedAgainForThePart(_ unstorable: Unstorable) async throws {
+        let body = patternedBytes(5_000)
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
+            guard request.header("range") == nil else { return Self.originPart(request) }
+            switch unstorable {
+            case .lengthOverMaxObjectSize:
+                return .respond(headers: [("Cache-Control", "max-age=60")], body: body)
+            case .noStore:
+                return .respond(headers: [("Cache-Control", "no-store")], body: Array(body[0..<100]))
+            case .chunkedBodyOutgrowsMaxObjectSize:
+                return .respondChunked(headers: [("Cache-Control", "max-age=60")], chunks: [Array(body[0..<1_500]), Array(body[1_500...])])
+            }
+        }) { config in
+            config.cache.maxObjectSize = 2_000
+        }
+        let client = try await TestHTTPClient.connect(port: proxy.port)
+        let part = try await client.send("GET", "/file", headers: [("Range", "bytes=0-9"), ("If-Range", "\"v1\"")])
+        #expect(part.status == 206)
+        #expect(part.bodyString == "origin-206")
+        #expect(part.header("cache-status") == "gatehouse; fwd=uri-miss")
+        #expect(upstream.receivedRequests.count == 2)
+        let again = try #require(upstream.receivedRequests.last)
+        #expect(again.header("range") == "bytes=0-9")
+        #expect(again.header("if-range") == "\"v1\"")
+
+        let next = try await client.send("GET", "/file", headers: [("Range", "bytes=0-9")])
+        #expect(next.bodyString == "origin-206")
+        #expect(upstream.receivedRequests.count == 3, "no second fill")
+        #expect(upstream.receivedRequests.last?.header("range") == "bytes=0-9")
+        // The connection is in step (the dropped fetch left nothing behind on it).
+        let plain = try await client.send("GET", "/file")
+        #expect(plain.status == 200)
+        try await client.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func aFillAnsweredWithAnErrorRelaysIt() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .text("origin trouble", status: 500) })
+        let answer = try await TestHTTPClient.request(port: proxy.port, "GET", "/file", headers: [("Range", "bytes=0-9")])
+        #expect(answer.status == 500)
+        #expect(answer.bodyString == "origin trouble")
+        #expect(upstream.receivedRequests.count == 1)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    /// Range requests take part in single flight both ways: a part waits for a whole fetch in
+    /// progress, and a whole request waits for a range request's fill.
+    @Test(arguments: [true, false])
+    func rangeRequestsShareAFetchInProgress(rangeLeads: Bool) async throws {
         let body = patternedBytes(1_000)
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
-            guard request.header("range") != nil else {
-                return .respond(headers: [("Cache-Control", "max-age=1"), ("ETag", "\"v1\"")], body: body)
-            }
-            return .respond(
-                status: 206, headers: [("Cache-Control", "max-age=60"), ("Content-Range", "bytes 0-9/1000")], body: Array(body[0..<10])
-            )
+            guard request.header("range") == nil else { return Self.originPart(request) }
+            return .delay(.milliseconds(200), then: .respond(headers: [("Cache-Control", "max-age=60")], body: body))
         })
-        let miss = try await TestHTTPClient.request(port: proxy.port, "GET", "/file", headers: [("Range", "bytes=0-9"), ("If-Range", "\"v1\"")])
-        #expect(miss.status == 206)
-        #expect(miss.header("cache-status") == "gatehouse; fwd=uri-miss")
-        #expect(miss.body == Array(body[0..<10]))
-        let forwarded = try #require(upstream.receivedRequests.first)
-        #expect(forwarded.header("range") == "bytes=0-9")
-        #expect(forwarded.header("if-range") != nil)
-
-        // The part was not stored: the whole response is a miss of its own, and is stored.
-        let full = try await TestHTTPClient.request(port: proxy.port, "GET", "/file")
-        #expect(full.header("cache-status") == "gatehouse; fwd=uri-miss; stored")
-        #expect(full.body == body)
-        #expect(upstream.receivedRequests.count == 2)
+        let ranged: [(String, String)] = [("Range", "bytes=100-199")]
+        async let first = TestHTTPClient.request(port: proxy.port, "GET", "/file", headers: rangeLeads ? ranged : [])
+        #expect(await upstream.waitForRequests(1))
+        let second = try await TestHTTPClient.request(port: proxy.port, "GET", "/file", headers: rangeLeads ? [] : ranged)
+        let leader = try await first
+        let (part, whole) = rangeLeads ? (leader, second) : (second, leader)
+        #expect(part.status == 206)
+        #expect(part.body == Array(body[100...199]))
+        #expect(whole.status == 200)
+        #expect(whole.body == body)
+        #expect(upstream.receivedRequests.count == 1)
         try await proxy.stop()
         try await upstream.shutdown()
     }
@@ -132,10 +227,13 @@ import Testing
                 config.cache.store = .redis
                 config.redis.url = RedisEndpoint(transport: .tcp(host: "127.0.0.1", port: redis.port), database: 0, password: nil)
             }
-            _ = try await TestHTTPClient.request(port: proxy.port, "GET", "/file")
+            let fill = try await TestHTTPClient.request(port: proxy.port, "GET", "/file", headers: [("Range", "bytes=69990-")])
+            #expect(fill.status == 206)
+            #expect(fill.header("cache-status") == "gatehouse; fwd=uri-miss; stored")
+            #expect(fill.body == Array(body[69990...]))
             // The entry reaches Redis after the response has ended: a bounded wait for the first hit.
             var part = try await TestHTTPClient.request(port: proxy.port, "GET", "/file", headers: [("Range", "bytes=69990-")])
-            for _ in 0..<50 where part.status != 206 {
+            for _ in 0..<50 where part.header("cache-status")?.hasPrefix("gatehouse; hit") != true {
                 try await Task.sleep(for: .milliseconds(20))
                 part = try await TestHTTPClient.request(port: proxy.port, "GET", "/file", headers: [("Range", "bytes=69990-")])
             }

@@ -34,6 +34,10 @@ final class CacheExchange {
     /// The upstream answered 304 to a revalidation or 5xx with a stale entry at hand: the
     /// response is absorbed and answered from the cache at its end.
     var absorbed: HTTPResponseHead?
+    /// A range request's miss went upstream without its `Range`, to store the whole response:
+    /// the response is withheld from the client, which gets its part from the stored entry
+    /// (see `ProxyHandler+RangeFill`).
+    var fillsRange = false
 
     init(request: CacheableRequest, cache: ResponseCache, storeCount: UInt64) {
         self.request = request

@@ -95,14 +95,15 @@ extension ProxyHandler {
     }
 
     /// A miss: the first request for the key fetches it; concurrent ones wait for that fetch.
+    /// A range request leads like any other (it fetches the whole response, see
+    /// `ProxyHandler+RangeFill`) and a follower's part is cut from what the leader stored; a
+    /// range request that can't do either goes upstream as it came.
     private func forwardMiss(request: InFlightRequest, exchange: CacheExchange) {
-        if exchange.request.hasRange {
-            forwardPart(request: request, exchange: exchange)
-            return
-        }
-        guard let context, let primary = exchange.primary, !exchange.request.isHEAD else {
-            // HEAD responses are never stored, so a HEAD miss neither leads nor waits.
-            connectUpstream(for: request, allowReuse: true)
+        let wantsPart = exchange.request.hasRange
+        guard let context, let primary = exchange.primary, !exchange.request.isHEAD, !wantsPart || request.framing == .none else {
+            // HEAD responses are never stored, so a HEAD miss neither leads nor waits; nor does
+            // a range request with a body, which could not be sent again for its part.
+            forwardUnstored(request: request, exchange: exchange)
             return
         }
         let flightKey = exchange.key?.value ?? primary.value
@@ -110,7 +111,13 @@ extension ProxyHandler {
         case .leader:
             exchange.leadsFlight = flightKey
             dropClientConditionals(request)
+            if wantsPart {
+                startRangeFill(request: request, exchange: exchange)
+            }
             connectUpstream(for: request, allowReuse: true)
+        case .pass where wantsPart:
+            // Known unstorable a moment ago: the part alone, from the origin.
+            forwardPart(request: request, exchange: exchange)
         case .pass:
             // Hit-for-miss: go upstream at once, in parallel with others; store if it has become cacheable.
             exchange.passKey = flightKey
@@ -127,9 +134,19 @@ extension ProxyHandler {
                     let reason: CacheForwardReason = exchange.key == nil ? .uriMiss : .varyMiss
                     self.serveFromCache(entry, status: .forward(reason, collapsed: true), request: request)
                 } else {
-                    self.connectUpstream(for: request, allowReuse: true)
+                    self.forwardUnstored(request: request, exchange: exchange)
                 }
             }
+        }
+    }
+
+    /// Upstream outside the single flight: a range request for its part alone, anything else
+    /// as a miss that may still be stored.
+    private func forwardUnstored(request: InFlightRequest, exchange: CacheExchange) {
+        if exchange.request.hasRange {
+            forwardPart(request: request, exchange: exchange)
+        } else {
+            connectUpstream(for: request, allowReuse: true)
         }
     }
 
@@ -149,11 +166,12 @@ extension ProxyHandler {
         connectUpstream(for: request, allowReuse: true)
     }
 
-    /// A range request without a fresh entry to slice goes upstream as it came, `Range` and
-    /// `If-Range` included: its answer is a part, which is never stored, so it neither leads nor
-    /// follows a fetch, and the cache never turns a small range into a whole download (nginx
-    /// does, without its slice module). `Cache-Status` still says why it went forward.
-    private func forwardPart(request: InFlightRequest, exchange: CacheExchange) {
+    /// A range request that is not filling the cache (a stale entry, a failing store, a URL known
+    /// unstorable, a fill that turned out unstorable) goes upstream as it came, `Range` and
+    /// `If-Range` included: its answer is a part, which is never stored, and the cache never
+    /// turns a small range into a whole download of something it won't keep (nginx does, without
+    /// its slice module). `Cache-Status` still says why it went forward.
+    func forwardPart(request: InFlightRequest, exchange: CacheExchange) {
         request.cache = nil
         request.cacheStatus = exchange.status
         connectUpstream(for: request, allowReuse: true)
@@ -205,6 +223,9 @@ extension ProxyHandler {
             let forwardedStatus: UInt? = exchange.revalidating ? head.status.code : nil
             exchange.status = .forward(reason, fwdStatus: forwardedStatus, stored: stored)
         }
+        if exchange.fillsRange {
+            return rangeFillReceivedHead(head, stored: stored, exchange: exchange)
+        }
         return true
     }
 
@@ -225,11 +246,12 @@ extension ProxyHandler {
         finishFlight(exchange, outcome: .notStored, pass: true)
     }
 
-    /// The relayed response is complete: store what was captured.
-    func cacheResponseEnded(_ exchange: CacheExchange, request: InFlightRequest) {
+    /// The relayed response is complete: store what was captured. The stored entry, if any.
+    @discardableResult
+    func cacheResponseEnded(_ exchange: CacheExchange, request: InFlightRequest) -> CacheEntry? {
         guard let plan = exchange.plan, let primary = exchange.primary, let context else {
             finishFlight(exchange, outcome: .notStored, pass: false)
-            return
+            return nil
         }
         exchange.plan = nil
         let body = exchange.captured ?? context.channel.allocator.buffer(capacity: 0)
@@ -241,6 +263,7 @@ extension ProxyHandler {
         if let passKey = exchange.passKey {
             exchange.cache.flights.clearPass(passKey)
         }
+        return entry
     }
 
     /// The fetch failed: followers go upstream themselves (no hit-for-pass: it may work next time).

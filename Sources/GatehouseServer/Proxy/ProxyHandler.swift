@@ -800,6 +800,10 @@ extension ProxyHandler: UpstreamResponseDelegate {
         guard case .forwarding(let request, _) = state, let context else { return }
         if let exchange = request.cache {
             if exchange.absorbed != nil { return }
+            if exchange.fillsRange {
+                rangeFillReceivedBody(buffer, exchange: exchange)
+                return
+            }
             if exchange.plan != nil && !exchange.capture(buffer) {
                 cacheAbandonedCapture(exchange)
             }
@@ -836,6 +840,11 @@ extension ProxyHandler: UpstreamResponseDelegate {
         if let exchange = request.cache, let absorbed = exchange.absorbed {
             releaseOrClose(upstream, request: request, context: context)
             answerAbsorbed(absorbed, exchange: exchange, request: request)
+            return
+        }
+        if let exchange = request.cache, exchange.fillsRange {
+            releaseOrClose(upstream, request: request, context: context)
+            rangeFillEnded(exchange: exchange, request: request)
             return
         }
         if let exchange = request.cache {

@@ -188,6 +188,27 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// A fill is read at the origin's pace, whatever its client reads: a leader that reads
+    /// slowly (here: not at all) neither holds the requests waiting on its fetch nor keeps the
+    /// origin connection.
+    @Test func aLeaderThatDoesNotReadDoesNotHoldItsFollowers() async throws {
+        let body = patternedBytes(6 << 20)
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            .respond(headers: [("Cache-Control", "max-age=60")], body: body)
+        }) { config in
+            config.cache.maxObjectSize = 16 << 20
+        }
+        let stalled = SmallWindowSocket(port: proxy.port)
+        defer { stalled.close() }
+        stalled.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(await upstream.waitForRequests(1))
+        let other = try await TestHTTPClient.request(port: proxy.port, "GET", "/big", headers: [("Host", "t")], timeout: .seconds(10))
+        #expect(other.body == body)
+        #expect(upstream.receivedRequests.count == 1)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     @Test func uncacheableURLsGoUpstreamInParallel() async throws {
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
             .delay(.seconds(3), then: .respond(headers: [("Cache-Control", "no-store")], body: [1]))

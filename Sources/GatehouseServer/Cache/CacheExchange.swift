@@ -45,6 +45,10 @@ final class CacheExchange {
         self.storeCount = storeCount
     }
 
+    /// Whether the response is being captured for the store: its origin is then read at the
+    /// origin's pace, not the client's (see `ProxyHandler.channelWritabilityChanged`).
+    var isCapturing: Bool { plan != nil }
+
     /// Appends a body part to the capture, giving up once it passes `max_object_size`.
     func capture(_ buffer: ByteBuffer) -> Bool {
         guard plan != nil else { return false }

@@ -214,6 +214,10 @@ extension ProxyHandler {
         case .store(let plan):
             exchange.plan = plan
             stored = true
+            // Captured for the store: read at the origin's pace (see `channelWritabilityChanged`).
+            if case .forwarding(_, let upstream) = state {
+                upstream.handler.resumeReads()
+            }
         case .doNotStore(let reason):
             // Followers stop waiting now, not when this (maybe long) body ends.
             finishFlight(exchange, outcome: .notStored, pass: true)
@@ -244,6 +248,7 @@ extension ProxyHandler {
     /// The body outgrew `max_object_size`: it streams on, unstored.
     func cacheAbandonedCapture(_ exchange: CacheExchange) {
         finishFlight(exchange, outcome: .notStored, pass: true)
+        captureAbandoned()
     }
 
     /// The relayed response is complete: store what was captured. The stored entry, if any.

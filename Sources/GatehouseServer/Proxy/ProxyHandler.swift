@@ -166,15 +166,30 @@ extension ProxyHandler: ChannelDuplexHandler {
         }
     }
 
+    /// A slow client pauses reading its upstream response (bounded memory for any body), except
+    /// while that response is captured for the cache: the capture holds all of it anyway (at
+    /// most `max_object_size`), and the requests waiting on this fetch (single flight) and the
+    /// origin connection should not wait for whoever happened to ask first — a phone on a slow
+    /// link, or a client that never reads (nginx's buffering and Varnish's fetch, apart from
+    /// delivery, do the same). The client's unsent bytes are then bounded by the same size, as
+    /// a hit's are.
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if case .forwarding(_, let upstream) = state {
+        if case .forwarding(let request, let upstream) = state {
             if context.channel.isWritable {
                 upstream.handler.resumeReads()
-            } else {
+            } else if request.cache?.isCapturing != true {
                 upstream.handler.pauseReads()
             }
         }
         context.fireChannelWritabilityChanged()
+    }
+
+    /// The capture ended before the response (it outgrew `max_object_size`): a slow client paces
+    /// the origin again.
+    func captureAbandoned() {
+        if let context, !context.channel.isWritable, case .forwarding(_, let upstream) = state {
+            upstream.handler.pauseReads()
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -38,16 +38,14 @@ extension ProxyHandler {
 
     /// A body part of the withheld response: captured for the entry, never relayed.
     func rangeFillReceivedBody(_ buffer: ByteBuffer, exchange: CacheExchange) {
-        guard exchange.capture(buffer) else {
-            // Past `max_object_size` (a body without a length said so only now).
-            cacheAbandonedCapture(exchange)
-            exchange.fillsRange = false
-            if case .forward(let reason, let fwdStatus, let ttl, _, let collapsed) = exchange.status {
-                exchange.status = .forward(reason, fwdStatus: fwdStatus, ttl: ttl, stored: false, collapsed: collapsed)
-            }
-            refetchPart(exchange: exchange)
-            return
+        guard !exchange.capture(buffer) else { return }
+        // Past `max_object_size` (a body without a length says so only now): not stored after all.
+        cacheAbandonedCapture(exchange)
+        exchange.fillsRange = false
+        if case .forward(let reason, let fwdStatus, let ttl, _, let collapsed) = exchange.status {
+            exchange.status = .forward(reason, fwdStatus: fwdStatus, ttl: ttl, stored: false, collapsed: collapsed)
         }
+        refetchPart(exchange: exchange)
     }
 
     /// The withheld response ended: stored, it answers the client's range.

@@ -759,8 +759,8 @@ extension ProxyHandler {
 
     /// Ends an exchange cut short (the client left, or its connection is being closed): its
     /// upstream connection, mid-exchange, can't be reused, and a fetch it led for the cache is
-    /// given up, so that requests waiting on that fetch go upstream themselves. (Before this,
-    /// one client leaving while it led a miss left every later request for the URL waiting.)
+    /// given up, so that requests waiting on that fetch go upstream themselves: nothing else
+    /// would ever end that flight, and every later request for the URL would wait on it.
     private func abandon(_ request: InFlightRequest, upstream: UpstreamConnection?) {
         upstream?.close()
         if let exchange = request.cache {

@@ -1,6 +1,7 @@
 // CacheRangeEndToEndTests: range requests answered from stored responses (206, 416), in a buffer or a memory file; range misses filling the cache, or forwarded untouched when what they fetch won't be stored.
 import GatehouseCore
 import GatehouseTesting
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 
@@ -156,6 +157,37 @@ import Testing
         #expect(answer.status == 500)
         #expect(answer.bodyString == "origin trouble")
         #expect(upstream.receivedRequests.count == 1)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    /// The withheld response fails mid-body: nothing of it reached the client, so it gets a 502
+    /// in the JSON format and its connection stays in step for what it pipelined behind; the
+    /// next request fetches again.
+    @Test func aFillCutMidBodyIsA502AndTheConnectionGoesOn() async throws {
+        let body = patternedBytes(1_000)
+        let cut = NIOLockedValueBox(true)
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            let cutThis = cut.withLockedValue { cutThis in
+                defer { cutThis = false }
+                return cutThis
+            }
+            // A storable head, then a tenth of the body it promises, then the connection closes.
+            let truncated = "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nContent-Length: 1000\r\n\r\n" + String(repeating: "x", count: 100)
+            return cutThis ? .rawResponse(Array(truncated.utf8)) : .respond(headers: [("Cache-Control", "max-age=60")], body: body)
+        })
+        let connection = try await RawHTTPConnection.connect(port: proxy.port)
+        try await connection.write(
+            "GET /file HTTP/1.1\r\nHost: t\r\nRange: bytes=0-9\r\n\r\n" + "GET /file HTTP/1.1\r\nHost: t\r\nRange: bytes=10-19\r\n\r\n"
+        )
+        let failed = try #require(try await connection.readResponse())
+        #expect(failed.status == 502)
+        #expect(failed.header("content-type") == "application/json")
+        let part = try #require(try await connection.readResponse())
+        #expect(part.status == 206)
+        #expect(part.body == Array(body[10...19]))
+        #expect(upstream.receivedRequests.map { $0.header("range") } == [nil, nil], "both fetched the whole")
+        try await connection.close()
         try await proxy.stop()
         try await upstream.shutdown()
     }

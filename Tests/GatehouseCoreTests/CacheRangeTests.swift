@@ -76,6 +76,10 @@ import Testing
         var notFound = Self.entry
         notFound.status = .notFound
         #expect(Self.answer([("Range", "bytes=0-1")], entry: notFound) == .whole, "only a 200 is sliced")
+        let refusing = CacheFixtures.entry("abcdef", headers: [("Accept-Ranges", "None")])
+        #expect(Self.answer([("Range", "bytes=0-1")], entry: refusing) == .whole, "the origin serves no ranges")
+        let accepting = CacheFixtures.entry("abcdef", headers: [("Accept-Ranges", "bytes")])
+        #expect(Self.answer([("Range", "bytes=0-1")], entry: accepting) == .partial(0..<2))
     }
 
     @Test func ifRangeNeedsAStrongMatchOrTheExactDate() {

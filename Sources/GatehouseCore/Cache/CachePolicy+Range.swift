@@ -8,13 +8,22 @@ extension CachePolicy {
     public func rangeAnswer(for entry: CacheEntry, requestHeaders headers: HTTPHeaders) -> CacheRangeAnswer {
         let values = headers["range"]
         guard entry.status == .ok, values.count == 1, let value = values.first,
-              let range = ByteRangeRequest(parsing: value)
+              let range = ByteRangeRequest(parsing: value), !Self.refusesRanges(entry)
         else { return .whole }
         if let condition = headers.first(name: "if-range"), !Self.ifRangeHolds(condition, for: entry) {
             return .whole
         }
         guard let bytes = range.resolve(length: entry.storedBody.count) else { return .unsatisfiable }
         return .partial(bytes)
+    }
+
+    /// An origin that says it serves no ranges (`Accept-Ranges: none`, RFC 9110 §14.3) is taken
+    /// at its word for its stored responses too, as nginx does unless told otherwise
+    /// (`proxy_force_ranges`).
+    static func refusesRanges(_ entry: CacheEntry) -> Bool {
+        entry.headers["accept-ranges"].contains { value in
+            value.split(separator: ",").contains { FieldName.equals(String($0.trimmingOWS()), "none") }
+        }
     }
 
     /// RFC 9110 §13.1.5: an entity-tag must match the entry's strongly; a date must equal its

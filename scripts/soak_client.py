@@ -11,9 +11,9 @@ response (head, then a Content-Length or chunked body), check it, send the next 
 pipelining: one request per connection at a time, so each connection always has a request
 in flight or is about to send one. The mix (weights in REQUEST_MIX) covers cache hits, misses
 that fill the cache past its memory budget (eviction), uncacheable pass-through, slow upstream
-answers and small POST bodies echoed back.
+answers, small POST bodies echoed back and range requests (206 with the part, cut from the cache).
 
-Every response is checked: status 200, exactly one framing (Content-Length or chunked) and a body
+Every response is checked: status 200 (206 for a range), exactly one framing (Content-Length or chunked) and a body
 of exactly that length, and a body that is right for the URL (the /bytes pattern, the user id,
 the echoed bytes, ...).
 
@@ -49,19 +49,22 @@ REQUEST_MIX = [
     (20, "nocache"),   # GET /nocache: no-store, pass-through (hit-for-pass)
     (5, "delay"),      # GET /delay/{10..100}?u=<unique>: slow origin answer, in flight for a while
     (15, "echo"),      # POST /echo with 16..4096 bytes: the body comes back
+    (10, "range"),     # GET /bytes/{4096|32768}?k={1..2000} with one `Range`: 206 with the part,
+                       # cut from the entry (a miss fills it); 200 with the whole when forwarded
 ]
 KINDS = [kind for _, kind in REQUEST_MIX]
 WEIGHTS = [weight for weight, _ in REQUEST_MIX]
 
 
 class Request:
-    __slots__ = ("kind", "method", "path", "body", "check", "rid", "sent_wall", "clean_write")
+    __slots__ = ("kind", "method", "path", "body", "check", "rid", "sent_wall", "clean_write", "fields")
 
-    def __init__(self, kind, method, path, body, check, rid):
+    def __init__(self, kind, method, path, body, check, rid, fields=()):
         self.kind = kind
         self.method = method
         self.path = path
         self.body = body
+        self.fields = fields  # extra request fields, as (name, value)
         self.check = check  # (name, argument) for check_body
         self.rid = rid
         self.sent_wall = None
@@ -69,7 +72,7 @@ class Request:
 
     def encode(self, host):
         lines = [f"{self.method} {self.path} HTTP/1.1", f"Host: {host}", f"X-Request-Id: {self.rid}",
-                 "User-Agent: gatehouse-soak"]
+                 "User-Agent: gatehouse-soak"] + [f"{name}: {value}" for name, value in self.fields]
         if self.body is not None:
             lines += ["Content-Type: application/octet-stream", f"Content-Length: {len(self.body)}"]
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
@@ -95,13 +98,24 @@ def make_request(rng, rid, unique):
     if kind == "delay":
         ms = rng.randint(10, 100)
         return Request(kind, "GET", f"/delay/{ms}?u={unique}", None, ("delay", ms), rid)
+    if kind == "range":
+        size = rng.choice((4096, 32768))
+        first = rng.randrange(size)
+        last = rng.randrange(first, size)
+        return Request(kind, "GET", f"/bytes/{size}?k={rng.randint(1, HOT_BYTES_URLS)}", None, ("range", (size, first, last)),
+                       rid, fields=(("Range", f"bytes={first}-{last}"),))
     body = rng.randbytes(rng.randint(16, 4096))
     return Request(kind, "POST", "/echo", body, ("echo", body), rid)
 
 
-def check_body(check, body):
-    """None when the body is right for the request, else what is wrong."""
+def check_body(check, body, status=200):
+    """None when the body is right for the request (answered `status`), else what is wrong."""
     name, arg = check
+    if name == "range":
+        size, first, last = arg
+        if status == 206:
+            return None if body == PATTERN[first:last + 1] else f"206 body is not bytes {first}-{last} of the pattern ({len(body)} bytes)"
+        return None if body == PATTERN[:size] else f"/bytes body (whole, for a range) differs from the pattern ({len(body)} bytes)"
     if name == "bytes":
         return None if body == PATTERN[:arg] else f"/bytes body differs from the pattern ({len(body)} bytes)"
     if name == "echo":
@@ -482,10 +496,10 @@ class Load:
         conn.responses += 1
         latency = time.monotonic() - sent_at
         problem = None
-        if status != 200:
+        if status != 200 and not (status == 206 and req.kind == "range"):
             problem = ("5xx" if status >= 500 else "bad status", f"{status} {body[:120]!r}")
         else:
-            detail = check_body(req.check, body)
+            detail = check_body(req.check, body, status)
             if detail:
                 problem = ("bad body", detail)
         if problem:

@@ -234,18 +234,48 @@ import Testing
         try await upstream.shutdown()
     }
 
-    @Test func anEntryThatMustBeRevalidatedLetsTheRangeGoUpstream() async throws {
+    /// A range with a stale entry revalidates the whole entry (no `Range` upstream) and is cut
+    /// from the refreshed entry.
+    @Test func aStaleRangeRevalidatesTheEntryAndGetsItsPart() async throws {
         let body = patternedBytes(1_000)
-        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
-            .respond(headers: [("Cache-Control", "max-age=60, no-cache"), ("ETag", "\"v1\"")], body: body)
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
+            if request.header("if-none-match") == "\"v1\"" {
+                return .respond(status: 304, headers: [("Cache-Control", "max-age=60, no-cache"), ("ETag", "\"v1\"")])
+            }
+            return .respond(headers: [("Cache-Control", "max-age=60, no-cache"), ("ETag", "\"v1\"")], body: body)
         })
         _ = try await TestHTTPClient.request(port: proxy.port, "GET", "/file")
-        let forwarded = try await TestHTTPClient.request(port: proxy.port, "GET", "/file", headers: [("Range", "bytes=1-2")])
-        #expect(forwarded.header("cache-status") == "gatehouse; fwd=stale")
+        let part = try await TestHTTPClient.request(port: proxy.port, "GET", "/file", headers: [("Range", "bytes=1-2")])
+        #expect(part.status == 206)
+        #expect(part.body == Array(body[1...2]))
+        #expect(part.header("cache-status")?.hasPrefix("gatehouse; fwd=stale; fwd-status=304") == true)
         let sent = try #require(upstream.receivedRequests.last)
-        #expect(sent.header("range") == "bytes=1-2")
-        #expect(sent.header("if-none-match") == nil, "not turned into a revalidation")
+        #expect(sent.header("range") == nil)
+        #expect(sent.header("if-none-match") == "\"v1\"", "a revalidation of the entry")
         #expect(upstream.receivedRequests.count == 2)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    /// The origin fails while a range request refreshes a stale entry: the part comes from the
+    /// stale entry (stale-if-error), as a whole request's answer would.
+    @Test func aStaleRangeIsServedFromTheEntryWhenTheOriginFails() async throws {
+        let body = patternedBytes(1_000)
+        let failing = NIOLockedValueBox(false)
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            failing.withLockedValue { $0 }
+                ? .text("down", status: 503)
+                : .respond(headers: [("Cache-Control", "max-age=0, stale-if-error=60")], body: body)
+        }) { config in
+            config.cache.staleWhileRevalidate = .zero
+        }
+        _ = try await TestHTTPClient.request(port: proxy.port, "GET", "/file")
+        failing.withLockedValue { $0 = true }
+        let part = try await TestHTTPClient.request(port: proxy.port, "GET", "/file", headers: [("Range", "bytes=10-19")])
+        #expect(part.status == 206)
+        #expect(part.body == Array(body[10...19]))
+        #expect(part.header("cache-status")?.contains("fwd-status=503") == true)
+        #expect(upstream.receivedRequests.last?.header("range") == nil)
         try await proxy.stop()
         try await upstream.shutdown()
     }

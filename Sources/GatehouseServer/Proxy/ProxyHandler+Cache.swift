@@ -151,9 +151,12 @@ extension ProxyHandler {
     }
 
     /// A stale or must-revalidate entry: revalidate it upstream when it has a validator, and
-    /// keep it at hand for stale-if-error.
+    /// keep it at hand for stale-if-error. A range request does the same for the whole entry
+    /// (its `Range` taken off, see `ProxyHandler+RangeFill`) and gets its part from whatever
+    /// answers: the refreshed entry after a 304, the new one after a 200, the stale one on error.
     private func forwardStale(_ entry: CacheEntry, request: InFlightRequest, exchange: CacheExchange) {
-        if exchange.request.hasRange {
+        let wantsPart = exchange.request.hasRange
+        if wantsPart && request.framing != .none {
             forwardPart(request: request, exchange: exchange)
             return
         }
@@ -163,11 +166,14 @@ extension ProxyHandler {
         } else {
             dropClientConditionals(request)
         }
+        if wantsPart {
+            startRangeFill(request: request, exchange: exchange)
+        }
         connectUpstream(for: request, allowReuse: true)
     }
 
-    /// A range request that is not filling the cache (a stale entry, a failing store, a URL known
-    /// unstorable, a fill that turned out unstorable) goes upstream as it came, `Range` and
+    /// A range request that is not filling the cache (a failing store, a URL known unstorable, a
+    /// fill that turned out unstorable, a request with a body) goes upstream as it came, `Range` and
     /// `If-Range` included: its answer is a part, which is never stored, and the cache never
     /// turns a small range into a whole download of something it won't keep (nginx does, without
     /// its slice module). `Cache-Status` still says why it went forward.

@@ -1,4 +1,4 @@
-// ProxyHandler+RangeFill: a range request's miss fills the cache with the whole response and is answered its part from the entry.
+// ProxyHandler+RangeFill: a range request's miss (or stale entry) fetches the whole response for the cache and is answered its part from the entry.
 import GatehouseCore
 import NIOCore
 import NIOHTTP1
@@ -12,9 +12,11 @@ import NIOHTTP1
 /// whole download of something it won't keep: when the response turns out unstorable (too
 /// large by its `Content-Length` or as it streams, `no-store`, …) the fetch is dropped and the
 /// request sent again as it came, and the URL's hit-for-pass mark then sends the next range
-/// requests for it straight upstream.
+/// requests for it straight upstream. A range request that finds a stale entry revalidates it
+/// the same way (`forwardStale` in `ProxyHandler+Cache`): a 304, or a 5xx within
+/// stale-if-error, is absorbed as for any request, and the part is cut from the entry that results.
 extension ProxyHandler {
-    /// Takes the range off the leading miss's upstream head.
+    /// Takes the range off the upstream head of a miss it leads, or of a stale entry's refresh.
     func startRangeFill(request: InFlightRequest, exchange: CacheExchange) {
         guard var head = request.upstreamHead else { return }
         head.headers.remove(name: "range")

@@ -171,8 +171,8 @@ extension ProxyHandler: ChannelDuplexHandler {
     /// most `max_object_size`), and the requests waiting on this fetch (single flight) and the
     /// origin connection should not wait for whoever happened to ask first — a phone on a slow
     /// link, or a client that never reads (nginx's buffering and Varnish's fetch, apart from
-    /// delivery, do the same). The client's unsent bytes are then bounded by the same size, as
-    /// a hit's are.
+    /// delivery, do the same). The client's unsent bytes are then bounded by the same size (at
+    /// the peak, with the capture, twice `max_object_size` for such a connection).
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if case .forwarding(let request, let upstream) = state {
             if context.channel.isWritable {

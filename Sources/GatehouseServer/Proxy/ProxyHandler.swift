@@ -819,7 +819,7 @@ extension ProxyHandler: UpstreamResponseDelegate {
                 rangeFillReceivedBody(buffer, exchange: exchange)
                 return
             }
-            if exchange.plan != nil && !exchange.capture(buffer) {
+            if exchange.isCapturing && !exchange.capture(buffer) {
                 cacheAbandonedCapture(exchange)
             }
         }

@@ -168,13 +168,9 @@ import Testing
     /// A leader whose client leaves mid-fetch ends its flight: the next request for the key
     /// fetches for itself instead of waiting on a fetch that was dropped.
     @Test func aLeaderWhoseClientLeavesReleasesItsFollowers() async throws {
-        let first = NIOLockedValueBox(true)
+        let first = FirstCallFlag()
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
-            let isFirst = first.withLockedValue { isFirst in
-                defer { isFirst = false }
-                return isFirst
-            }
-            return isFirst ? .hang : Self.cacheable("fresh")
+            first.take() ? .hang : Self.cacheable("fresh")
         })
         let leaving = try await TestHTTPClient.connect(port: proxy.port)
         async let abandoned = leaving.send("GET", "/hot")

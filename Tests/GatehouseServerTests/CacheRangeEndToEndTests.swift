@@ -166,12 +166,9 @@ import Testing
     /// next request fetches again.
     @Test func aFillCutMidBodyIsA502AndTheConnectionGoesOn() async throws {
         let body = patternedBytes(1_000)
-        let cut = NIOLockedValueBox(true)
+        let first = FirstCallFlag()
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
-            let cutThis = cut.withLockedValue { cutThis in
-                defer { cutThis = false }
-                return cutThis
-            }
+            let cutThis = first.take()
             // A storable head, then a tenth of the body it promises, then the connection closes.
             let truncated = "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nContent-Length: 1000\r\n\r\n" + String(repeating: "x", count: 100)
             return cutThis ? .rawResponse(Array(truncated.utf8)) : .respond(headers: [("Cache-Control", "max-age=60")], body: body)

@@ -51,7 +51,7 @@ final class CacheExchange {
 
     /// Appends a body part to the capture, giving up once it passes `max_object_size`.
     func capture(_ buffer: ByteBuffer) -> Bool {
-        guard plan != nil else { return false }
+        guard isCapturing else { return false }
         guard (captured?.readableBytes ?? 0) + buffer.readableBytes <= cache.policy.maxObjectSize else {
             plan = nil
             captured = nil

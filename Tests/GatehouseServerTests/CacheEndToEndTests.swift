@@ -184,6 +184,29 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// A leader refused 413 while its body streams (a chunked GET that outgrows `max_body_bytes`
+    /// after its head went upstream) ends its flight too: the next request for the URL goes
+    /// upstream instead of waiting on a fetch nobody will finish.
+    @Test func aLeaderRefusedForItsBodySizeReleasesItsFollowers() async throws {
+        let first = FirstCallFlag()
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            first.take() ? .hang : Self.cacheable("fresh")
+        }) { config in
+            config.server.maxBodyBytes = 1_000
+        }
+        let uploading = try await RawHTTPConnection.connect(port: proxy.port)
+        let chunk = "258\r\n" + String(repeating: "a", count: 600) + "\r\n"  // 0x258 = 600 bytes
+        try await uploading.write("GET /hot HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk)
+        #expect(await upstream.waitForRequests(1))
+        try await uploading.write(chunk)
+        #expect(try await uploading.readResponse()?.status == 413)
+        let next = try await TestHTTPClient.request(port: proxy.port, "GET", "/hot", headers: [("Host", "t")], timeout: .seconds(5))
+        #expect(next.bodyString == "fresh")
+        try await uploading.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     /// A fill is read at the origin's pace, whatever its client reads: a leader that reads
     /// slowly (here: not at all) neither holds the requests waiting on its fetch nor keeps the
     /// origin connection.

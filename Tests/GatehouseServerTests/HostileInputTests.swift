@@ -49,6 +49,23 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// A body that turns malformed after its request went upstream refuses that request: 400
+    /// counted under its own method, and it leaves the in-flight gauge.
+    @Test func aBodyMalformedMidwayIsCountedAsItsRequest() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .hang })
+        let connection = try await RawHTTPConnection.connect(port: proxy.port)
+        try await connection.write("POST /up HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+        #expect(await upstream.waitForRequests(1))
+        try await connection.write("zz\r\n")
+        #expect(try await connection.readResponse()?.status == 400)
+        let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+        #expect(metrics.value("gatehouse_requests_in_flight") == 0)
+        #expect(metrics.value("gatehouse_requests_total", ["method": "POST", "code": "400"]) == 1)
+        try await connection.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     @Test func manySmallHeadersAre431() async throws {
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() })
         let connection = try await RawHTTPConnection.connect(port: proxy.port)

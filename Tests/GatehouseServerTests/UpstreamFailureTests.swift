@@ -16,6 +16,21 @@ import Testing
         try await proxy.stop()
     }
 
+    /// An upload answered 502 while its body is still arriving (reads were held while it waited
+    /// for a connection) has the rest of its body read and dropped, so the connection goes on
+    /// to the next request instead of hanging until the idle timeout.
+    @Test func anUploadRefusedMidBodyLeavesTheConnectionUsable() async throws {
+        let proxy = try await ProxyHarness.start(upstreamPorts: [try closedPort()])
+        let connection = try await RawHTTPConnection.connect(port: proxy.port)
+        let body = String(repeating: "x", count: 1 << 20)
+        try await connection.write("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body)
+        #expect(try await connection.readResponse()?.status == 502)
+        try await connection.write("GET /next HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try await connection.readResponse(timeout: .seconds(5))?.status == 502)
+        try await connection.close()
+        try await proxy.stop()
+    }
+
     @Test func slowUpstreamIs504() async throws {
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .hang }) { config in
             config.upstream.responseTimeout = .milliseconds(300)

@@ -260,6 +260,9 @@ extension ProxyHandler: ChannelDuplexHandler {
 
     private func refuseMalformed(_ parserError: HTTPSyntaxError) {
         let refusal = Self.refusal(for: parserError)
+        // A request whose body turned out malformed (or cut) is refused as itself: its own
+        // access-log line, and out of the in-flight gauge.
+        var refused: InFlightRequest?
         switch state {
         case .forwarding(let request, let upstream):
             abandon(request, upstream: upstream)
@@ -267,14 +270,21 @@ extension ProxyHandler: ChannelDuplexHandler {
                 closeConnection()
                 return
             }
+            refused = request
         case .connecting(let request):
             abandon(request, upstream: nil)
+            refused = request
         case .idle, .respondingLocally, .closed:
             break
         }
         if case .closed = state { return }
         state = .closed
-        recordRefusal(refusal)
+        if let refused {
+            refused.status = refusal.status
+            record(refused)
+        } else {
+            recordRefusal(refusal)
+        }
         connectionGuard.refuse(refusal)
     }
 
@@ -482,8 +492,13 @@ extension ProxyHandler {
         let limit = request.runtime.maxBodyBytes
         guard request.bodyBytesReceived > limit else { return true }
         let error = GatehouseError(.payloadTooLarge, "Request body exceeds the limit of \(limit) bytes")
-        if case .forwarding(_, let upstream) = state {
-            upstream.close()
+        switch state {
+        case .forwarding(_, let upstream):
+            abandon(request, upstream: upstream)
+        case .connecting:
+            abandon(request, upstream: nil)
+        case .idle, .respondingLocally, .closed:
+            break
         }
         if request.responseStarted {
             closeConnection()
@@ -601,6 +616,11 @@ extension ProxyHandler {
         cacheStatus: CacheStatus? = nil, rateLimitHeaders: RateLimitHeaders? = nil
     ) {
         guard let context else { return }
+        // An error answers a request whose fetch for the cache, if it led one, will never end
+        // otherwise: the requests waiting on it would wait for good.
+        if let exchange = request.cache, exchange.leadsFlight != nil {
+            cacheFetchFailed(exchange)
+        }
         var headers = extraHeaders
         headers.add(name: "Content-Type", value: "application/json")
         let body = context.channel.allocator.buffer(string: error.jsonBody)
@@ -704,6 +724,9 @@ extension ProxyHandler {
             // The rest of this request's body is read and dropped before the next request.
             state = .respondingLocally(request)
             connectionGuard.discardingRequestBody()
+            // Reads may have been held while the request waited (for a connection, a verdict);
+            // the rest of the body must be read now, or the connection would never move on.
+            resumeClientReadsIfPossible()
         }
     }
 

@@ -373,4 +373,29 @@ import Testing
         try await proxy.stop()
         try await upstream.shutdown()
     }
+
+    /// A HEAD that finds the entry stale starts the same refresh as a GET, and its new 200 is
+    /// stored for the GETs after it (it used to be judged as a response to HEAD: not stored).
+    @Test func aRefreshStartedByHEADStoresTheNewResponse() async throws {
+        let version = NIOLockedValueBox(0)
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            let current = version.withLockedValue { $0 += 1; return $0 }
+            return .respond(headers: [("Cache-Control", current == 1 ? "max-age=1" : "max-age=600")], body: Array("v\(current)".utf8))
+        }) { config in
+            config.cache.staleWhileRevalidate = .seconds(60)
+        }
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/swr").bodyString == "v1")
+        try await Task.sleep(for: .milliseconds(2100))  // the clock is what is under test
+        let head = try await TestHTTPClient.request(port: proxy.port, "HEAD", "/swr")
+        #expect(head.header("cache-status")?.hasPrefix("gatehouse; hit; fwd=stale") == true)
+        #expect(await upstream.waitForRequests(2))
+        var body = ""
+        for _ in 0..<50 where body != "v2" {
+            body = try await TestHTTPClient.request(port: proxy.port, "GET", "/swr").bodyString
+        }
+        #expect(body == "v2")
+        #expect(upstream.receivedRequests.count == 2)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
 }

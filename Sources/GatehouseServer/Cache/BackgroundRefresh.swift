@@ -11,6 +11,9 @@ final class BackgroundRefresh {
     private let request: CacheableRequest
     private let stale: CacheEntry
     private let key: CacheKey
+    /// The request's fields as the origin gets them: what a new response's `Vary` is keyed on,
+    /// as for every other store (a client's own fields can name another variant).
+    private let varyHeaders: HTTPHeaders
     private let flightKey: String
     private let eventLoop: any EventLoop
     private var upstream: UpstreamConnection?
@@ -23,24 +26,32 @@ final class BackgroundRefresh {
     /// (the upstream handler holds its delegate only while the exchange runs).
     private var selfReference: BackgroundRefresh?
 
-    private init(cache: ResponseCache, request: CacheableRequest, stale: CacheEntry, key: CacheKey, flightKey: String, eventLoop: any EventLoop) {
+    private init(
+        cache: ResponseCache, request: CacheableRequest, stale: CacheEntry, key: CacheKey, varyHeaders: HTTPHeaders,
+        flightKey: String, eventLoop: any EventLoop
+    ) {
         self.cache = cache
         self.request = request
         self.stale = stale
         self.key = key
+        self.varyHeaders = varyHeaders
         self.flightKey = flightKey
         self.eventLoop = eventLoop
     }
 
     /// Starts a refresh of `stale` unless one for the same key is already running.
     static func startIfIdle(
-        cache: ResponseCache, request: CacheableRequest, stale: CacheEntry, key: CacheKey,
+        cache: ResponseCache, request: CacheableRequest, stale: CacheEntry, key: CacheKey, varyHeaders: HTTPHeaders,
         upstreamHead: HTTPRequestHead, pool: UpstreamConnectionPool
     ) {
         let flightKey = "refresh:" + key.value
-        guard case .leader = cache.flights.join(flightKey, on: pool.eventLoop, now: .now()) else { return }
+        guard cache.flights.leadIfIdle(flightKey) else { return }
+        // The refresh is a GET whatever asked for it, and its 200 is stored as a GET's.
+        var fetched = request
+        fetched.isHEAD = false
         let refresh = BackgroundRefresh(
-            cache: cache, request: request, stale: stale, key: key, flightKey: flightKey, eventLoop: pool.eventLoop
+            cache: cache, request: fetched, stale: stale, key: key, varyHeaders: varyHeaders, flightKey: flightKey,
+            eventLoop: pool.eventLoop
         )
         refresh.selfReference = refresh
         refresh.pool = pool
@@ -110,7 +121,7 @@ extension BackgroundRefresh: UpstreamResponseDelegate {
             }
         } else if let plan {
             let entry = plan.entry(body: body ?? ByteBuffer())
-            let newKey = CacheKey(primary: key.primary, varyNames: plan.varyNames, requestHeaders: request.headers)
+            let newKey = CacheKey(primary: key.primary, varyNames: plan.varyNames, requestHeaders: varyHeaders)
             cache.insert(entry, for: newKey, retention: plan.retention, now: now, on: eventLoop)
             stored = entry
         }

@@ -72,6 +72,18 @@ final class CacheFlights: Sendable {
         }
     }
 
+    /// Takes the flight for `key` when nobody holds it, and otherwise does nothing: for a
+    /// background refresh, whose callers are served the stale entry meanwhile and wait for
+    /// nothing. (A follower's promise per stale hit would pile up for as long as the refresh
+    /// runs: at hit rates, hundreds of thousands during a slow origin's response timeout.)
+    func leadIfIdle(_ key: String) -> Bool {
+        state.withLockedValue { state in
+            guard state.waiting[key] == nil else { return false }
+            state.waiting[key] = []
+            return true
+        }
+    }
+
     /// Ends the flight for `key`, waking every follower. `pass` marks the key uncacheable for a
     /// while (the response was not storable, as opposed to a failed fetch).
     func finish(_ key: String, outcome: Outcome, pass: Bool, now: CacheTime) {
@@ -95,7 +107,8 @@ final class CacheFlights: Sendable {
         state.withLockedValue { _ = $0.passUntil.removeValue(forKey: key) }
     }
 
-    var flightsInProgress: Int {
-        state.withLockedValue { $0.waiting.count }
+    /// Requests waiting on a flight, all keys together.
+    var followersWaiting: Int {
+        state.withLockedValue { $0.waiting.values.reduce(0) { $0 + $1.count } }
     }
 }

@@ -75,7 +75,7 @@ extension ProxyHandler {
                 {
                     BackgroundRefresh.startIfIdle(
                         cache: exchange.cache, request: exchange.request, stale: entry, key: key,
-                        upstreamHead: upstreamHead, pool: pool
+                        varyHeaders: request.varyHeaders, upstreamHead: upstreamHead, pool: pool
                     )
                 }
                 serveFromCache(entry, status: .staleWhileRevalidate(ttl: entry.ttl(at: now)), request: request)

@@ -346,15 +346,29 @@ import Testing
 }
 
 @Suite struct CacheStaleWhileRevalidateTests {
-    @Test func staleIsServedWhileOneBackgroundRefreshRuns() async throws {
+    /// An origin whose first copy goes stale after a second and whose later ones stay fresh for
+    /// the rest of a test, each body naming its copy ("v1", "v2", …).
+    private static func startVersionedOrigin() async throws -> (ProxyHarness, TestUpstreamServer) {
         let version = NIOLockedValueBox(0)
-        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+        return try await ProxyHarness.start(behaviour: { _ in
             let current = version.withLockedValue { $0 += 1; return $0 }
-            // Only the first copy goes stale quickly; the refreshed one stays fresh for the rest of the test.
             return .respond(headers: [("Cache-Control", current == 1 ? "max-age=1" : "max-age=600")], body: Array("v\(current)".utf8))
         }) { config in
             config.cache.staleWhileRevalidate = .seconds(60)
         }
+    }
+
+    /// Asks until the refreshed copy is served (bounded: the store follows the upstream's end).
+    private static func refreshedBody(port: Int) async throws -> String {
+        var body = ""
+        for _ in 0..<50 where body != "v2" {
+            body = try await TestHTTPClient.request(port: port, "GET", "/swr").bodyString
+        }
+        return body
+    }
+
+    @Test func staleIsServedWhileOneBackgroundRefreshRuns() async throws {
+        let (proxy, upstream) = try await Self.startVersionedOrigin()
         #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/swr").bodyString == "v1")
         // Wait out the one-second lifetime (the clock is what is under test).
         try await Task.sleep(for: .milliseconds(2100))
@@ -363,12 +377,7 @@ import Testing
         #expect(stale.header("cache-status")?.hasPrefix("gatehouse; hit; fwd=stale") == true)
         // The background refresh reaches the upstream on its own.
         #expect(await upstream.waitForRequests(2))
-        // Once stored, the refreshed copy is served (bounded retries: the store follows the upstream's end).
-        var body = ""
-        for _ in 0..<50 where body != "v2" {
-            body = try await TestHTTPClient.request(port: proxy.port, "GET", "/swr").bodyString
-        }
-        #expect(body == "v2")
+        #expect(try await Self.refreshedBody(port: proxy.port) == "v2")
         #expect(upstream.receivedRequests.count == 2)
         try await proxy.stop()
         try await upstream.shutdown()
@@ -377,23 +386,13 @@ import Testing
     /// A HEAD that finds the entry stale starts the same refresh as a GET, and its new 200 is
     /// stored for the GETs after it (it used to be judged as a response to HEAD: not stored).
     @Test func aRefreshStartedByHEADStoresTheNewResponse() async throws {
-        let version = NIOLockedValueBox(0)
-        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
-            let current = version.withLockedValue { $0 += 1; return $0 }
-            return .respond(headers: [("Cache-Control", current == 1 ? "max-age=1" : "max-age=600")], body: Array("v\(current)".utf8))
-        }) { config in
-            config.cache.staleWhileRevalidate = .seconds(60)
-        }
+        let (proxy, upstream) = try await Self.startVersionedOrigin()
         #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/swr").bodyString == "v1")
         try await Task.sleep(for: .milliseconds(2100))  // the clock is what is under test
         let head = try await TestHTTPClient.request(port: proxy.port, "HEAD", "/swr")
         #expect(head.header("cache-status")?.hasPrefix("gatehouse; hit; fwd=stale") == true)
         #expect(await upstream.waitForRequests(2))
-        var body = ""
-        for _ in 0..<50 where body != "v2" {
-            body = try await TestHTTPClient.request(port: proxy.port, "GET", "/swr").bodyString
-        }
-        #expect(body == "v2")
+        #expect(try await Self.refreshedBody(port: proxy.port) == "v2")
         #expect(upstream.receivedRequests.count == 2)
         try await proxy.stop()
         try await upstream.shutdown()

@@ -115,6 +115,29 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// Behind a trusted TLS terminator, reads are stored under the scheme and host it forwards;
+    /// a write through it invalidates those same URLs (it used to drop `http://` + `Host`).
+    @Test func aWriteThroughATrustedProxyInvalidatesTheURLItsReadsWereStoredUnder() async throws {
+        let version = NIOLockedValueBox(1)
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
+            if request.method != "GET" {
+                version.withLockedValue { $0 += 1 }
+                return .respond(status: 204)
+            }
+            return Self.cacheable("v\(version.withLockedValue { $0 })")
+        }) { config in
+            config.server.trustedProxies = [IPNetwork(parsing: "127.0.0.1/32")].compactMap { $0 }
+        }
+        let forwarded = [("Host", "gatehouse.internal"), ("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "api.example")]
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/items/7", headers: forwarded).bodyString == "v1")
+        #expect(try await TestHTTPClient.request(port: proxy.port, "PUT", "/items/7", headers: forwarded, body: [1]).status == 204)
+        let read = try await TestHTTPClient.request(port: proxy.port, "GET", "/items/7", headers: forwarded)
+        #expect(read.bodyString == "v2")
+        #expect(read.header("cache-status") == "gatehouse; fwd=uri-miss; stored")
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     @Test func purgeByURLNamespaceAndAll() async throws {
         let counter = NIOLockedValueBox(0)
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in

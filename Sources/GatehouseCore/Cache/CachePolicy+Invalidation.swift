@@ -13,12 +13,15 @@ extension CachePolicy {
     }
 
     /// What `response` to `head` invalidates: nil for safe methods and for error statuses
-    /// (only 2xx and 3xx invalidate).
-    public func invalidation(for head: HTTPRequestHead, scheme: String = "http", response: HTTPResponseHead) -> CacheInvalidation? {
+    /// (only 2xx and 3xx invalidate). `forwarded` as in `classify`: the URLs written to are
+    /// those the reads were stored under.
+    public func invalidation(
+        for head: HTTPRequestHead, scheme: String = "http", forwarded: ForwardedOrigin? = nil, response: HTTPResponseHead
+    ) -> CacheInvalidation? {
         guard !Self.isSafe(head.method), (200..<400).contains(response.status.code) else {
             return nil
         }
-        let target = CacheTarget(request: head, scheme: scheme)
+        let target = CacheTarget(request: head, scheme: scheme, forwarded: forwarded)
         var targets = [target]
         for name in ["location", "content-location"] {
             guard let reference = response.headers.first(name: name),

@@ -65,10 +65,7 @@ public final class CachePolicy: Sendable {
             return .bypass(.methodOverride)
         }
         let pragmaNoCache = !fields.hasCacheControl && fields.pragmaNoCache
-        var target = CacheTarget(request: head, scheme: forwarded?.scheme ?? scheme)
-        if let host = forwarded?.host {
-            target = CacheTarget(scheme: target.scheme, host: host, target: target.target)
-        }
+        let target = CacheTarget(request: head, scheme: scheme, forwarded: forwarded)
         return .cacheable(CacheableRequest(
             target: target,
             isHEAD: head.method == .HEAD,

@@ -27,6 +27,15 @@ public struct CacheTarget: Hashable, Sendable {
         }
     }
 
+    /// The target as the client addressed it: `forwarded`, from a trusted proxy in front,
+    /// overrides the listener's scheme and the host (the same URL for lookups and invalidation).
+    public init(request head: HTTPRequestHead, scheme: String, forwarded: ForwardedOrigin?) {
+        self.init(request: head, scheme: forwarded?.scheme ?? scheme)
+        if let host = forwarded?.host {
+            self.init(scheme: self.scheme, host: host, target: target)
+        }
+    }
+
     /// `http://host/path?query` (for `POST /admin/purge {"url": …}`); nil for anything else.
     public init?(absoluteURL: String) {
         guard let parts = RequestTarget.absoluteFormPath(of: absoluteURL) else { return nil }

@@ -23,6 +23,12 @@ final class InFlightRequest {
     var forwarding: ForwardingContext? {
         peer.map { ForwardingContext(peerAddress: $0.address, peerIsTrusted: $0.isTrusted, requestID: requestID) }
     }
+    /// The scheme and host a trusted proxy in front says the client used: they reach the origin
+    /// and may shape the response, so they name the cache's URLs too (for reads and for the
+    /// invalidation of writes alike). Nil from an untrusted peer.
+    var forwardedOrigin: ForwardedOrigin? {
+        peer?.isTrusted == true ? ForwardedOrigin(trustedHeaders: head.headers) : nil
+    }
     /// `identity.user_header` when the peer may not set it (dropped from the upstream head).
     var droppedUserHeader: String?
     private var builtUpstreamHead: HTTPRequestHead?

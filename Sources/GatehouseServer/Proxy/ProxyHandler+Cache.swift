@@ -15,10 +15,7 @@ extension ProxyHandler {
             connectUpstream(for: request, allowReuse: true)
             return
         }
-        // From a trusted proxy in front, the host and scheme it forwards reach the origin and may
-        // shape the response: they name the entry too.
-        let forwarded = request.peer?.isTrusted == true ? ForwardedOrigin(trustedHeaders: request.head.headers) : nil
-        switch cache.policy.classify(request.head, forwarded: forwarded, user: request.user) {
+        switch cache.policy.classify(request.head, forwarded: request.forwardedOrigin, user: request.user) {
         case .bypass(let reason):
             request.cacheStatus = .forward(reason == .method ? .method : .bypass)
             connectUpstream(for: request, allowReuse: true)
@@ -398,7 +395,7 @@ extension ProxyHandler {
     /// (at once for the memory store, after a round trip for Redis). Nil when nothing is invalidated.
     func invalidateAfterWrite(_ head: HTTPResponseHead, request: InFlightRequest) -> EventLoopFuture<Int>? {
         guard let cache = request.runtime.cache, let context,
-              let invalidation = cache.policy.invalidation(for: request.head, response: head)
+              let invalidation = cache.policy.invalidation(for: request.head, forwarded: request.forwardedOrigin, response: head)
         else { return nil }
         let counter = serverState.metrics.counter(GatehouseMetrics.Name.cacheInvalidations, ["reason": "write"])
         counter.increment(by: Int64(invalidation.targets.count + invalidation.namespaces.count))

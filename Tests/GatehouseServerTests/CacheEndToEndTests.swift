@@ -86,15 +86,21 @@ import Testing
         try await upstream.shutdown()
     }
 
-    @Test func writesInvalidateTheirURLAndNamespace() async throws {
+    /// An origin whose GETs answer the current version ("v1", cacheable) and whose writes
+    /// (204) move it on.
+    private static func versionedByWrites() -> @Sendable (TestUpstreamRequest) -> TestUpstreamBehaviour {
         let version = NIOLockedValueBox(1)
-        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
+        return { request in
             if request.method != "GET" {
                 version.withLockedValue { $0 += 1 }
                 return .respond(status: 204)
             }
-            return Self.cacheable("v\(version.withLockedValue { $0 })")
-        }) { config in
+            return cacheable("v\(version.withLockedValue { $0 })")
+        }
+    }
+
+    @Test func writesInvalidateTheirURLAndNamespace() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: Self.versionedByWrites()) { config in
             var rule = CacheRuleConfig(pathPrefix: "/api/users")
             rule.namespace = "users"
             rule.invalidatedBy = ["/api/users"]
@@ -118,14 +124,7 @@ import Testing
     /// Behind a trusted TLS terminator, reads are stored under the scheme and host it forwards;
     /// a write through it invalidates those same URLs (it used to drop `http://` + `Host`).
     @Test func aWriteThroughATrustedProxyInvalidatesTheURLItsReadsWereStoredUnder() async throws {
-        let version = NIOLockedValueBox(1)
-        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
-            if request.method != "GET" {
-                version.withLockedValue { $0 += 1 }
-                return .respond(status: 204)
-            }
-            return Self.cacheable("v\(version.withLockedValue { $0 })")
-        }) { config in
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: Self.versionedByWrites()) { config in
             config.server.trustedProxies = [IPNetwork(parsing: "127.0.0.1/32")].compactMap { $0 }
         }
         let forwarded = [("Host", "gatehouse.internal"), ("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "api.example")]

@@ -1,6 +1,7 @@
 // UpstreamFailureTests: refused, slow and resetting upstreams become 502/504 JSON or a cut connection.
 import GatehouseCore
 import GatehouseTesting
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 
@@ -29,6 +30,29 @@ import Testing
         #expect(try await connection.readResponse(timeout: .seconds(5))?.status == 502)
         try await connection.close()
         try await proxy.stop()
+    }
+
+    /// A pooled connection the origin closes before answering: a GET is sent again on a fresh
+    /// connection, a POST is not (it may have been carried out) and gets 502.
+    @Test(arguments: [("GET", 200, 3), ("POST", 502, 2)])
+    func aDeadPooledConnectionIsRetriedForIdempotentMethodsOnly(method: String, status: Int, upstreamRequests: Int) async throws {
+        let warmConnection = NIOLockedValueBox<Int?>(nil)
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
+            if request.uri == "/warm" {
+                warmConnection.withLockedValue { $0 = request.connectionNumber }
+            }
+            // The request after /warm on its pooled connection finds it closed under it.
+            let reused = request.uri == "/job" && warmConnection.withLockedValue { $0 } == request.connectionNumber
+            return reused ? .closeWithoutResponse : .respond(body: Array("ok".utf8))
+        })
+        let client = try await TestHTTPClient.connect(port: proxy.port)
+        #expect(try await client.send("GET", "/warm").status == 200)
+        #expect(try await client.send(method, "/job").status == status)
+        #expect(await upstream.waitForRequests(upstreamRequests))
+        #expect(upstream.receivedRequests.filter { $0.uri == "/job" }.count == upstreamRequests - 1)
+        try await client.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
     }
 
     @Test func slowUpstreamIs504() async throws {

@@ -121,8 +121,19 @@ final class InFlightRequest {
     var isHEAD: Bool { head.method == .HEAD }
 
     /// A request may be sent again on a fresh connection when a reused one turned out dead:
-    /// nothing of the response arrived and no body bytes were consumed from the client.
+    /// nothing of the response arrived, no body bytes were consumed from the client, and its
+    /// method is idempotent. A POST may have been carried out before the connection died, so
+    /// it is never repeated unasked (RFC 9112 §9.3.1; nginx's `proxy_next_upstream` without
+    /// `non_idempotent` does the same).
     var isRetryable: Bool {
-        framing == .none && !responseStarted && upstreamAttempts < 2
+        framing == .none && !responseStarted && upstreamAttempts < 2 && Self.isIdempotent(head.method)
+    }
+
+    /// RFC 9110 §9.2.2.
+    private static func isIdempotent(_ method: HTTPMethod) -> Bool {
+        switch method {
+        case .GET, .HEAD, .OPTIONS, .TRACE, .PUT, .DELETE: true
+        default: false
+        }
     }
 }

@@ -42,9 +42,6 @@ final class UpstreamConnectionPool {
     /// succeeded future plus its callback cost an allocation each per request.
     func acquire(allowReuse: Bool = true) -> Acquisition {
         eventLoop.preconditionInEventLoop()
-        guard !isShutDown else {
-            return .connecting(eventLoop.makeFailedFuture(UpstreamFailure.connectFailed("upstream pool is shut down")))
-        }
         let first = pickServer()
         if allowReuse, let connection = takeIdle(server: first) {
             connection.exchanges += 1
@@ -76,7 +73,10 @@ final class UpstreamConnectionPool {
         idle[connection.serverIndex].append(connection)
     }
 
-    /// Closes every idle connection and refuses new exchanges (drain, reload).
+    /// Closes every idle connection and keeps none from now on (drain, reload). It still connects
+    /// for whoever asks: after a reload that replaced this pool, requests that started under the
+    /// old config (a follower woken when its leader's response was not stored, a retry, a
+    /// request that waited on Redis) finish on it, as the old config promised them.
     func shutdown() {
         eventLoop.preconditionInEventLoop()
         isShutDown = true

@@ -1,0 +1,54 @@
+// ReloadWaitingRequestsTests: requests started before a reload that moved `upstream:` still reach their origin.
+import Foundation
+import GatehouseCore
+import GatehouseTesting
+import Testing
+
+@Suite struct ReloadWaitingRequestsTests {
+    /// A request that needs an upstream connection after a reload moved `upstream:` elsewhere
+    /// gets one from the config it started under (the old pools keep nothing idle, but still
+    /// connect): here a single-flight follower whose leader's response turned out uncacheable.
+    @Test func aFollowerWokenAfterAReloadStillReachesItsOrigin() async throws {
+        let first = FirstCallFlag()
+        let old = try await TestUpstreamServer.start(behaviour: { _ in
+            let answer = TestUpstreamBehaviour.respond(headers: [("Cache-Control", "no-store")], body: Array("old".utf8))
+            return first.take() ? .delay(.seconds(1), then: answer) : answer
+        })
+        let new = try await TestUpstreamServer.start(behaviour: { _ in .respond(body: Array("new".utf8)) })
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("reload-wait-\(UUID().uuidString).conf")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let config = { (port: Int) in
+            """
+            server:
+              listen: "127.0.0.1:0"
+              admin_listen: "127.0.0.1:0"
+              access_log: off
+            upstream:
+              servers: ["http://127.0.0.1:\(port)"]
+            """
+        }
+        try config(old.port).write(to: file, atomically: true, encoding: .utf8)
+        let proxy = try await ProxyHarness.start(upstreamPorts: [old.port], configPath: file.path)
+        async let leader = TestHTTPClient.request(port: proxy.port, "GET", "/hot")
+        #expect(await old.waitForRequests(1))
+        async let follower = TestHTTPClient.request(port: proxy.port, "GET", "/hot")
+        // The follower is in flight once the gauge counts both (bounded: 500 scrapes).
+        var inFlight = 0.0
+        for _ in 0..<500 where inFlight < 2 {
+            let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+            inFlight = metrics.value("gatehouse_requests_in_flight") ?? 0
+        }
+        #expect(inFlight == 2)
+        try config(new.port).write(to: file, atomically: true, encoding: .utf8)
+        #expect(await proxy.server.reload())
+        #expect(try await leader.bodyString == "old")
+        let waited = try await follower
+        #expect(waited.status == 200)
+        #expect(waited.bodyString == "old")
+        // New requests go to the new origin.
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/other").bodyString == "new")
+        try await proxy.stop()
+        try await old.shutdown()
+        try await new.shutdown()
+    }
+}

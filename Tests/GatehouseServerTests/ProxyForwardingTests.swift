@@ -175,6 +175,19 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// HTTP/1.0 may leave Host out; the HTTP/1.1 request sent upstream names the origin itself.
+    @Test func anHTTP10RequestWithoutHostReachesTheOriginWithItsAuthority() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond(status: 200) })
+        let connection = try await RawHTTPConnection.connect(port: proxy.port)
+        try await connection.write("GET /old HTTP/1.0\r\n\r\n")
+        #expect(try await connection.readResponse()?.status == 200)
+        let seen = try #require(upstream.receivedRequests.first)
+        #expect(seen.headers.filter { $0.name.lowercased() == "host" }.map(\.value) == ["127.0.0.1:\(upstream.port)"])
+        try await connection.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     @Test func roundRobinsAndSkipsARefusingServer() async throws {
         let a = try await TestUpstreamServer.start(behaviour: { _ in .respond(body: Array("a".utf8)) })
         let b = try await TestUpstreamServer.start(behaviour: { _ in .respond(body: Array("b".utf8)) })

@@ -25,7 +25,12 @@ public struct UpstreamServerAddress: Sendable, Equatable, Hashable, CustomString
         self.port = port
     }
 
+    /// `host:port` (`[v6]:port` for an IPv6 literal).
+    public var authority: String {
+        HostPortText.format(host: host, port: port)
+    }
+
     public var description: String {
-        "http://" + HostPortText.format(host: host, port: port)
+        "http://" + authority
     }
 }

@@ -10,11 +10,17 @@ public struct ForwardingContext: Sendable {
     public var scheme: String
     /// The id this request is logged and forwarded under.
     public var requestID: String
+    /// `Host` for a request that names no host (HTTP/1.0 allows that; the HTTP/1.1 request sent
+    /// upstream must have one): the origin's own authority, as nginx's default `$proxy_host`.
+    public var hostWhenNone: String?
 
-    public init(peerAddress: String, peerIsTrusted: Bool, scheme: String = "http", requestID: String) {
+    public init(
+        peerAddress: String, peerIsTrusted: Bool, scheme: String = "http", requestID: String, hostWhenNone: String? = nil
+    ) {
         self.peerAddress = peerAddress
         self.peerIsTrusted = peerIsTrusted
         self.scheme = scheme
         self.requestID = requestID
+        self.hostWhenNone = hostWhenNone
     }
 }

@@ -102,6 +102,8 @@ public enum RequestHeadRewriter {
         }
         if let authority = absolute?.authority {
             sink.appendField(name: "Host", value: authority)
+        } else if host == nil, let fallback = context.hostWhenNone {
+            sink.appendField(name: "Host", value: fallback)
         }
         let forwardedFor = sawForwardedFor ? head.headers[canonicalForm: "x-forwarded-for"].joined(separator: ", ") : ""
         sink.appendField(name: "X-Forwarded-For", value: forwardedFor.isEmpty ? context.peerAddress : forwardedFor + ", " + context.peerAddress)

@@ -21,7 +21,12 @@ final class InFlightRequest {
     /// What the upstream head is made from; nil until the head passed validation. Made when
     /// asked (only for a request that goes upstream), so that a hit never makes the id's text.
     var forwarding: ForwardingContext? {
-        peer.map { ForwardingContext(peerAddress: $0.address, peerIsTrusted: $0.isTrusted, requestID: requestID) }
+        peer.map {
+            ForwardingContext(
+                peerAddress: $0.address, peerIsTrusted: $0.isTrusted, requestID: requestID,
+                hostWhenNone: runtime.upstreamAuthority
+            )
+        }
     }
     /// The scheme and host a trusted proxy in front says the client used: they reach the origin
     /// and may shape the response, so they name the cache's URLs too (for reads and for the

@@ -20,6 +20,8 @@ final class ProxyRuntime: Sendable, AtomicReference {
     /// The Redis client, when a store is `redis`.
     let redis: RedisLink?
     let logger: Logger
+    /// The first origin server's `host:port`: the `Host` of a request that named none.
+    let upstreamAuthority: String?
 
     init(
         config: GatehouseConfig, pools: UpstreamPools, accessLog: AccessLogWriter, identity: UserIdentityResolver,
@@ -34,6 +36,7 @@ final class ProxyRuntime: Sendable, AtomicReference {
         self.clientIPs = ClientIPResolver(trustedProxies: config.server.trustedProxies)
         self.rateLimiter = rateLimiter
         self.logger = logger
+        self.upstreamAuthority = config.upstream.servers.first?.authority
     }
 
     var maxBodyBytes: Int { config.server.maxBodyBytes }

@@ -330,6 +330,16 @@ struct StorageCase: Sendable, CustomTestStringConvertible {
         #expect(CacheFixtures.policy.isNotModified(entry, for: CacheFixtures.request("/items", row.request)) == row.notModified)
     }
 
+    /// RFC 9110 §13.2.1: preconditions are ignored where the answer would not be 2xx.
+    @Test(arguments: [(HTTPResponseStatus.notFound, false), (.movedPermanently, false), (.gone, false), (.nonAuthoritativeInformation, true)])
+    func preconditionsApplyToSuccessfulEntriesOnly(status: HTTPResponseStatus, notModified: Bool) {
+        var entry = CacheFixtures.entry(headers: [("ETag", "\"a\"")])
+        entry.status = status
+        for request in [[("If-None-Match", "*")], [("If-None-Match", "\"a\"")]] {
+            #expect(CacheFixtures.policy.isNotModified(entry, for: CacheFixtures.request("/items", request)) == notModified)
+        }
+    }
+
     @Test func notModifiedHeadersKeepValidatorsAndCacheFields() {
         let entry = CacheFixtures.entry(headers: [
             ("Cache-Control", "max-age=60"), ("ETag", "\"a\""), ("Content-Type", "text/plain"), ("Content-Length", "5"),

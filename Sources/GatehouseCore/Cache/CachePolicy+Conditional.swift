@@ -12,6 +12,9 @@ extension CachePolicy {
     /// The same, from the request's fields alone: a caller holding the request inside another
     /// object passes these rather than have the whole request copied out for the call.
     public func isNotModified(_ entry: CacheEntry, requestHeaders headers: HTTPHeaders) -> Bool {
+        // Preconditions apply to 2xx answers only (RFC 9110 §13.2.1): a stored 404 or 301 is
+        // served as it is, whatever `If-None-Match: *` says.
+        guard (200..<300).contains(entry.status.code) else { return false }
         let noneMatch = headers["if-none-match"]
         if !noneMatch.isEmpty {
             if noneMatch.contains(where: { $0.trimmingOWS() == "*" }) {

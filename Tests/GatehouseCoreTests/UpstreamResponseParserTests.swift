@@ -112,6 +112,26 @@ import Testing
         #expect(parsed.body == "x")
     }
 
+    /// A `100 Continue` is noted once, whatever else informational comes with it.
+    @Test func aContinueIsNotedOnce() throws {
+        var parser = UpstreamResponseParser()
+        parser.expectResponse(toHEAD: false)
+        var early = ByteBuffer(string: "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n")
+        let nothingYet = try parser.next(&early)
+        #expect(nothingYet == nil)
+        let continuedEarly = parser.takeContinue()
+        #expect(!continuedEarly)
+        var buffer = ByteBuffer(string: "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        guard case .head(let head) = try parser.next(&buffer) else {
+            Issue.record("the final head follows the 100")
+            return
+        }
+        #expect(head.status == .ok)
+        let continued = parser.takeContinue()
+        let continuedTwice = parser.takeContinue()
+        #expect(continued && !continuedTwice)
+    }
+
     @Test func withoutLengthTheBodyEndsAtClose() throws {
         let parsed = try Self.parseEverySplit("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end", closed: true)
         #expect(parsed.body == "until the end" && parsed.ended)

@@ -58,6 +58,27 @@ import Testing
         try await demo.shutdown()
     }
 
+    /// A client that sends `Expect: 100-continue` waits for `100 Continue` before its body (curl
+    /// waits a second for it): the origin's is relayed, then the body goes and the answer comes.
+    @Test func anOriginsContinueReachesAClientThatWaitsForIt() async throws {
+        let demo = DemoAPIServer(configuration: DemoAPIConfiguration(), eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
+        let demoPort = try await demo.start(host: "127.0.0.1", port: 0)
+        let proxy = try await ProxyHarness.start(upstreamPorts: [demoPort])
+        let connection = try await RawHTTPConnection.connect(port: proxy.port)
+        try await connection.write("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+        #expect(try await connection.readResponse(timeout: .seconds(5))?.status == 100)
+        try await connection.write("hello")
+        let answer = try #require(try await connection.readResponse())
+        #expect(answer.status == 200)
+        #expect(answer.bodyString == "hello")
+        // A client that did not ask gets no 100.
+        try await connection.write("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi")
+        #expect(try await connection.readResponse()?.status == 200)
+        try await connection.close()
+        try await proxy.stop()
+        try await demo.shutdown()
+    }
+
     @Test func trustedPeerForwardingHeadersAreAppended() async throws {
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond(status: 204) }) { config in
             config.server.trustedProxies = [IPNetwork(parsing: "127.0.0.0/8")].compactMap { $0 }

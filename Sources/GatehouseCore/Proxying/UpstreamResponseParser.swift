@@ -12,7 +12,8 @@ import NIOHTTP1
 /// response with both `Content-Length` and `Transfer-Encoding`, conflicting lengths, a folded
 /// (obs-fold) field line, a control character in a field, or a bare CR is refused. A bare LF
 /// ends a line (RFC 9112 §2.2 allows it; nginx reads origins so too), unlike in a client's
-/// request. Informational responses other than 101 are skipped, as NIO's
+/// request. Informational responses other than 101 are not events: a `100 Continue` is noted
+/// (`takeContinue`, for a client waiting to send its body) and the rest are skipped, as NIO's
 /// decoder skipped them; trailers are read and dropped.
 public struct UpstreamResponseParser {
     /// What the bytes read so far make: a head, body bytes (slices of the buffer that was
@@ -40,6 +41,8 @@ public struct UpstreamResponseParser {
     var lines = HTTPLineReader(requiringCRLF: false)
     var body = HTTPBodyReader()
     let maxHeadBytes: Int
+    /// A `100 Continue` was read and not yet taken.
+    var continueReceived = false
 
     /// `maxHeadBytes`: the status line and fields together (NIO's decoder allowed 80 KiB), and
     /// again the trailers.
@@ -61,6 +64,7 @@ public struct UpstreamResponseParser {
     /// body, whatever its length fields say.
     public mutating func expectResponse(toHEAD: Bool) {
         requestIsHEAD = toHEAD
+        continueReceived = false
         state = .statusLine
         lines.reset()
         headBudget = maxHeadBytes
@@ -87,6 +91,7 @@ public struct UpstreamResponseParser {
                         _ = try HTTPFieldLine.check(line)
                     }
                 } else if state == .informationalFields {
+                    continueReceived = continueReceived || statusCode == 100
                     state = .statusLine
                 } else {
                     return try headComplete()
@@ -99,6 +104,14 @@ public struct UpstreamResponseParser {
                 return part
             }
         }
+    }
+
+    /// Whether a `100 Continue` was read since the last call (its place: before the head that
+    /// `next` returned with it, if any).
+    public mutating func takeContinue() -> Bool {
+        guard continueReceived else { return false }
+        continueReceived = false
+        return true
     }
 
     /// The server closed the connection: `.end` when that ends a body read until close, nil

@@ -80,6 +80,8 @@ final class BackgroundRefresh {
 }
 
 extension BackgroundRefresh: UpstreamResponseDelegate {
+    func upstreamReceivedContinue() {}  // a refresh sends no body
+
     func upstreamReceivedHead(_ head: HTTPResponseHead) {
         if head.status == .notModified {
             absorbed = head

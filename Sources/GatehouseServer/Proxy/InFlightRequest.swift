@@ -125,6 +125,11 @@ final class InFlightRequest {
 
     var isHEAD: Bool { head.method == .HEAD }
 
+    /// Whether the client waits for `100 Continue` before its body (HTTP/1.1 and later only),
+    /// until one was relayed.
+    lazy var expectsContinue: Bool = (head.version.major > 1 || head.version.minor >= 1)
+        && head.headers[canonicalForm: "expect"].contains { $0.lowercased() == "100-continue" }
+
     /// A request may be sent again on a fresh connection when a reused one turned out dead:
     /// nothing of the response arrived, no body bytes were consumed from the client, and its
     /// method is idempotent. A POST may have been carried out before the connection died, so

@@ -795,6 +795,17 @@ extension ProxyHandler {
 // MARK: - Upstream side
 
 extension ProxyHandler: UpstreamResponseDelegate {
+    /// Relays the origin's `100 Continue` to a client that asked for it (`Expect: 100-continue`
+    /// on HTTP/1.1): curl and others wait for it, up to a second, before sending a body. A
+    /// proxy must forward it (RFC 9110 §10.1.1, §15.2); answers the proxy makes itself come
+    /// without one, and the client then sends no body or one that is read and dropped.
+    func upstreamReceivedContinue() {
+        guard case .forwarding(let request, _) = state, let context, !request.responseStarted, request.expectsContinue
+        else { return }
+        request.expectsContinue = false
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
+    }
+
     func upstreamReceivedHead(_ head: HTTPResponseHead) {
         guard case .forwarding(let request, _) = state, context != nil else { return }
         if let startedAt = request.upstreamStartedAt {

@@ -161,7 +161,12 @@ extension UpstreamHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         do {
-            while let event = try parser.next(&buffer) {
+            while true {
+                let event = try parser.next(&buffer)
+                if parser.takeContinue() {
+                    delegate?.upstreamReceivedContinue()  // before the head read with it, if any
+                }
+                guard let event else { return }
                 guard relay(event, bytesAfter: buffer.readableBytes) else { return }
             }
         } catch {

@@ -4,6 +4,8 @@ import NIOHTTP1
 
 /// The downstream side of one exchange; called on the event loop both channels share.
 protocol UpstreamResponseDelegate: AnyObject {
+    /// The origin answered `100 Continue`: a client waiting for it may send its body now.
+    func upstreamReceivedContinue()
     func upstreamReceivedHead(_ head: HTTPResponseHead)
     func upstreamReceivedBody(_ buffer: ByteBuffer)
     func upstreamReceivedEnd()

@@ -55,6 +55,27 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// An origin that refuses an upload by its head (413 before reading the body) and closes:
+    /// the client gets the 413, the rest of its body is read and dropped, and its connection
+    /// serves the next request (closing with the body unread would reset it).
+    @Test func anAnswerBeforeTheBodyEndsLeavesTheClientConnectionUsable() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
+            request.uri == "/upload" ? .respondBeforeBody(status: 413, body: Array("too big".utf8)) : .respond(body: Array("ok".utf8))
+        })
+        let connection = try await RawHTTPConnection.connect(port: proxy.port)
+        let length = 1 << 20
+        try await connection.write("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: \(length)\r\n\r\n" + String(repeating: "x", count: 1_000))
+        let refusal = try #require(try await connection.readResponse())
+        #expect(refusal.status == 413)
+        #expect(refusal.bodyString == "too big")
+        try await connection.write(String(repeating: "x", count: length - 1_000) + "GET /next HTTP/1.1\r\nHost: t\r\n\r\n")
+        let next = try #require(try await connection.readResponse())
+        #expect(next.bodyString == "ok")
+        try await connection.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     @Test func slowUpstreamIs504() async throws {
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .hang }) { config in
             config.upstream.responseTimeout = .milliseconds(300)

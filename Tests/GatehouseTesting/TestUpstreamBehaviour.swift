@@ -36,6 +36,9 @@ public enum TestUpstreamBehaviour: Sendable {
     /// Reads the request, writes `bytes` to the socket exactly as given (no HTTP encoding at all,
     /// for malformed-upstream tests), then closes the connection.
     case rawResponse([UInt8])
+    /// Answers as soon as the head arrives, reading none of the body (an origin refusing an
+    /// upload by its headers: 413, 401), then closes the connection.
+    case respondBeforeBody(status: Int, body: [UInt8])
 
     /// A `text/plain; charset=utf-8` response.
     public static func text(_ text: String, status: Int = 200, headers: [(String, String)] = []) -> Self {

@@ -196,6 +196,9 @@ extension TestUpstreamHandler {
             self.startEcho(queued: [], context: context)
         case .hang:
             self.phase = .hanging
+        case .respondBeforeBody(let status, let body):
+            self.request?.keepAlive = false
+            self.perform(.respond(status: status, body: body), context: context)
         default:
             self.phase = .awaitingRequestEnd(behaviour)
             if self.request?.ended == true {
@@ -254,7 +257,7 @@ extension TestUpstreamHandler {
             self.perform(.json("{\"received\": \(received)}", status: status), context: context)
         case .rawResponse(let bytes):
             self.writeRaw(bytes, context: context)
-        case .echo, .delay, .hang:
+        case .echo, .delay, .hang, .respondBeforeBody:
             self.activate(behaviour, context: context)
         }
     }

@@ -722,12 +722,18 @@ extension ProxyHandler {
             finishExchange()
         } else {
             // The rest of this request's body is read and dropped before the next request.
-            state = .respondingLocally(request)
-            connectionGuard.discardingRequestBody()
-            // Reads may have been held while the request waited (for a connection, a verdict);
-            // the rest of the body must be read now, or the connection would never move on.
-            resumeClientReadsIfPossible()
+            discardRestOfBody(of: request)
         }
+    }
+
+    /// Reads and drops the rest of a request body once its response is out; the next request follows.
+    private func discardRestOfBody(of request: InFlightRequest) {
+        state = .respondingLocally(request)
+        connectionGuard.discardingRequestBody()
+        // Reads may have been held while the request waited (for a connection, a verdict, a
+        // full upstream socket); the rest of the body must be read now, or the connection would
+        // never move on.
+        resumeClientReadsIfPossible()
     }
 
     /// How long an idle connection keeps reading once the server drains.
@@ -903,13 +909,20 @@ extension ProxyHandler: UpstreamResponseDelegate {
         releaseOrClose(upstream, request: request, context: context)
         writeHeldHead(context: context)
         let end = encoder.encodeEnd()
-        if request.keepAlive && request.requestEnded {
+        if request.keepAlive {
             if let end {
                 context.write(wrapOutboundOut(end), promise: nil)
             }
             clientWritesUnflushed = false
             context.flush()
-            finishExchange()
+            if request.requestEnded {
+                finishExchange()
+            } else {
+                // The origin answered before the body ended (a 413 or 401 to an upload). Closing
+                // now, with the client's bytes unread, would reset the connection, and the client
+                // could lose the answer: the rest is read and dropped, as after a local answer.
+                discardRestOfBody(of: request)
+            }
         } else {
             state = .closed
             clientWritesUnflushed = false
@@ -963,10 +976,7 @@ extension ProxyHandler: UpstreamResponseDelegate {
         if request.requestEnded, let pool = request.runtime.pools.pool(for: context.eventLoop) {
             pool.release(upstream)
         } else {
-            upstream.close()
-            if !request.requestEnded {
-                request.keepAlive = false
-            }
+            upstream.close()  // the rest of the request body would go to it
         }
     }
 

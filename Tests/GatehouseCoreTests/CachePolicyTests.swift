@@ -112,7 +112,9 @@ struct StorageCase: Sendable, CustomTestStringConvertible {
         let plan = try #require(CacheFixtures.policy.storageDecision(
             for: response, to: CacheFixtures.request(), requestTime: CacheFixtures.t0, responseTime: CacheFixtures.t0
         ).plan)
-        #expect(plan.headers.map(\.name).sorted() == ["Cache-Control", "ETag", "Vary", "Vary"])
+        // A response without Date is stored with its receipt time (RFC 9110 §6.6.1).
+        #expect(plan.headers.map(\.name).sorted() == ["Cache-Control", "Date", "ETag", "Vary", "Vary"])
+        #expect(plan.headers.first(name: "date") == HTTPDate.format(CacheFixtures.t0))
         #expect(plan.varyNames == ["accept-encoding", "accept-language"])
         #expect(plan.initialAge == 5)
         #expect(plan.retention == 60 + 300 - 5)

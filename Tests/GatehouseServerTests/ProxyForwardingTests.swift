@@ -209,6 +209,36 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// Every answer carries one `Date` (RFC 9110 §6.6.1): the origin's when it sent one, else
+    /// Gatehouse's, on relayed responses, on its own errors, and on hits of what was stored.
+    @Test func everyAnswerCarriesOneDate() async throws {
+        let originDate = "Tue, 15 Nov 1994 08:12:31 GMT"
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
+            switch request.uri {
+            case "/dated": .respond(headers: [("Date", originDate)], body: Array("d".utf8))
+            case "/cached": .respond(headers: [("Cache-Control", "max-age=60")], body: Array("c".utf8))
+            default: .respond(body: Array("u".utf8))
+            }
+        }) { config in
+            config.server.maxBodyBytes = 1
+        }
+        let client = try await TestHTTPClient.connect(port: proxy.port)
+        let dates = { (response: TestHTTPResponse) in response.headers.filter { $0.name.lowercased() == "date" }.map(\.value) }
+        #expect(dates(try await client.send("GET", "/dated")) == [originDate])
+        let undated = dates(try await client.send("GET", "/undated"))
+        #expect(undated.count == 1 && undated.first.flatMap { HTTPDate.parse($0, now: .now()) } != nil)
+        let refused = try await client.send("POST", "/big", body: Array("too big".utf8))
+        #expect(refused.status == 413)
+        #expect(dates(refused).count == 1)
+        let miss = try await TestHTTPClient.request(port: proxy.port, "GET", "/cached")
+        let hit = try await TestHTTPClient.request(port: proxy.port, "GET", "/cached")
+        #expect(hit.header("cache-status")?.hasPrefix("gatehouse; hit") == true)
+        #expect(dates(miss).count == 1 && dates(hit).count == 1)
+        try await client.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     @Test func roundRobinsAndSkipsARefusingServer() async throws {
         let a = try await TestUpstreamServer.start(behaviour: { _ in .respond(body: Array("a".utf8)) })
         let b = try await TestUpstreamServer.start(behaviour: { _ in .respond(body: Array("b".utf8)) })

@@ -77,6 +77,11 @@ extension CachePolicy {
         for name in Self.perResponseFields {
             stored.remove(name: name)
         }
+        if dateValue == nil && !stored.contains(name: "date") {
+            // A response without Date is stored with its receipt time (RFC 9110 §6.6.1), so
+            // hits and 304s made from it carry one.
+            stored.add(name: "Date", value: HTTPDate.format(responseTime))
+        }
         let plan = CacheStoragePlan(
             status: status,
             headers: stored,

@@ -9,19 +9,25 @@ import NIOHTTP1
 /// Written straight into the response buffer in one pass over the upstream fields, never as a
 /// second `HTTPHeaders`: this runs for every response that is not a cache hit.
 public enum ResponseHeadRewriter {
+    /// Returns whether the origin's fields included `Date` (a proxy adds one when not).
+    @discardableResult
     public static func writeFields(
         of head: HTTPResponseHead,
         requestVersion: HTTPVersion,
         requestID: String,
         keepAlive: Bool,
         into buffer: inout ByteBuffer
-    ) {
+    ) -> Bool {
         let connectionOptions = HopByHopHeaders.connectionOptions(in: head.headers)
         var sawVia = false
         var sawRequestID = false
+        var sawDate = false
         for (name, value) in head.headers {
             if HopByHopHeaders.isHopByHop(name, connectionOptions: connectionOptions) {
                 continue
+            }
+            if !sawDate && FieldName.equals(name, "date") {
+                sawDate = true
             }
             if FieldName.equals(name, "via") {
                 sawVia = true
@@ -41,6 +47,7 @@ public enum ResponseHeadRewriter {
         } else if requestVersion.minor == 0 {
             buffer.writeStaticString("Connection: keep-alive\r\n")
         }
+        return sawDate
     }
 
     /// Whether a response can be sent on a kept-alive connection: an HTTP/1.0 client cannot

@@ -51,6 +51,8 @@ final class ProxyHandler {
     /// was in progress; delivered in order once it is answered. Client reads pause while any
     /// wait, so this holds at most one read's worth.
     private var pipelined = CircularBuffer<PipelinedEvent>()
+    /// `Date` for the answers that carry none (see `DateFieldCache`).
+    private var dateField = DateFieldCache()
     private var deliveringPipelined = false
     /// The server is draining: the connection closes once the current exchange ends.
     private var quiescing = false
@@ -673,6 +675,8 @@ extension ProxyHandler {
             buffer.writeStaticString("Age: ")
             buffer.writeDecimal(Int(age))
             buffer.writeStaticString("\r\n")
+        } else if !headers.contains(name: "date") {
+            dateField.write(into: &buffer)
         }
         buffer.writeHTTPFields(headers)
         cacheStatus?.write(into: &buffer)
@@ -831,9 +835,12 @@ extension ProxyHandler: UpstreamResponseDelegate {
             && ResponseHeadRewriter.canKeepAlive(head, requestVersion: version, requestIsHEAD: request.isHEAD)
         var encoded = headBuffer.take(capacity: DownstreamResponseEncoder.headCapacity)
         encoder.beginHead(head, version: version, requestIsHEAD: request.isHEAD, into: &encoded)
-        ResponseHeadRewriter.writeFields(
+        let hasDate = ResponseHeadRewriter.writeFields(
             of: head, requestVersion: version, requestID: request.requestID, keepAlive: request.keepAlive, into: &encoded
         )
+        if !hasDate {
+            dateField.write(into: &encoded)
+        }
         request.rateLimitHeaders?.write(into: &encoded)
         request.effectiveCacheStatus.write(into: &encoded)
         encoder.endHead(&encoded)

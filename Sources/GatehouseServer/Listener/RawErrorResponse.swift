@@ -8,6 +8,7 @@ enum RawErrorResponse {
     static func bytes(for error: GatehouseError, requestID: String? = nil, allocator: ByteBufferAllocator) -> ByteBuffer {
         let body = error.jsonBody
         var text = "HTTP/1.1 \(error.status) \(error.kind.reasonPhrase)\r\n"
+        text += "Date: \(HTTPDate.format(.now()))\r\n"  // rare answers: formatted each time
         text += "Content-Type: application/json\r\n"
         text += "Content-Length: \(body.utf8.count)\r\n"
         if let requestID {

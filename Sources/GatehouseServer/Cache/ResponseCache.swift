@@ -57,7 +57,7 @@ final class ResponseCache: Sendable {
         } else {
             store = MemoryCacheStore(budget: cache.memoryBudget, maxObjectSize: cache.maxObjectSize)
         }
-        let deadline: TimeAmount? = cache.store == .redis ? TimeAmount(config.redis.timeout) * 2 : nil
+        let deadline: TimeAmount? = cache.store == .redis ? config.redis.storeDeadline : nil
         return ResponseCache(
             policy: CachePolicy(config: cache), store: store, flights: CacheFlights(), settings: settings,
             remoteDeadline: deadline, group: group

@@ -40,7 +40,7 @@ final class RateLimiter: Sendable {
                 : nil
         )
         self.settings = settings
-        self.remoteDeadline = limits.store == .redis ? TimeAmount(config.redis.timeout) * 2 : nil
+        self.remoteDeadline = limits.store == .redis ? config.redis.storeDeadline : nil
         if let previous, previous.settings == settings {
             // Keep the counters across a reload: a reload must not hand every client a fresh quota.
             self.store = previous.store

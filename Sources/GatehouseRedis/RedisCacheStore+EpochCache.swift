@@ -11,7 +11,10 @@ extension RedisCacheStore {
     final class EpochCache: Sendable {
         private struct Copy {
             var epoch: UInt64
+            /// When the command that read or wrote it was sent; fresh for `refreshInterval` from then.
             var fetchedAt: NIODeadline
+            /// When its reply arrived: a reply to a command sent before this may be older.
+            var learnedAt: NIODeadline
         }
 
         let key: String
@@ -30,9 +33,7 @@ extension RedisCacheStore {
                 return eventLoop.makeSucceededFuture(epoch)
             }
             return client.get(.string(key), on: eventLoop).map { value in
-                let epoch = value.flatMap { UInt64(String(buffer: $0)) } ?? 0
-                self.remember(epoch, at: now)
-                return epoch
+                self.remember(value.flatMap { UInt64(String(buffer: $0)) } ?? 0, sentAt: now)
             }
         }
 
@@ -42,10 +43,27 @@ extension RedisCacheStore {
             return copy.epoch
         }
 
-        /// Records an epoch just read or written. Redis' value wins even when lower: a Redis
-        /// restarted empty starts again at 0, and every instance must agree on it.
-        func remember(_ epoch: UInt64, at time: NIODeadline = .now()) {
-            copy.withLockedValue { $0 = Copy(epoch: epoch, fetchedAt: time) }
+        /// Records an epoch read or written by a command sent at `sentAt` whose reply arrived at
+        /// `receivedAt`, and returns the epoch to use from now on.
+        ///
+        /// Replies on different connections can arrive out of order: a GET sent before a
+        /// `purgeAll` may be answered after its INCR, and taking that N over the copy's N + 1
+        /// would bring back everything the purge dropped. So a lower epoch is ignored when its
+        /// command was sent before the copy arrived. One sent afterwards is what Redis holds now
+        /// and wins even though lower: a Redis restarted empty starts again at 0, and every
+        /// instance must agree on it.
+        @discardableResult
+        func remember(_ epoch: UInt64, sentAt: NIODeadline, receivedAt: NIODeadline = .now()) -> UInt64 {
+            copy.withLockedValue { copy in
+                if let current = copy, epoch <= current.epoch, sentAt < current.learnedAt {
+                    if epoch == current.epoch, sentAt > current.fetchedAt {
+                        copy?.fetchedAt = sentAt
+                    }
+                    return current.epoch
+                }
+                copy = Copy(epoch: epoch, fetchedAt: sentAt, learnedAt: receivedAt)
+                return epoch
+            }
         }
     }
 }

@@ -115,8 +115,9 @@ public final class RedisCacheStore: CacheStore {
     /// One INCR: every entry written before is unreachable here at once, on other instances
     /// within their epoch refresh, and leaves Redis by its own TTL.
     public func purgeAll(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
-        client.incr(.string(epoch.key), on: eventLoop).map { value in
-            self.epoch.remember(UInt64(max(value, 0)))
+        let sent = NIODeadline.now()
+        return client.incr(.string(epoch.key), on: eventLoop).map { value in
+            _ = self.epoch.remember(UInt64(max(value, 0)), sentAt: sent)
         }
     }
 

@@ -92,6 +92,9 @@ public final class ProxyServer: Sendable {
             "listener": "admin",
             "address": "\(adminAddress.host):\(admin.localAddress?.port ?? adminAddress.port)",
         ])
+        if let warning = config.server.unprotectedAdminWarning(environment: ProcessEnvironment.value(of:)) {
+            logger.warning("\(warning)")
+        }
         let prober = UpstreamProber.start(state: state, on: group.next())
         let reclaimer = CacheReclaimer.start(state: state, on: group.next())
         return ProxyServer(

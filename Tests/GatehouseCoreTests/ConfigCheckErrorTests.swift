@@ -32,6 +32,11 @@ struct ConfigErrorCase: Sendable, CustomTestStringConvertible {
               [#"proxy.conf:3: server.idle_timeout: "60" needs a unit (ms, s, m, h), e.g. "60s""#]),
         .init("duration with unknown unit", ["server:", "  drain_timeout: 30sec"],
               [#"proxy.conf:3: server.drain_timeout: "30sec" has an unknown unit "sec"; use ms, s, m or h"#]),
+        // Every duration is at most a leap year, so nothing adding or doubling one can overflow.
+        .init("timeout over a year", ["server:", "  idle_timeout: 8785h"],
+              ["proxy.conf:3: server.idle_timeout: must be at most 8784h, got 8785h"]),
+        .init("timeout near the parser's limit", ["server:", "  read_header_timeout: 2562047h"],
+              ["proxy.conf:3: server.read_header_timeout: must be at most 8784h, got 2562047h"]),
         .init("zero timeout", ["server:", "  read_header_timeout: 0s"],
               ["proxy.conf:3: server.read_header_timeout: must be more than 0s"]),
         .init("duration that is a map", ["server:", "  idle_timeout: {s: 1}"],
@@ -117,6 +122,11 @@ struct ConfigErrorCase: Sendable, CustomTestStringConvertible {
               ["proxy.conf:3: redis.pool_size: must be between 1 and 256, got 300"]),
         .init("redis zero timeout", ["redis:", "  timeout: 0ms"],
               ["proxy.conf:3: redis.timeout: must be more than 0s"]),
+        // Store calls wait up to twice this before failing over; longer would hold requests for minutes.
+        .init("redis timeout over a minute", ["redis:", "  timeout: 61s"],
+              ["proxy.conf:3: redis.timeout: must be at most 1m, got 61s"]),
+        .init("redis timeout huge", ["redis:", "  timeout: 2562047h"],
+              ["proxy.conf:3: redis.timeout: must be at most 1m, got 2562047h"]),
     ]
 
     static let identityCases: [ConfigErrorCase] = [
@@ -133,6 +143,8 @@ struct ConfigErrorCase: Sendable, CustomTestStringConvertible {
     ]
 
     static let rateLimitCases: [ConfigErrorCase] = [
+        .init("window over a year", ["rate_limits:", "  policies:", "    - {name: a, key: ip, limit: 1, window: 8785h}"],
+              ["proxy.conf:4: rate_limits.policies[0].window: must be at most 8784h, got 8785h"]),
         .init("store misspelt", ["rate_limits:", "  store: memroy"],
               [#"proxy.conf:3: rate_limits.store: expected memory or redis, got "memroy"; did you mean "memory"?"#]),
         .init("store error mode", ["rate_limits:", "  on_store_error: open"],
@@ -178,6 +190,8 @@ struct ConfigErrorCase: Sendable, CustomTestStringConvertible {
     ]
 
     static let cacheCases: [ConfigErrorCase] = [
+        .init("ttl over a year", ["cache:", "  default_ttl: 9000h", "  stale_if_error: 8784h"],
+              ["proxy.conf:3: cache.default_ttl: must be at most 8784h, got 9000h"]),
         .init("cache store", ["cache:", "  store: disk"],
               [#"proxy.conf:3: cache.store: expected memory, redis or off, got "disk""#]),
         .init("object larger than the budget", ["cache:", "  memory_budget: 1MiB", "  max_object_size: 2MiB"],

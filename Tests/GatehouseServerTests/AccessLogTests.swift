@@ -1,7 +1,11 @@
 // AccessLogTests: one JSON line per request, whatever ended it; a broken destination fails nothing.
 import Foundation
 import GatehouseCore
+import GatehouseServer
 import GatehouseTesting
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 @Suite struct AccessLogTests {
@@ -35,6 +39,83 @@ import Testing
         #expect(second["status"] as? Int == 413)
         #expect(second["upstream"] is NSNull)
         try await upstream.shutdown()
+    }
+
+    /// logrotate renames the file, then sends SIGHUP: as nginx does, the reload opens the path
+    /// again, so lines from then on go to a new file there, not on into the renamed one.
+    @Test func reloadReopensARenamedFile() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("access-rotate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let log = directory.appendingPathComponent("access.log")
+        let conf = directory.appendingPathComponent("proxy.conf")
+        let upstream = try await TestUpstreamServer.start(behaviour: { _ in .respond() })
+        try """
+        server:
+          listen: "127.0.0.1:0"
+          admin_listen: "127.0.0.1:0"
+          access_log: "\(log.path)"
+        upstream:
+          servers: ["http://127.0.0.1:\(upstream.port)"]
+        """.write(to: conf, atomically: true, encoding: .utf8)
+        let initial = try ConfigLoader.load(path: conf.path)
+        let proxy = try await ProxyHarness.start(upstreamPorts: [upstream.port], configPath: conf.path) { $0 = initial }
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/before").status == 200)
+        try FileManager.default.moveItem(at: log, to: directory.appendingPathComponent("access.log.1"))
+        #expect(await proxy.server.reload())
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/after").status == 200)
+        // Draining flushes and closes the current log.
+        #expect(await proxy.server.drain(timeout: .seconds(5)))
+
+        let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 1)
+        let line = try #require(try lines.first.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        #expect(line["path"] as? String == "/after")
+        try await upstream.shutdown()
+    }
+
+    /// A writer a reload left behind is closed by the last runtime that releases it: one leaked
+    /// descriptor per reload otherwise.
+    @Test func releasingAWriterClosesItsFile() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("access-release-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: file) }
+        do {
+            let writer = try AccessLogWriter(destination: .file(path: file.path))
+            #expect(writer.isEnabled)
+            #expect(Self.openDescriptors(of: file.path) == 1)
+        }
+        #expect(Self.openDescriptors(of: file.path) == 0)
+    }
+
+    /// After `close()`, releasing the writer closes nothing more: its descriptor's number may
+    /// already belong to another file.
+    @Test func aClosedWriterDoesNotCloseAgainWhenReleased() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("access-closed-\(UUID().uuidString).log")
+        let other = FileManager.default.temporaryDirectory.appendingPathComponent("access-other-\(UUID().uuidString).log")
+        defer {
+            try? FileManager.default.removeItem(at: file)
+            try? FileManager.default.removeItem(at: other)
+        }
+        var reused: Int32 = -1
+        do {
+            let writer = try AccessLogWriter(destination: .file(path: file.path))
+            writer.close()
+            #expect(Self.openDescriptors(of: file.path) == 0)
+            // The lowest free number: most likely the one the writer just closed.
+            reused = open(other.path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+            try #require(reused >= 0)
+        }
+        defer { _ = Glibc.close(reused) }
+        #expect(fcntl(reused, F_GETFD) != -1)
+        #expect(Self.openDescriptors(of: other.path) == 1)
+    }
+
+    /// How many of this process's descriptors are open on `path`.
+    private static func openDescriptors(of path: String) -> Int {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return entries.filter { entry in
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + entry)) == path
+        }.count
     }
 
     @Test func aFailingDestinationNeverFailsARequest() async throws {

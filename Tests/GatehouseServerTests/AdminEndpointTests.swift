@@ -113,6 +113,17 @@ import Testing
         )
         // Authorised, but this server has no config file to re-read: a 400, not a 401.
         #expect(authorised.status == 400)
+        // The scheme is case-insensitive (RFC 9110 §11.1).
+        for value in ["bearer s3cret", "BEARER  s3cret"] {
+            let status = try await TestHTTPClient.request(
+                port: proxy.adminPort, "POST", "/admin/reload", headers: [("Authorization", value)]
+            ).status
+            #expect(status == 400, "\(value)")
+        }
+        let basic = try await TestHTTPClient.request(
+            port: proxy.adminPort, "POST", "/admin/reload", headers: [("Authorization", "Basic s3cret")]
+        )
+        #expect(basic.status == 401)
         // /health stays open for load balancers.
         #expect(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/health").status == 200)
         #expect(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/nope").status == 404)

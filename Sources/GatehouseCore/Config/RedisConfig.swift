@@ -4,10 +4,16 @@
 public struct RedisConfig: Sendable, Equatable {
     public var url: RedisEndpoint = RedisEndpoint(transport: .tcp(host: "127.0.0.1", port: 6379), database: 0, password: nil)
     public var poolSize: Int = 4
+    /// How long one command may take; at most `longestTimeout`.
     public var timeout: Duration = .milliseconds(250)
     public var keyPrefix: String = "gatehouse:"
 
     public init() {}
+
+    /// The longest `timeout` a config may set. A store call waits for Redis instead of answering
+    /// (a miss, `on_store_error`) for up to twice this, so a longer one would hold requests for
+    /// minutes on an unreachable Redis rather than fail them over.
+    public static let longestTimeout: Duration = .seconds(60)
 }
 
 /// A parsed `redis://[:password@]host:port/db` or `unix:///path[?db=N]` URL.

@@ -44,4 +44,10 @@ public enum AccessLogDestination: Sendable, Equatable {
     case stdout
     case off
     case file(path: String)
+
+    /// True for a file, which a reload opens again (the file at the path may be a new one).
+    public var isFile: Bool {
+        if case .file = self { return true }
+        return false
+    }
 }

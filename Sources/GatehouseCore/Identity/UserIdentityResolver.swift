@@ -74,7 +74,7 @@ public final class UserIdentityResolver: Sendable {
     /// another scheme such as Basic, which belongs to the upstream).
     private func bearerToken(in headers: HTTPHeaders) -> Result<Substring, GatehouseError>? {
         let fields = headers["Authorization"]
-        let bearers = fields.compactMap(Self.bearerToken(inField:))
+        let bearers = fields.compactMap(BearerCredential.token(inField:))
         guard let token = bearers.first else { return nil }
         // Two credentials are ambiguous: the upstream might act on the one we did not verify.
         guard fields.count == 1 else {
@@ -84,15 +84,6 @@ public final class UserIdentityResolver: Sendable {
             return .failure(GatehouseError(.unauthenticated, "Bearer credential has no token"))
         }
         return .success(token)
-    }
-
-    /// The token after `Bearer` (scheme matched case-insensitively, RFC 9110 §11.1), or nil
-    /// for another scheme.
-    private static func bearerToken(inField field: String) -> Substring? {
-        let value = field.drop { $0 == " " || $0 == "\t" }
-        let scheme = value.prefix { $0 != " " && $0 != "\t" }
-        guard scheme.lowercased() == "bearer" else { return nil }
-        return value.dropFirst(scheme.count).trimmingOWS()
     }
 
     /// The trimmed value of `name`, nil when the field is absent or empty, or a 401 when it is

@@ -106,6 +106,6 @@ public final class MemoryRateLimitStore: RateLimitStore {
     }
 
     private func shardIndex(of key: TrackedKey) -> Int {
-        Int(UInt(bitPattern: key.hash) % UInt(shards.count))
+        key.shard(among: shards.count)
     }
 }

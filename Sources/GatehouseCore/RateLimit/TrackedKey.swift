@@ -21,6 +21,13 @@ struct TrackedKey: Hashable, Sendable {
         hasher.combine(hash)
     }
 
+    /// Which of `count` shards holds this key, from the hash's high bits: a shard's map picks
+    /// buckets from the low bits, and had the shard come from them too (`hash % 16`) every key
+    /// of a shard would share its low four bits, crowding into a sixteenth of the buckets.
+    func shard(among count: Int) -> Int {
+        Int(UInt(bitPattern: hash).multipliedFullWidth(by: UInt(max(count, 1))).high)
+    }
+
     /// The stored hash as the dictionary's bucket hash: it already is a seeded SipHash of the text,
     /// and hashing it again through a `Hasher` for every lookup was most of a lookup's cost.
     func _rawHashValue(seed: Int) -> Int {

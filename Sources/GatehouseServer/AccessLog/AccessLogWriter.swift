@@ -10,10 +10,17 @@ import Glibc
 /// Collects JSON lines from every event loop and writes them in batches on one background
 /// queue, so a slow or broken destination (a full disk, a blocked pipe) never blocks a request.
 /// At most `maxPendingBytes` wait; past that lines are dropped and counted.
+///
+/// A file is closed by `close()` (at shutdown) or, failing that, when the last reference goes:
+/// a reload leaves the old writer to the requests still running on the old runtime, and the
+/// last of them releases it. A scheduled write holds the writer, so none is pending by then.
 public final class AccessLogWriter: Sendable {
     private struct Pending {
         var buffer: [UInt8] = []
         var flushScheduled = false
+        /// Set by `close()`: the descriptor is gone (its number may already be another file's),
+        /// so lines logged afterwards are dropped.
+        var closed = false
     }
 
     private let destination: AccessLogDestination
@@ -73,7 +80,7 @@ public final class AccessLogWriter: Sendable {
         let bytes = pending.withLockedValue { pending -> [UInt8] in
             pending.flushScheduled = false
             defer { pending.buffer.removeAll(keepingCapacity: true) }
-            return pending.buffer
+            return pending.closed ? [] : pending.buffer
         }
         bytes.withUnsafeBytes { raw in
             var offset = 0
@@ -88,10 +95,25 @@ public final class AccessLogWriter: Sendable {
         }
     }
 
-    /// Writes what is pending and closes a file destination (at shutdown).
+    /// Writes what is pending and closes a file destination (at shutdown). Blocks until the
+    /// pending lines are written: call it off the event loops.
     public func close() {
-        queue.sync { self.flush() }
-        if ownsDescriptor {
+        queue.sync {
+            self.flush()
+            let wasClosed = pending.withLockedValue { pending in
+                defer { pending.closed = true }
+                return pending.closed
+            }
+            if ownsDescriptor && !wasClosed {
+                _ = Glibc.close(fileDescriptor)
+            }
+        }
+    }
+
+    deinit {
+        // Not closed at shutdown: released by the last runtime that used it (a reload changed
+        // or reopened the destination). Nothing is pending, since a scheduled write holds self.
+        if ownsDescriptor && !pending.withLockedValue({ $0.closed }) {
             _ = Glibc.close(fileDescriptor)
         }
     }

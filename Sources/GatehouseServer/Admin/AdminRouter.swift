@@ -47,23 +47,24 @@ struct AdminRouter: Sendable {
 
     private func authorizationProblem(_ request: AdminRequest) -> GatehouseError? {
         guard let token = adminToken(), !token.isEmpty else { return nil }
-        let presented = request.headers.first(name: "authorization") ?? ""
-        let expected = "Bearer " + token
-        guard Self.constantTimeEquals(presented, expected) else {
+        // The scheme is case-insensitive (RFC 9110 §11.1): `bearer` and `BEARER` are `Bearer`.
+        let presented = request.headers.first(name: "authorization").flatMap(BearerCredential.token(inField:)) ?? ""
+        guard Self.constantTimeEquals(String(presented), token) else {
             return GatehouseError(.unauthenticated, "Admin endpoints need Authorization: Bearer <token>")
         }
         return nil
     }
 
     /// Compares without an early exit, so response timing does not reveal the token's prefix.
+    /// The lengths are compared whole: folded into a byte, lengths 256 apart looked equal.
     static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
         let left = Array(a.utf8)
         let right = Array(b.utf8)
-        var difference = UInt8(truncatingIfNeeded: left.count ^ right.count)
+        var difference = left.count ^ right.count
         for index in 0..<max(left.count, right.count) {
             let x = index < left.count ? left[index] : 0
             let y = index < right.count ? right[index] : 0
-            difference |= x ^ y
+            difference |= Int(x ^ y)
         }
         return difference == 0
     }

@@ -20,10 +20,18 @@ final class ResponseCache: Sendable {
     private let passMemos: PerEventLoop<CachePassMemo>
     private let storeSettings: StoreSettings
 
+    /// What decides whether a reload can keep the store (and its entries).
     private struct StoreSettings: Equatable {
         let kind: CacheStoreKind
         let budget: Int
         let maxObjectSize: Int
+        /// nil for a memory store: a change to `redis:` (or the rate limiter starting or stopping
+        /// to use Redis) must not empty this process's cache.
+        let remote: RemoteStore?
+    }
+
+    /// What only a Redis store is made from.
+    private struct RemoteStore: Equatable {
         let keyPrefix: String
         let redis: ObjectIdentifier?
     }
@@ -34,7 +42,7 @@ final class ResponseCache: Sendable {
         guard cache.store != .off else { return nil }
         let settings = StoreSettings(
             kind: cache.store, budget: cache.memoryBudget, maxObjectSize: cache.maxObjectSize,
-            keyPrefix: config.redis.keyPrefix, redis: redis.map { ObjectIdentifier($0) }
+            remote: cache.store == .redis ? RemoteStore(keyPrefix: config.redis.keyPrefix, redis: redis.map { ObjectIdentifier($0) }) : nil
         )
         if let previous, previous.storeSettings == settings {
             return ResponseCache(
@@ -49,7 +57,7 @@ final class ResponseCache: Sendable {
         } else {
             store = MemoryCacheStore(budget: cache.memoryBudget, maxObjectSize: cache.maxObjectSize)
         }
-        let deadline: TimeAmount? = cache.store == .redis ? TimeAmount(config.redis.timeout) * 2 : nil
+        let deadline: TimeAmount? = cache.store == .redis ? config.redis.storeDeadline : nil
         return ResponseCache(
             policy: CachePolicy(config: cache), store: store, flights: CacheFlights(), settings: settings,
             remoteDeadline: deadline, group: group

@@ -6,6 +6,12 @@ import NIOCore
 /// Reloads on SIGHUP and `POST /admin/reload`, one at a time. A file with any problem is
 /// rejected whole (logged, counted) and the running config keeps serving; a good one becomes
 /// the runtime of every request that starts afterwards.
+///
+/// One at a time is enforced here, not left to the actor: a reload suspends while it builds the
+/// runtime and while it closes what it replaced, and the actor lets another reload in at every
+/// suspension. Two builds from the same old runtime would each decide what to reuse and what to
+/// close from it, and the second swap could install a runtime whose Redis client the first had
+/// closed. So each reload waits for the one before it to finish (in arrival order).
 actor ConfigReloader {
     enum Outcome: Sendable {
         case reloaded(summary: String)
@@ -14,13 +20,49 @@ actor ConfigReloader {
 
     private let path: String?
     private let state: ServerState
+    /// True while a reload runs.
+    private var busy = false
+    /// Reloads waiting for their turn, oldest first.
+    private var waiting: [CheckedContinuation<Void, Never>] = []
 
     init(path: String?, state: ServerState) {
         self.path = path
         self.state = state
     }
 
+    /// Re-reads the file and swaps in what it says, after any reload already under way.
     func reload() async -> Outcome {
+        await beginTurn()
+        defer { endTurn() }
+        return await load()
+    }
+
+    /// Swaps in `config` (already validated), after any reload already under way.
+    func apply(_ config: GatehouseConfig) async -> Outcome {
+        await beginTurn()
+        defer { endTurn() }
+        return await swapIn(config)
+    }
+
+    /// Returns once no other reload runs; the caller must `endTurn()`.
+    private func beginTurn() async {
+        guard busy else {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    /// Hands the turn to the oldest waiting reload (still busy), or ends it.
+    private func endTurn() {
+        if waiting.isEmpty {
+            busy = false
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
+
+    private func load() async -> Outcome {
         let metrics = state.metrics
         guard let path else {
             metrics.counter(GatehouseMetrics.Name.configReloads, ["result": "error"]).increment()
@@ -37,11 +79,12 @@ actor ConfigReloader {
             }
             return .rejected(problems: problems)
         }
-        return await apply(config)
+        return await swapIn(config)
     }
 
-    /// Swaps in `config` (already validated).
-    func apply(_ config: GatehouseConfig) async -> Outcome {
+    /// Builds the runtime for `config` from the current one, swaps it in and closes what the
+    /// swap replaced and the new runtime does not reuse. Runs only within a turn.
+    private func swapIn(_ config: GatehouseConfig) async -> Outcome {
         let previous = state.runtime
         let runtime: ProxyRuntime
         do {
@@ -53,22 +96,24 @@ actor ConfigReloader {
             state.logger.error("reload rejected: \(error)")
             return .rejected(problems: ["\(error)"])
         }
-        _ = state.runtimeBox.swap(runtime)
+        // What the swap replaced is what must be closed: with reloads one at a time it is
+        // `previous`, but closing by what was actually replaced stays right regardless.
+        let replaced = state.runtimeBox.swap(runtime)
         state.connectionLimiter.updateLimit(config.server.maxConnections)
-        if let old = previous.redis, old !== runtime.redis {
+        if let old = replaced.redis, old !== runtime.redis {
             // Requests still on the old client see failures: cache misses, `on_store_error`.
             await old.close()
         }
-        if runtime.pools !== previous.pools {
+        if runtime.pools !== replaced.pools {
             // Requests still on the old pools finish; their connections close when released.
-            _ = previous.pools.shutdown()
+            _ = replaced.pools.shutdown()
         }
-        if config.server.listen != previous.config.server.listen
-            || config.server.adminListen != previous.config.server.adminListen
+        if config.server.listen != replaced.config.server.listen
+            || config.server.adminListen != replaced.config.server.adminListen
         {
             state.logger.warning("listener addresses changed; they take effect after a restart", metadata: [
-                "listen": "\(previous.config.server.listen) -> \(config.server.listen)",
-                "admin_listen": "\(previous.config.server.adminListen) -> \(config.server.adminListen)",
+                "listen": "\(replaced.config.server.listen) -> \(config.server.listen)",
+                "admin_listen": "\(replaced.config.server.adminListen) -> \(config.server.adminListen)",
             ])
         }
         state.metrics.counter(GatehouseMetrics.Name.configReloads, ["result": "success"]).increment()

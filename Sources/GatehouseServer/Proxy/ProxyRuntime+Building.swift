@@ -5,7 +5,8 @@ import NIOCore
 
 extension ProxyRuntime {
     /// Builds the runtime for `config`. With a `previous` runtime (a reload), its upstream pools
-    /// are kept when the upstream section is unchanged and its access log when the destination is.
+    /// are kept when the upstream section is unchanged and its access log when the destination is
+    /// unchanged and not a file (a file is reopened).
     static func build(
         config: GatehouseConfig,
         group: any EventLoopGroup,
@@ -23,9 +24,12 @@ extension ProxyRuntime {
             pools = UpstreamPools(group: group, servers: servers, config: config.upstream)
         }
         let accessLog: AccessLogWriter
-        if let previous, previous.config.server.accessLog == config.server.accessLog {
+        if let previous, previous.config.server.accessLog == config.server.accessLog, !config.server.accessLog.isFile {
             accessLog = previous.accessLog
         } else {
+            // A file is opened again even at the same path, as nginx does on HUP/USR1: logrotate
+            // renames the file and then signals, and new lines must go to a new file at the path.
+            // The old writer closes once the requests on the old runtime are done with it.
             let dropped = metrics.counter(GatehouseMetrics.Name.accessLogDropped, [:])
             accessLog = try AccessLogWriter(destination: config.server.accessLog) { dropped.increment() }
         }

@@ -18,6 +18,13 @@ final class RateLimiter: Sendable {
     private struct Settings: Equatable {
         let kind: StoreKind
         let maxTrackedKeys: Int
+        /// nil for a memory store: `redis:` and `on_store_error` do not touch its counters, so a
+        /// change to them must not hand every client a fresh quota.
+        let remote: Remote?
+    }
+
+    /// What only a Redis store is made from.
+    private struct Remote: Equatable {
         let onStoreError: StoreErrorMode
         let keyPrefix: String
         let redis: ObjectIdentifier?
@@ -27,11 +34,13 @@ final class RateLimiter: Sendable {
         let limits = config.rateLimits
         self.plan = RateLimitPlan(limits)
         let settings = Settings(
-            kind: limits.store, maxTrackedKeys: limits.maxTrackedKeys, onStoreError: limits.onStoreError,
-            keyPrefix: config.redis.keyPrefix, redis: redis.map { ObjectIdentifier($0) }
+            kind: limits.store, maxTrackedKeys: limits.maxTrackedKeys,
+            remote: limits.store == .redis
+                ? Remote(onStoreError: limits.onStoreError, keyPrefix: config.redis.keyPrefix, redis: redis.map { ObjectIdentifier($0) })
+                : nil
         )
         self.settings = settings
-        self.remoteDeadline = limits.store == .redis ? TimeAmount(config.redis.timeout) * 2 : nil
+        self.remoteDeadline = limits.store == .redis ? config.redis.storeDeadline : nil
         if let previous, previous.settings == settings {
             // Keep the counters across a reload: a reload must not hand every client a fresh quota.
             self.store = previous.store

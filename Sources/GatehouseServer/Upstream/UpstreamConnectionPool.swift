@@ -152,11 +152,3 @@ final class UpstreamConnectionPool {
         }
     }
 }
-
-extension TimeAmount {
-    /// NIO's form of a config duration.
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}

@@ -89,8 +89,10 @@ struct ConfigNode {
         return bytes
     }
 
-    /// A duration with a unit (`30s`), at least `minimum`, or more than zero when `positive`.
-    func duration(positive: Bool = false, minimum: Duration = .zero) -> Duration? {
+    /// A duration with a unit (`30s`), at least `minimum`, or more than zero when `positive`,
+    /// and at most `maximum` (by default `DurationSyntax.longest`, which keeps the sums and
+    /// multiples the proxy makes of a duration far from overflowing).
+    func duration(positive: Bool = false, minimum: Duration = .zero, maximum: Duration = DurationSyntax.longest) -> Duration? {
         guard let duration = parse("a duration such as \"30s\"", DurationSyntax.parse) else { return nil }
         if positive && duration == .zero {
             report("must be more than 0s")
@@ -98,6 +100,10 @@ struct ConfigNode {
         }
         if duration < minimum {
             report("must be at least \(DurationSyntax.format(minimum)), got \(scalarText ?? "")")
+            return nil
+        }
+        if duration > maximum {
+            report("must be at most \(DurationSyntax.format(maximum)), got \(scalarText ?? "")")
             return nil
         }
         return duration

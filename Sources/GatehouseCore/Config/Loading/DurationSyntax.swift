@@ -6,6 +6,11 @@
 enum DurationSyntax {
     static let unitNames = ["ms", "s", "m", "h"]
 
+    /// The longest duration any key takes: a leap year (8784h). Longer than any timeout, window or
+    /// TTL means anything, and short enough that a clock reading plus several of them, in Int64
+    /// nanoseconds, stays far from overflowing (the parser alone allows up to 292 years).
+    static let longest: Duration = .seconds(366 * 24 * 3600)
+
     private static let nanosecondsPerUnit: [Substring: Int64] = [
         "ms": 1_000_000,
         "s": 1_000_000_000,

@@ -9,7 +9,7 @@ extension RedisConfig {
             url = value
         }
         if let value = section["pool_size"]?.integer(in: 1...256) { poolSize = value }
-        if let value = section["timeout"]?.duration(positive: true) { timeout = value }
+        if let value = section["timeout"]?.duration(positive: true, maximum: RedisConfig.longestTimeout) { timeout = value }
         if let node = section["key_prefix"] {
             // An empty prefix is allowed (a Redis of its own); written as nothing it means that too.
             if node.isNull {

@@ -21,6 +21,58 @@ import Testing
         return (connection, trickle)
     }
 
+    /// A proxy (1 s idle timeout) whose cache holds `body` at /big (Host: t): a hit of it is
+    /// queued whole at once (a memory file, by sendfile).
+    private static func startWithStoredHit(_ body: [UInt8]) async throws -> (ProxyHarness, TestUpstreamServer) {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            .respond(headers: [("Cache-Control", "max-age=60")], body: body)
+        }) { config in
+            config.cache.maxObjectSize = 16 << 20
+            config.server.idleTimeout = .seconds(1)
+            config.server.readHeaderTimeout = .seconds(1)
+        }
+        let warm = try await TestHTTPClient.request(port: proxy.port, "GET", "/big", headers: [("Host", "t")])
+        let warmed = warm.body == body  // a failed #expect on the arrays would print them
+        #expect(warmed)
+        return (proxy, upstream)
+    }
+
+    /// ...and one that takes nothing of it is closed all the same, within two idle timeouts.
+    @Test func aClientThatTakesNothingOfAHitIsClosed() async throws {
+        let (proxy, upstream) = try await Self.startWithStoredHit(patternedBytes(6 << 20))
+        let stalled = SmallWindowSocket(port: proxy.port)
+        defer { stalled.close() }
+        stalled.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
+        // Bounded wait on the gauge, read every 100 ms.
+        var open = 1.0
+        for _ in 0..<100 where open != 0 {
+            try await Task.sleep(for: .milliseconds(100))
+            let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+            open = metrics.value("gatehouse_connections_active") ?? 1
+        }
+        #expect(open == 0)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    /// A large hit to a client that reads slowly but steadily outlasts `idle_timeout` after it
+    /// was queued, and still arrives whole: the idle timer closes only a client that took
+    /// nothing of it since its last look (it closed mid-download, dropping the unsent rest).
+    @Test func aSlowReaderGetsAResponseThatOutlastsTheIdleTimeout() async throws {
+        let body = patternedBytes(6 << 20)
+        let (proxy, upstream) = try await Self.startWithStoredHit(body)
+        let slow = SmallWindowSocket(port: proxy.port)
+        defer { slow.close() }
+        slow.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
+        let (head, received) = await slow.readResponse(chunk: 16_384, pause: .milliseconds(1))
+        #expect(head.contains("gatehouse; hit"))
+        #expect(received.count == body.count)
+        let whole = received == body  // a failed #expect on the arrays would print 12 MiB
+        #expect(whole)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     @Test func slowRequestBodiesAreCutInBoundedTime() async throws {
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .drainRequestThenRespond() }) { config in
             config.upstream.responseTimeout = .seconds(1)

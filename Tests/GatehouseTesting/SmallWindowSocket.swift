@@ -34,24 +34,29 @@ public final class SmallWindowSocket: @unchecked Sendable {
     /// The response head (as text) and its `Content-Length` body, read on a thread of its own
     /// (blocking reads stay off the test's executor); what arrived if the connection ends first
     /// or nothing arrives for 30 s.
-    public func readResponse() async -> (head: String, body: [UInt8]) {
+    /// With `chunk` and `pause`, a slow client: at most `chunk` bytes per read, `pause` after
+    /// each (the pause paces the reader's thread; it synchronises nothing).
+    public func readResponse(chunk: Int = 65_536, pause: Duration = .zero) async -> (head: String, body: [UInt8]) {
         await withCheckedContinuation { continuation in
             let thread = Thread { [fd] in
-                continuation.resume(returning: Self.read(fd))
+                continuation.resume(returning: Self.read(fd, chunkSize: chunk, pause: pause))
             }
             thread.start()
         }
     }
 
-    private static func read(_ fd: Int32) -> (head: String, body: [UInt8]) {
+    private static func read(_ fd: Int32, chunkSize: Int, pause: Duration) -> (head: String, body: [UInt8]) {
         var received: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
+        var chunk = [UInt8](repeating: 0, count: chunkSize)
         var headEnd: Int?
         var expected = Int.max
         while headEnd.map({ received.count - $0 < expected }) ?? true {
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { break }
             received.append(contentsOf: chunk[0..<count])
+            if pause > .zero {
+                Thread.sleep(forTimeInterval: Double(pause.components.attoseconds) / 1e18 + Double(pause.components.seconds))
+            }
             if headEnd == nil, let end = Self.endOfHead(received) {
                 headEnd = end
                 let head = String(decoding: received[0..<end], as: UTF8.self)

@@ -8,15 +8,26 @@ import NIOCore
 /// per connection, so a second's line is formatted once however many answers need it.
 struct DateFieldCache {
     private var second: Int64 = .min
+    private var text = ""
     private var line = ByteBuffer()
+
+    /// The current time as a `Date` value.
+    mutating func value() -> String {
+        refresh()
+        return text
+    }
 
     /// Appends `Date: <now>\r\n` to `buffer`.
     mutating func write(into buffer: inout ByteBuffer) {
-        let now = CacheTime.now()
-        if now.secondsSince1970 != second {
-            second = now.secondsSince1970
-            line = ByteBuffer(string: "Date: " + HTTPDate.format(now) + "\r\n")
-        }
+        refresh()
         buffer.writeImmutableBuffer(line)
+    }
+
+    private mutating func refresh() {
+        let now = CacheTime.now()
+        guard now.secondsSince1970 != second else { return }
+        second = now.secondsSince1970
+        text = HTTPDate.format(now)
+        line = ByteBuffer(string: "Date: " + text + "\r\n")
     }
 }

@@ -624,6 +624,7 @@ extension ProxyHandler {
             cacheFetchFailed(exchange)
         }
         var headers = extraHeaders
+        headers.add(name: "Date", value: dateField.value())
         headers.add(name: "Content-Type", value: "application/json")
         let body = context.channel.allocator.buffer(string: error.jsonBody)
         headers.add(name: "Content-Length", value: String(body.readableBytes))
@@ -675,8 +676,6 @@ extension ProxyHandler {
             buffer.writeStaticString("Age: ")
             buffer.writeDecimal(Int(age))
             buffer.writeStaticString("\r\n")
-        } else if !headers.contains(name: "date") {
-            dateField.write(into: &buffer)
         }
         buffer.writeHTTPFields(headers)
         cacheStatus?.write(into: &buffer)

@@ -3,9 +3,10 @@ import GatehouseCore
 import NIOCore
 
 /// RFC 9110 §6.6.1: a server with a clock sends `Date` on its 2xx–4xx answers, and a proxy
-/// that forwards a response without one adds it. Gatehouse's own answers (errors, 304s and
-/// 206s made from the cache) and a relayed response whose origin sent none get this line; one
-/// per connection, so a second's line is formatted once however many answers need it.
+/// that forwards a response without one adds it. Gatehouse's own error answers and a relayed
+/// response whose origin sent none get this value (answers made from the cache carry the
+/// entry's, stored with every entry); one per connection, so a second's value is formatted
+/// once however many answers need it.
 struct DateFieldCache {
     private var second: Int64 = .min
     private var text = ""

@@ -494,18 +494,13 @@ extension ProxyHandler {
         let limit = request.runtime.maxBodyBytes
         guard request.bodyBytesReceived > limit else { return true }
         let error = GatehouseError(.payloadTooLarge, "Request body exceeds the limit of \(limit) bytes")
-        switch state {
-        case .forwarding(_, let upstream):
-            abandon(request, upstream: upstream)
-        case .connecting:
-            abandon(request, upstream: nil)
-        case .idle, .respondingLocally, .closed:
-            break
-        }
         if request.responseStarted {
-            closeConnection()
+            closeConnection()  // abandons the exchange: its upstream connection and any fetch it led
         } else {
-            respondLocally(error, request: request, closeAfter: true)
+            if case .forwarding(_, let upstream) = state {
+                upstream.close()
+            }
+            respondLocally(error, request: request, closeAfter: true)  // ends any fetch it led
         }
         return false
     }

@@ -40,6 +40,55 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// A response whose head went out keep-alive before the drain promised the client the
+    /// connection: a request it pipelined behind is answered (with `Connection: close`), not
+    /// dropped with the connection.
+    @Test func aRequestPipelinedBehindAResponseStartedBeforeTheDrainIsAnswered() async throws {
+        try await drainDuringALargeResponse(
+            sending: "GET /big HTTP/1.1\r\nHost: t\r\n\r\nGET /after HTTP/1.1\r\nHost: t\r\n\r\n", thenSending: nil
+        )
+    }
+
+    /// The same without pipelining: a client that reads the keep-alive response to its end and
+    /// then sends a POST on the connection (as any HTTP client reuses one) gets an answer, not a
+    /// closed connection its POST cannot safely be retried after.
+    @Test func aClientReusingAConnectionWhoseResponseBeganBeforeTheDrainIsAnswered() async throws {
+        try await drainDuringALargeResponse(
+            sending: "GET /big HTTP/1.1\r\nHost: t\r\n\r\n",
+            thenSending: "POST /after HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi"
+        )
+    }
+
+    /// Starts a 4 MiB response to `GET /big` (too large for the sockets' buffers, so the exchange
+    /// is still going on when its head has arrived), drains, reads the rest, sends `thenSending`
+    /// if any, and expects the second request's answer with `Connection: close`.
+    private func drainDuringALargeResponse(sending first: String, thenSending second: String?) async throws {
+        let length = 4 << 20
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
+            request.uri == "/big" ? .stream(length: length, pattern: Array("0123456789".utf8)) : .text("after")
+        })
+        let client = SmallWindowSocket(port: proxy.port)
+        defer { client.close() }
+        client.send(first)
+        let head = try #require(await client.readHead())
+        #expect(head.hasPrefix("HTTP/1.1 200"))
+        #expect(!head.lowercased().contains("connection: close"))
+
+        let drained = proxy.server.beginDrain()
+        #expect(await client.readBytes(length).count == length)
+        if let second {
+            client.send(second)
+        }
+        let after = await client.readResponse()
+        #expect(after.head.hasPrefix("HTTP/1.1 200"))
+        #expect(after.head.lowercased().contains("connection: close"))
+        #expect(String(decoding: after.body, as: UTF8.self) == "after")
+        try await drained.get()
+        #expect(await client.readBytes(1).isEmpty)  // closed after it
+        #expect(upstream.requestCount == 2)
+        try await upstream.shutdown()
+    }
+
     @Test func drainTimeoutCutsWhatIsLeft() async throws {
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .hang })
         let connection = try await RawHTTPConnection.connect(port: proxy.port)

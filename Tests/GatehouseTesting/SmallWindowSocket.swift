@@ -33,39 +33,76 @@ public final class SmallWindowSocket: @unchecked Sendable {
 
     /// The response head (as text) and its `Content-Length` body, read on a thread of its own
     /// (blocking reads stay off the test's executor); what arrived if the connection ends first
-    /// or nothing arrives for 30 s.
+    /// or nothing arrives for 30 s. Bytes past the body (a pipelined response's) stay for the next read.
     /// With `chunk` and `pause`, a slow client: at most `chunk` bytes per read, `pause` after
     /// each (the pause paces the reader's thread; it synchronises nothing).
     public func readResponse(chunk: Int = 65_536, pause: Duration = .zero) async -> (head: String, body: [UInt8]) {
+        await onReaderThread { reader in
+            guard let head = reader.readHead(chunkSize: chunk, pause: pause) else {
+                return (String(decoding: reader.takeCarried(), as: UTF8.self), [])
+            }
+            let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+            return (head, reader.readBytes(length, chunkSize: chunk, pause: pause))
+        }
+    }
+
+    /// A response head alone (as text); its body stays to be read, e.g. by `readBytes(_:)`.
+    /// nil if the connection ends (or nothing arrives for 30 s) first.
+    public func readHead() async -> String? {
+        await onReaderThread { $0.readHead(chunkSize: 65_536, pause: .zero) }
+    }
+
+    /// The next `count` bytes, or fewer if the connection ends (or nothing arrives for 30 s) first.
+    public func readBytes(_ count: Int) async -> [UInt8] {
+        await onReaderThread { $0.readBytes(count, chunkSize: 65_536, pause: .zero) }
+    }
+
+    private func onReaderThread<T: Sendable>(_ read: @escaping @Sendable (SmallWindowSocket) -> T) async -> T {
         await withCheckedContinuation { continuation in
-            let thread = Thread { [fd] in
-                continuation.resume(returning: Self.read(fd, chunkSize: chunk, pause: pause))
+            let thread = Thread { [self] in
+                continuation.resume(returning: read(self))
             }
             thread.start()
         }
     }
 
-    private static func read(_ fd: Int32, chunkSize: Int, pause: Duration) -> (head: String, body: [UInt8]) {
-        var received: [UInt8] = []
+    /// Bytes received past what the last read returned (reads run one at a time, each on its thread).
+    private var carried: [UInt8] = []
+
+    private func takeCarried() -> [UInt8] {
+        defer { carried = [] }
+        return carried
+    }
+
+    /// Receives once into `carried`; false when the connection ended or the read timed out.
+    private func receive(chunkSize: Int, pause: Duration) -> Bool {
         var chunk = [UInt8](repeating: 0, count: chunkSize)
-        var headEnd: Int?
-        var expected = Int.max
-        while headEnd.map({ received.count - $0 < expected }) ?? true {
-            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else { break }
-            received.append(contentsOf: chunk[0..<count])
-            if pause > .zero {
-                Thread.sleep(forTimeInterval: Double(pause.components.attoseconds) / 1e18 + Double(pause.components.seconds))
-            }
-            if headEnd == nil, let end = Self.endOfHead(received) {
-                headEnd = end
-                let head = String(decoding: received[0..<end], as: UTF8.self)
-                expected = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
-                    .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
-            }
+        let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        guard count > 0 else { return false }
+        carried.append(contentsOf: chunk[0..<count])
+        if pause > .zero {
+            Thread.sleep(forTimeInterval: Double(pause.components.attoseconds) / 1e18 + Double(pause.components.seconds))
         }
-        guard let headEnd else { return (String(decoding: received, as: UTF8.self), []) }
-        return (String(decoding: received[0..<headEnd], as: UTF8.self), Array(received[headEnd...]))
+        return true
+    }
+
+    private func readHead(chunkSize: Int, pause: Duration) -> String? {
+        while true {
+            if let end = Self.endOfHead(carried) {
+                let head = String(decoding: carried[0..<end], as: UTF8.self)
+                carried.removeFirst(end)
+                return head
+            }
+            guard receive(chunkSize: chunkSize, pause: pause) else { return nil }
+        }
+    }
+
+    private func readBytes(_ count: Int, chunkSize: Int, pause: Duration) -> [UInt8] {
+        while carried.count < count, receive(chunkSize: chunkSize, pause: pause) {}
+        let taken = Array(carried.prefix(count))
+        carried.removeFirst(taken.count)
+        return taken
     }
 
     private static func endOfHead(_ bytes: [UInt8]) -> Int? {

@@ -54,7 +54,8 @@ final class ProxyHandler {
     /// `Date` for the answers that carry none (see `DateFieldCache`).
     private var dateField = DateFieldCache()
     private var deliveringPipelined = false
-    /// The server is draining: the connection closes once the current exchange ends.
+    /// The server is draining: every response says `Connection: close`, and the connection
+    /// closes once one has gone out (or after a grace, when none is owed).
     private var quiescing = false
     /// The client half-closed (sent FIN): what it sent is answered, then the connection closes.
     private var inputClosed = false
@@ -238,11 +239,22 @@ extension ProxyHandler: ChannelDuplexHandler {
         // answers what arrives with `Connection: close`, and closes if nothing does.
         quiescing = true
         guard isIdle else { return }
+        closeUnlessARequestArrives(context: context)
+    }
+
+    /// Reads on for `drainGrace` and closes if no request came meanwhile; one that does is
+    /// answered with `Connection: close` (every response of a quiescing connection is). The
+    /// grace starts once the last response has gone into the socket: a client still taking a
+    /// large one has not had the chance to send its next request.
+    private func closeUnlessARequestArrives(context: ChannelHandlerContext) {
         context.read()
         // Held strongly for the grace (a weak capture would give this handler a side table).
-        context.eventLoop.scheduleTask(in: Self.drainGrace) { [self] in
-            guard isIdle else { return }
-            closeAfterPendingWrites()
+        // An empty write completes after every write before it.
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer())).whenComplete { [self] _ in
+            context.eventLoop.scheduleTask(in: Self.drainGrace) { [self] in
+                guard isIdle else { return }
+                closeAfterPendingWrites()
+            }
         }
     }
 
@@ -742,16 +754,20 @@ extension ProxyHandler {
     private static let inlineBodyLimit = 16 * 1024
 
     /// The response is complete and the request fully read: ready for the next request.
+    /// A response that told the client `Connection: close` closes instead of coming here, so a
+    /// quiescing connection gets here only when the response went out keep-alive, its head sent
+    /// before the drain: the client may have pipelined (or be sending) its next request, which
+    /// is answered (with `Connection: close`) like an idle connection's: nothing in flight is lost.
     func finishExchange() {
-        if quiescing {
-            closeAfterPendingWrites()
-            return
-        }
         state = .idle
         connectionGuard.requestFinished()
         deliverPipelined()
         if inputClosed && isIdle && pipelined.isEmpty {
             closeAfterPendingWrites()
+            return
+        }
+        if quiescing && isIdle, let context {
+            closeUnlessARequestArrives(context: context)
             return
         }
         // A read withheld while this request waited (for a store, a connection) is due now,
@@ -825,7 +841,7 @@ extension ProxyHandler: UpstreamResponseDelegate {
         request.responseStarted = true
         request.status = Int(head.status.code)
         let version = request.head.version
-        request.keepAlive = request.keepAlive && !serverState.isDraining
+        request.keepAlive = request.keepAlive && !serverState.isDraining && !quiescing
             && ResponseHeadRewriter.canKeepAlive(head, requestVersion: version, requestIsHEAD: request.isHEAD)
         var encoded = headBuffer.take(capacity: DownstreamResponseEncoder.headCapacity)
         encoder.beginHead(head, version: version, requestIsHEAD: request.isHEAD, into: &encoded)

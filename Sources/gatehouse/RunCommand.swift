@@ -29,6 +29,13 @@ struct RunCommand: AsyncParsableCommand {
             }
             throw ExitCode(1)
         }
+        let problems = await ConfigPreflight.issues(of: config, file: path)
+        guard problems.isEmpty else {
+            for issue in problems {
+                logger.error("\(issue.description)")
+            }
+            throw ExitCode(1)
+        }
         if let raised = OpenFileLimit.raiseToHardLimit() {
             logger.info("open-file limit raised from \(raised.from) to \(raised.to) (its hard limit)")
         }

@@ -37,6 +37,34 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("\(file.path):7: upstream.conect_timeout:") })
     }
 
+    /// A valid file that cannot start (like `nginx -t`, check opens what the file names):
+    /// `check` and `run` both list every such problem and exit 1.
+    @Test func checkAndRunReportWhatTheFileNeedsFromTheMachine() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("machine-\(UUID().uuidString).conf")
+        try """
+        server:
+          access_log: /nonexistent-gatehouse-dir/access.log
+        upstream:
+          servers: ["http://127.0.0.1:3000", "http://no-such-host.invalid:3000"]
+        identity:
+          jwt:
+            public_key_file: /nonexistent-gatehouse-dir/jwt.pem
+        """.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        for command in ["check", "run"] {
+            let (status, output) = try await ChildProcess.run(BuiltProducts.gatehouse, [command, "--config", file.path])
+            #expect(status == 1, "\(command): \(output)")
+            #expect(output.contains(
+                "\(file.path): identity.jwt.public_key_file: cannot read /nonexistent-gatehouse-dir/jwt.pem: No such file or directory"
+            ), "\(command): \(output)")
+            #expect(output.contains(
+                "\(file.path): server.access_log: cannot open access log /nonexistent-gatehouse-dir/access.log: No such file or directory"
+            ), "\(command): \(output)")
+            #expect(output.contains("\(file.path): upstream.servers[1]: cannot resolve no-such-host.invalid:"), "\(command): \(output)")
+            #expect(!output.contains("upstream.servers[0]"), "\(command): \(output)")
+        }
+    }
+
     @Test func runServesTheDemoAPIAndDrainsOnSIGTERM() async throws {
         let demoPort = try freeTCPPort()
         let demo = ChildProcess(BuiltProducts.demoAPI, ["--host", "127.0.0.1", "--port", "\(demoPort)"])

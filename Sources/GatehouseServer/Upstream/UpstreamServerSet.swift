@@ -22,8 +22,13 @@ final class UpstreamServerSet: Sendable {
     init(servers: [UpstreamServerAddress]) throws {
         self.servers = servers
         self.names = servers.map(\.description)
-        self.addresses = try servers.map { try SocketAddress.makeAddressResolvingHost($0.host, port: $0.port) }
+        self.addresses = try servers.map(Self.address(of:))
         self.downUntil = servers.map { _ in ManagedAtomic<Int64>(0) }
+    }
+
+    /// `server`'s socket address, its host resolved (getaddrinfo: call off the event loops).
+    static func address(of server: UpstreamServerAddress) throws -> SocketAddress {
+        try SocketAddress.makeAddressResolvingHost(server.host, port: server.port)
     }
 
     var count: Int { servers.count }

@@ -113,6 +113,9 @@ public final class ProxyServer: Sendable {
 
     public var metrics: GatehouseMetrics { state.metrics }
 
+    /// `server.drain_timeout` of the config in force: a reload changes it.
+    public var drainTimeout: Duration { state.runtime.config.server.drainTimeout }
+
     /// Re-reads the config file; true when the new config was applied.
     @discardableResult
     public func reload() async -> Bool {

@@ -89,4 +89,36 @@ import Testing
         demo.signal(SIGTERM)
         #expect(await demo.waitForExit(timeout: .seconds(30)) == 0)
     }
+
+    /// `server.drain_timeout` is read when the drain starts, so a reload can change it: here
+    /// from 60 s to 1 s, with a request that would take 20 s in flight at SIGTERM.
+    @Test func aReloadedDrainTimeoutBoundsTheDrain() async throws {
+        let demoPort = try freeTCPPort()
+        let demo = ChildProcess(BuiltProducts.demoAPI, ["--host", "127.0.0.1", "--port", "\(demoPort)"])
+        try demo.start()
+        #expect(await demo.waitForOutput(containing: "demo-api listening"))
+        let gatehouse = try await GatehouseInstance.start(upstreamPort: demoPort, serverConfig: "  drain_timeout: 60s")
+        let config = try String(contentsOf: gatehouse.configFile, encoding: .utf8)
+        try config.replacingOccurrences(of: "drain_timeout: 60s", with: "drain_timeout: 1s")
+            .write(to: gatehouse.configFile, atomically: true, encoding: .utf8)
+        let reload = try await TestHTTPClient.request(port: gatehouse.adminPort, "POST", "/admin/reload")
+        #expect(reload.status == 200, "\(reload.bodyString)")
+
+        let connection = try await RawHTTPConnection.connect(port: gatehouse.port)
+        try await connection.write("GET /delay/20000 HTTP/1.1\r\nHost: t\r\n\r\n")
+        // Bounded polling: the request's arrival raises a gauge, and there is no event to wait on.
+        var inFlight = false
+        for _ in 0..<200 where !inFlight {
+            let metrics = try await TestHTTPClient.request(port: gatehouse.adminPort, "GET", "/metrics").bodyString
+            inFlight = metrics.contains("\ngatehouse_requests_in_flight 1")
+            if !inFlight { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(inFlight)
+        let stopping = ContinuousClock.now
+        #expect(await gatehouse.stop() == 0)
+        #expect(ContinuousClock.now - stopping < .seconds(15), "the drain waited for the 20 s request")
+        #expect(gatehouse.process.capturedOutput.contains("drain timeout reached"))
+        demo.signal(SIGTERM)
+        #expect(await demo.waitForExit(timeout: .seconds(30)) == 0)
+    }
 }

@@ -116,6 +116,10 @@ actor ConfigReloader {
                 "admin_listen": "\(replaced.config.server.adminListen) -> \(config.server.adminListen)",
             ])
         }
+        if config.server.threads != replaced.config.server.threads {
+            // The event loops are made once, at start.
+            state.logger.warning("server.threads changed; it takes effect after a restart")
+        }
         state.metrics.counter(GatehouseMetrics.Name.configReloads, ["result": "success"]).increment()
         state.logger.info("config reloaded")
         return .reloaded(summary: config.summary)

@@ -6,7 +6,7 @@ import ServiceLifecycle
 import UnixSignals
 
 /// Gatehouse's lifetime: start serving, wait for SIGTERM/SIGINT (graceful shutdown), drain the
-/// connections for at most `server.drain_timeout`, return.
+/// connections for at most `server.drain_timeout` (the last config reloaded's), return.
 public struct ProxyService: Service {
     private let config: GatehouseConfig
     private let configPath: String?
@@ -35,7 +35,7 @@ public struct ProxyService: Service {
             try? await gracefulShutdown()
             group.cancelAll()
         }
-        if await server.drain(timeout: config.server.drainTimeout) {
+        if await server.drain(timeout: server.drainTimeout) {
             logger.info("drained")
         } else {
             logger.warning("drain timeout reached; closed the connections that were left")

@@ -15,6 +15,8 @@ final class BackgroundRefresh {
     /// as for every other store (a client's own fields can name another variant).
     private let varyHeaders: HTTPHeaders
     private let flightKey: String
+    /// `cache.invalidations.mark` when the refresh began: a write to the URL since stops its store.
+    private let fetchMark: UInt64
     private let eventLoop: any EventLoop
     private var upstream: UpstreamConnection?
     private var pool: UpstreamConnectionPool?
@@ -37,6 +39,7 @@ final class BackgroundRefresh {
         self.varyHeaders = varyHeaders
         self.flightKey = flightKey
         self.eventLoop = eventLoop
+        self.fetchMark = cache.invalidations.mark
     }
 
     /// Starts a refresh of `stale` unless one for the same key is already running.
@@ -116,7 +119,7 @@ extension BackgroundRefresh: UpstreamResponseDelegate {
         if let absorbed {
             switch cache.policy.refresh(stale, with: absorbed, for: request, requestTime: requestTime, responseTime: now) {
             case .refreshed(let entry, let retention):
-                cache.insert(entry, for: key, retention: retention, now: now, on: eventLoop)
+                cache.insert(entry, for: key, retention: retention, fetchMark: fetchMark, now: now, on: eventLoop)
                 stored = entry
             case .serveOnly, .mismatch:
                 _ = cache.store.remove(key, on: eventLoop)
@@ -124,7 +127,7 @@ extension BackgroundRefresh: UpstreamResponseDelegate {
         } else if let plan {
             let entry = plan.entry(body: body ?? ByteBuffer())
             let newKey = CacheKey(primary: key.primary, varyNames: plan.varyNames, requestHeaders: varyHeaders)
-            cache.insert(entry, for: newKey, retention: plan.retention, now: now, on: eventLoop)
+            cache.insert(entry, for: newKey, retention: plan.retention, fetchMark: fetchMark, now: now, on: eventLoop)
             stored = entry
         }
         finish(stored: stored)

@@ -12,6 +12,9 @@ final class CacheExchange {
     /// The store's count of stores before the lookup: a pass-memo mark taken from this exchange
     /// holds only while no store has happened since.
     let storeCount: UInt64
+    /// `cache.invalidations.mark` before the lookup: the response is stored only if no write or
+    /// purge invalidated the URL since.
+    let fetchMark: UInt64
     var primary: CachePrimaryKey?
     /// The variant key the response will be stored under (set once the lookup is done).
     var key: CacheKey?
@@ -43,6 +46,7 @@ final class CacheExchange {
         self.request = request
         self.cache = cache
         self.storeCount = storeCount
+        self.fetchMark = cache.invalidations.mark
     }
 
     /// Whether the response is being captured for the store: its origin is then read at the

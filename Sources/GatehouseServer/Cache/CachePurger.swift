@@ -38,6 +38,8 @@ struct CachePurger: Sendable {
         }
         if object["all"] as? Bool == true {
             counter.increment()
+            // Noted first: no fetch begun before the purge stores what it read.
+            cache.invalidations.recordAll()
             return cache.store.purgeAll(on: eventLoop).map { .json(200, .object([("purged", "all")])) }
         }
         return eventLoop.makeSucceededFuture(.error(GatehouseError(

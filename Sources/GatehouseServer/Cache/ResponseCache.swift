@@ -11,6 +11,8 @@ final class ResponseCache: Sendable {
     let policy: CachePolicy
     let store: any CacheStore
     let flights: CacheFlights
+    /// The URLs invalidated lately: a fetch begun before its URL's invalidation stores nothing.
+    let invalidations: CacheInvalidationLog
     /// How long a lookup waits for a remote store before it counts as a miss; nil for memory.
     let remoteDeadline: TimeAmount?
     /// The store when it is this process's memory, which answers at once (no future per hit).
@@ -46,8 +48,8 @@ final class ResponseCache: Sendable {
         )
         if let previous, previous.storeSettings == settings {
             return ResponseCache(
-                policy: CachePolicy(config: cache), store: previous.store, flights: previous.flights, settings: settings,
-                remoteDeadline: previous.remoteDeadline, group: group
+                policy: CachePolicy(config: cache), store: previous.store, flights: previous.flights,
+                invalidations: previous.invalidations, settings: settings, remoteDeadline: previous.remoteDeadline, group: group
             )
         }
         let store: any CacheStore
@@ -59,18 +61,19 @@ final class ResponseCache: Sendable {
         }
         let deadline: TimeAmount? = cache.store == .redis ? config.redis.storeDeadline : nil
         return ResponseCache(
-            policy: CachePolicy(config: cache), store: store, flights: CacheFlights(), settings: settings,
-            remoteDeadline: deadline, group: group
+            policy: CachePolicy(config: cache), store: store, flights: CacheFlights(), invalidations: CacheInvalidationLog(),
+            settings: settings, remoteDeadline: deadline, group: group
         )
     }
 
     private init(
-        policy: CachePolicy, store: any CacheStore, flights: CacheFlights, settings: StoreSettings, remoteDeadline: TimeAmount?,
-        group: any EventLoopGroup
+        policy: CachePolicy, store: any CacheStore, flights: CacheFlights, invalidations: CacheInvalidationLog,
+        settings: StoreSettings, remoteDeadline: TimeAmount?, group: any EventLoopGroup
     ) {
         self.policy = policy
         self.store = store
         self.flights = flights
+        self.invalidations = invalidations
         self.storeSettings = settings
         self.remoteDeadline = remoteDeadline
         self.memoryStore = store as? MemoryCacheStore
@@ -82,16 +85,34 @@ final class ResponseCache: Sendable {
         passMemos.value(for: eventLoop)
     }
 
-    /// Stores `entry` under `key`, and counts the store once it is in, which ends every pass
-    /// memo's marks (the URL they are about may be the one just stored).
+    /// Whether a response fetched since `fetchMark` (`invalidations.mark` when its fetch
+    /// began) may be stored under `key`: not when a write or purge invalidated its URL since.
+    func mayStore(_ key: CacheKey, fetchMark: UInt64) -> Bool {
+        !invalidations.invalidated(key.primary.url, since: fetchMark)
+    }
+
+    /// Stores `entry` under `key` unless its URL was invalidated since its fetch began
+    /// (`fetchMark`), and counts the store once it is in, which ends every pass memo's marks
+    /// (the URL they are about may be the one just stored). Completes with whether it stored.
     @discardableResult
-    func insert(_ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime, on eventLoop: any EventLoop) -> EventLoopFuture<Bool> {
+    func insert(
+        _ entry: CacheEntry, for key: CacheKey, retention: Int64, fetchMark: UInt64, now: CacheTime, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<Bool> {
+        guard mayStore(key, fetchMark: fetchMark) else { return eventLoop.makeSucceededFuture(false) }
         let flights = self.flights
-        let stored = store.store(entry, for: key, retention: retention, now: now, on: eventLoop)
-        stored.whenSuccess { stored in
-            if stored { flights.noteStored() }
+        let store = self.store
+        let invalidations = self.invalidations
+        return store.store(entry, for: key, retention: retention, now: now, on: eventLoop).flatMap { stored in
+            guard stored else { return eventLoop.makeSucceededFuture(false) }
+            // An invalidation that came between the check and the store may have purged before
+            // this entry was in: looked at again now that it is, and undone. One that comes
+            // after this look purges after the store, which removes the entry itself.
+            guard !invalidations.invalidated(key.primary.url, since: fetchMark) else {
+                return store.remove(key, on: eventLoop).map { false }
+            }
+            flights.noteStored()
+            return eventLoop.makeSucceededFuture(true)
         }
-        return stored
     }
 
     /// What the memory store holds for `exchange`'s request, synchronously, with the primary key
@@ -144,12 +165,16 @@ final class ResponseCache: Sendable {
     func invalidate(_ invalidation: CacheInvalidation, on eventLoop: any EventLoop) -> EventLoopFuture<Int> {
         let store = self.store
         let policy = self.policy
+        let invalidations = self.invalidations
         let purges = invalidation.targets.map { target -> EventLoopFuture<Int> in
             let versioned: EventLoopFuture<UInt64> = policy.namespace(of: target).map {
                 store.namespaceVersion($0, on: eventLoop)
             } ?? eventLoop.makeSucceededFuture(0)
             return versioned.flatMap { version in
-                store.purge(policy.urlKey(for: target, namespaceVersion: version), on: eventLoop)
+                let url = policy.urlKey(for: target, namespaceVersion: version)
+                // Noted before the purge: a store that checks after the purge sees it.
+                invalidations.record(url)
+                return store.purge(url, on: eventLoop)
             }
         }
         return EventLoopFuture.whenAllComplete(purges, on: eventLoop).flatMap { results in

@@ -254,7 +254,8 @@ extension ProxyHandler {
         captureAbandoned()
     }
 
-    /// The relayed response is complete: store what was captured. The stored entry, if any.
+    /// The relayed response is complete: store what was captured. The entry made of it, if one
+    /// was captured (stored unless its URL was invalidated while it was fetched).
     @discardableResult
     func cacheResponseEnded(_ exchange: CacheExchange, request: InFlightRequest) -> CacheEntry? {
         guard let plan = exchange.plan, let primary = exchange.primary, let context else {
@@ -266,8 +267,15 @@ extension ProxyHandler {
         exchange.captured = nil
         let entry = plan.entry(body: body)
         let key = CacheKey(primary: primary, varyNames: plan.varyNames, requestHeaders: request.varyHeaders)
-        store(entry, under: key, retention: plan.retention, exchange: exchange)
-        finishFlight(exchange, outcome: .stored(entry, key), pass: false)
+        if exchange.cache.mayStore(key, fetchMark: exchange.fetchMark) {
+            store(entry, under: key, retention: plan.retention, exchange: exchange)
+            finishFlight(exchange, outcome: .stored(entry, key), pass: false)
+        } else {
+            // A write to the URL (or a purge) completed while this was fetched: what the origin
+            // read may be what the write replaced. It answers this request only; followers (some
+            // may have come after the write) fetch anew.
+            finishFlight(exchange, outcome: .notStored, pass: false)
+        }
         if let passKey = exchange.passKey {
             exchange.cache.flights.clearPass(passKey)
         }
@@ -290,7 +298,9 @@ extension ProxyHandler {
     private func store(_ entry: CacheEntry, under key: CacheKey, retention: Int64, exchange: CacheExchange) {
         guard let context else { return }
         let stores = serverState.metrics.counter(GatehouseMetrics.Name.cacheStores, [:])
-        exchange.cache.insert(entry, for: key, retention: retention, now: .now(), on: context.eventLoop).whenSuccess { stored in
+        exchange.cache.insert(
+            entry, for: key, retention: retention, fetchMark: exchange.fetchMark, now: .now(), on: context.eventLoop
+        ).whenSuccess { stored in
             if stored { stores.increment() }
         }
     }

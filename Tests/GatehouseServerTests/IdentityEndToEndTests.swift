@@ -52,6 +52,28 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// A bad or expired token is no way around the limits: the policies that need no user count
+    /// it (401 while within them, then 429), and its 401 says what is left.
+    @Test func invalidCredentialsCountAgainstAddressLimits() async throws {
+        let (proxy, upstream) = try await Self.start(behaviour: { _ in .respond() }) { config in
+            config.rateLimits.policies = [
+                RateLimitPolicyConfig(name: "per-ip", key: .ip, limit: 2, window: .seconds(60)),
+                RateLimitPolicyConfig(name: "per-user", key: .user, limit: 100, window: .seconds(60)),
+            ]
+        }
+        let expired = Self.bearer(["sub": "alice", "exp": TestJWT.now - 600])
+        var responses: [TestHTTPResponse] = []
+        for _ in 0..<3 {
+            responses.append(try await TestHTTPClient.request(port: proxy.port, "GET", "/", headers: expired))
+        }
+        #expect(responses.map(\.status) == [401, 401, 429])
+        #expect(responses[0].header("ratelimit") == #""per-ip";r=1;t=60"#)
+        #expect(responses[0].header("www-authenticate") != nil)
+        #expect(upstream.receivedRequests.isEmpty)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     @Test func perUserLimitsFollowTheUserAcrossAddresses() async throws {
         let (proxy, upstream) = try await Self.start(behaviour: { _ in .respond() }) { config in
             config.server.trustedProxies = [IPNetwork(parsing: "127.0.0.1/32")].compactMap { $0 }

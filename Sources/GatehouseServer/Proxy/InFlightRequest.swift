@@ -104,6 +104,9 @@ final class InFlightRequest {
     var rateLimitHeaders: RateLimitHeaders?
     /// `allowed` or `limited` for the access log; nil when no policy matched.
     var rateLimitDecision: String?
+    /// The 401 owed for a presented credential that does not hold, answered once the rate-limit
+    /// policies that need no user have counted the request.
+    var credentialRefusal: GatehouseError?
     /// The cache's view of a cacheable request; nil when the cache is off or bypassed.
     var cache: CacheExchange?
     /// What the cache did when there is no exchange (bypass); see `effectiveCacheStatus`.

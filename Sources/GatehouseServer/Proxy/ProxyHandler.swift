@@ -420,11 +420,10 @@ extension ProxyHandler {
         case .success(let user):
             request.user = user?.id
         case .failure(let error):
-            // A presented credential that does not hold is refused, never treated as anonymous.
-            var challenge = HTTPHeaders()
-            challenge.add(name: "WWW-Authenticate", value: #"Bearer realm="gatehouse""#)
-            respondLocally(error, request: request, closeAfter: false, extraHeaders: challenge)
-            return
+            // A presented credential that does not hold is refused, never treated as anonymous,
+            // but only once the policies that need no user have counted it: otherwise bad or
+            // expired tokens would be unlimited, each costing a signature check.
+            request.credentialRefusal = error
         }
         request.peer = (peerAddress, peerIsTrusted)
         if !peerIsTrusted {
@@ -434,7 +433,7 @@ extension ProxyHandler {
         }
         state = .connecting(request)
         guard runtime.rateLimiter.isActive, let clientIP = request.clientIP else {
-            consultCache(for: request)
+            admitted(request)
             return
         }
         let rateLimited = RateLimitRequest(head: head, clientIP: clientIP, user: request.user)
@@ -442,7 +441,7 @@ extension ProxyHandler {
             rateLimited, on: context.eventLoop, deadlines: storeDeadlines, workspace: &rateLimitWorkspace
         ) {
         case .notApplicable:
-            consultCache(for: request)
+            admitted(request)
         case .decided(let outcome):
             rateLimitDecided(.success(outcome), for: request)
         case .pending(let verdict):
@@ -477,7 +476,20 @@ extension ProxyHandler {
             }
             request.rateLimitDecision = "allowed"
         }
-        consultCache(for: request)
+        admitted(request)
+    }
+
+    /// Past the rate limits: refused for its credential (401), or on to the cache and upstream.
+    private func admitted(_ request: InFlightRequest) {
+        guard let refusal = request.credentialRefusal else {
+            consultCache(for: request)
+            return
+        }
+        var challenge = HTTPHeaders()
+        challenge.add(name: "WWW-Authenticate", value: #"Bearer realm="gatehouse""#)
+        respondLocally(
+            refusal, request: request, closeAfter: false, extraHeaders: challenge, rateLimitHeaders: request.rateLimitHeaders
+        )
     }
 
     private func receivedBody(_ buffer: ByteBuffer, context: ChannelHandlerContext) {

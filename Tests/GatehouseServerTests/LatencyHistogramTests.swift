@@ -14,7 +14,7 @@ import Testing
         }
         #expect(histogram.counts == [2, 2, 0, 1])
         #expect(histogram.count == 5)
-        #expect(histogram.sumNanoseconds == 2_012_000_001)
+        #expect(histogram.sum == .nanoseconds(2_012_000_001))
     }
 
     @Test func mergeAddsAndResetForgets() {
@@ -28,9 +28,9 @@ import Testing
         total.merge(loopB)
         #expect(total.counts == [1, 2, 0, 0])
         #expect(total.count == 3)
-        #expect(total.sumNanoseconds == 10_500_000)
+        #expect(total.sum == .nanoseconds(10_500_000))
         loopB.reset()
-        #expect(loopB.count == 0 && loopB.sumNanoseconds == 0 && loopB.counts == [0, 0, 0, 0])
+        #expect(loopB.count == 0 && loopB.sum == .zero && loopB.counts == [0, 0, 0, 0])
         total.merge(loopB)
         #expect(total.count == 3)
     }
@@ -50,5 +50,22 @@ import Testing
             x_seconds_count 2
 
             """)
+    }
+
+    /// Thousands of long requests in flight sum to 2⁶³ ns within months: the sum must neither
+    /// wrap (a negative sum made the exposition trap) nor lose a nanosecond.
+    @Test func theSumOutgrowsInt64NanosecondsExactly() {
+        var loop = LatencyHistogram(bounds: bounds)
+        var total = LatencyHistogram(bounds: bounds)
+        for _ in 0..<20 {
+            loop.record(nanoseconds: Int64.max / 8 + 1)
+            total.merge(loop)
+            loop.reset()
+        }
+        loop.record(nanoseconds: 1)
+        total.merge(loop)
+        let eighth = Duration.nanoseconds(Int64.max / 8 + 1)
+        #expect(total.sum == eighth * 20 + .nanoseconds(1))
+        #expect(total.render(name: "x_seconds").contains("x_seconds_sum 23058430092.136939521\n"))
     }
 }

@@ -11,8 +11,23 @@ struct LatencyHistogram: Sendable {
     let bounds: [Int64]
     /// Observations per bucket (not cumulative); the last one is above every bound (+Inf).
     private(set) var counts: [Int]
-    private(set) var sumNanoseconds: Int64 = 0
+    /// The sum as whole seconds plus nanoseconds, so it never overflows: a process summing the
+    /// durations of thousands of long requests in flight reaches 2⁶³ ns (292 years) within
+    /// months, and a wrapped, negative sum would make the exposition trap.
+    private var sumSeconds: Int64 = 0
+    /// Kept below `carryAt` by moving whole seconds into `sumSeconds`.
+    private var sumNanoseconds: Int64 = 0
     private(set) var count = 0
+
+    private static let nanosecondsPerSecond: Int64 = 1_000_000_000
+    private static let carryAt: Int64 = 1 << 60
+    /// No single observation counts for more (36 years): the sum of two stays far from overflow.
+    private static let largestObservation: Int64 = 1 << 60
+
+    /// The sum of every observation.
+    var sum: Duration {
+        .seconds(sumSeconds) + .nanoseconds(sumNanoseconds)
+    }
 
     init(bounds: [Duration]) {
         self.bounds = bounds.map { TimeAmount($0).nanoseconds }.sorted()
@@ -20,14 +35,23 @@ struct LatencyHistogram: Sendable {
     }
 
     mutating func record(nanoseconds: Int64) {
-        let value = max(0, nanoseconds)
+        let value = min(max(0, nanoseconds), Self.largestObservation)
         var bucket = 0
         while bucket < bounds.count && bounds[bucket] < value {
             bucket += 1
         }
         counts[bucket] += 1
-        sumNanoseconds &+= value
+        addToSum(seconds: 0, nanoseconds: value)
         count += 1
+    }
+
+    private mutating func addToSum(seconds: Int64, nanoseconds: Int64) {
+        sumSeconds &+= seconds
+        sumNanoseconds += nanoseconds
+        if sumNanoseconds >= Self.carryAt {
+            sumSeconds &+= sumNanoseconds / Self.nanosecondsPerSecond
+            sumNanoseconds %= Self.nanosecondsPerSecond
+        }
     }
 
     /// Adds `other`'s observations (same bounds) to these.
@@ -36,7 +60,7 @@ struct LatencyHistogram: Sendable {
         for index in counts.indices {
             counts[index] += other.counts[index]
         }
-        sumNanoseconds &+= other.sumNanoseconds
+        addToSum(seconds: other.sumSeconds, nanoseconds: other.sumNanoseconds)
         count += other.count
     }
 
@@ -46,6 +70,7 @@ struct LatencyHistogram: Sendable {
         for index in counts.indices {
             counts[index] = 0
         }
+        sumSeconds = 0
         sumNanoseconds = 0
         count = 0
     }
@@ -60,7 +85,7 @@ struct LatencyHistogram: Sendable {
             text += "\(name)_bucket{le=\"\(Duration.nanoseconds(bound).bucketRepresentation)\"} \(cumulative)\n"
         }
         text += "\(name)_bucket{le=\"+Inf\"} \(count)\n"
-        text += "\(name)_sum \(Duration.nanoseconds(sumNanoseconds).bucketRepresentation)\n"
+        text += "\(name)_sum \(sum.bucketRepresentation)\n"
         text += "\(name)_count \(count)\n"
         return text
     }

@@ -17,6 +17,12 @@ extension RedisConfig {
             } else if let text = node.text("a string") {
                 if CharacterRules.hasWhitespaceOrControl(text) {
                     node.report("\(ConfigText.quoted(text)) must not contain spaces or control characters")
+                } else if text.contains("{") || text.contains("}") {
+                    // Every key of one URL shares the URL's hash tag; a brace here would replace it.
+                    node.report("\(ConfigText.quoted(text)) must not contain \"{\" or \"}\" (Redis Cluster reads them as a hash tag)")
+                } else if text.hasPrefix("#") {
+                    // A purge would take each entry key for a slot marker and delete the wrong key.
+                    node.report("\(ConfigText.quoted(text)) must not start with \"#\" (the cache's index marks its slot keys so)")
                 } else {
                     keyPrefix = text
                 }

@@ -2,7 +2,8 @@
 
 extension RedisEndpoint {
     init(configText text: String) throws(InvalidValue) {
-        let quoted = ConfigText.quoted(text)
+        // Messages go to logs and to `POST /admin/reload`'s answer: never with the password.
+        let quoted = ConfigText.quoted(Self.redacted(text))
         let lowercased = text.lowercased()
         if lowercased.hasPrefix("rediss://") {
             throw InvalidValue("TLS (rediss://) is not supported: \(quoted)")
@@ -10,10 +11,21 @@ extension RedisEndpoint {
         if lowercased.hasPrefix("unix://") {
             self = try RedisEndpoint.parseUnix(text.dropFirst("unix://".count), quoted: quoted)
         } else if lowercased.hasPrefix("redis://") {
-            self = try RedisEndpoint.parseTCP(text.dropFirst("redis://".count), whole: text, quoted: quoted)
+            self = try RedisEndpoint.parseTCP(text.dropFirst("redis://".count), whole: Self.redacted(text), quoted: quoted)
         } else {
             throw InvalidValue("\(quoted) must be redis://[:password@]host[:port][/db] or unix:///path[?db=N]")
         }
+    }
+
+    /// `text` with the password of a `redis://:password@host` URL replaced by `***`.
+    static func redacted(_ text: String) -> String {
+        guard let scheme = text.range(of: "://") else { return text }
+        let rest = text[scheme.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { "/?#".contains($0) }) ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return text }
+        let userInfo = rest[..<at]
+        let shown = userInfo.hasPrefix(":") ? ":***" : "***"
+        return String(text[..<scheme.upperBound]) + shown + String(rest[at...])
     }
 
     private static func parseTCP(_ rest: Substring, whole: String, quoted: String) throws(InvalidValue) -> RedisEndpoint {

@@ -30,4 +30,19 @@ public enum RequestTarget {
     public static func originForm(of uri: String) -> String {
         absoluteFormPath(of: uri)?.path ?? uri
     }
+
+    /// The path of a request target, without query or fragment: `/a/b?q#f` → `/a/b`,
+    /// `http://h/a?q` → `/a`.
+    public static func path(of uri: String) -> String {
+        let target = originForm(of: uri)
+        // Scanned in place: the generic `firstIndex(where:)` on the UTF-8 view walked it index by
+        // index, for every request whose path is matched.
+        let scanned = target.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.count
+        }
+        guard let end = scanned else {
+            return String(target.prefix { $0 != "?" && $0 != "#" })
+        }
+        return end == target.utf8.count ? target : String(decoding: target.utf8.prefix(end), as: UTF8.self)
+    }
 }

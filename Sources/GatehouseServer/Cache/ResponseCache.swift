@@ -145,11 +145,13 @@ final class ResponseCache: Sendable {
         let store = self.store
         let policy = self.policy
         let purges = invalidation.targets.map { target -> EventLoopFuture<Int> in
-            let versioned: EventLoopFuture<UInt64> = policy.namespace(of: target).map {
+            // Looked up once per target: it normalises the target's path.
+            let namespace = policy.namespace(of: target)
+            let versioned: EventLoopFuture<UInt64> = namespace.map {
                 store.namespaceVersion($0, on: eventLoop)
             } ?? eventLoop.makeSucceededFuture(0)
             return versioned.flatMap { version in
-                store.purge(policy.urlKey(for: target, namespaceVersion: version), on: eventLoop)
+                store.purge(policy.keys.urlKey(for: target, namespace: namespace, namespaceVersion: version), on: eventLoop)
             }
         }
         return EventLoopFuture.whenAllComplete(purges, on: eventLoop).flatMap { results in

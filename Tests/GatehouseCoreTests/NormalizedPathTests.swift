@@ -21,13 +21,17 @@ import Testing
         #expect(NormalizedPath(path).value == path)
     }
 
+    /// What every request pays when its path is normal: nothing copied, from a path or from
+    /// a target with a query alike. (Longer than a small string, so there is storage to compare.)
     @Test func aNormalPathIsTheSameStorageNotACopy() throws {
-        // Longer than a small string, so it has storage whose address can be compared.
         let path = "/api/users/12345/orders/67890/items"
-        let normal = NormalizedPath(path)
-        let given = try #require(path.utf8.withContiguousStorageIfAvailable { $0.baseAddress })
-        let kept = try #require(normal.value.utf8.withContiguousStorageIfAvailable { $0.baseAddress })
-        #expect(given == kept)
+        let target = path + "?page=2&sort=name"
+        for (given, normal) in [(path, NormalizedPath(path)), (target, NormalizedPath(requestTarget: target))] {
+            #expect(normal.value == path)
+            let start = try #require(given.utf8.withContiguousStorageIfAvailable { $0.baseAddress })
+            let kept = try #require(normal.value.utf8.withContiguousStorageIfAvailable { $0.baseAddress })
+            #expect(start == kept)
+        }
     }
 
     @Test(arguments: [

@@ -150,18 +150,26 @@ import Testing
     }()
 
     @Test func firstMatchingPrefixWins() {
-        #expect(Self.plan.rule(forPath: "/api/users/7")?.namespace == "users")
-        #expect(Self.plan.rule(forPath: "/api/users/7")?.ttl == 2, "sub-second parts round up")
-        #expect(Self.plan.rule(forPath: "/api/teams")?.perUser == true)
-        #expect(Self.plan.rule(forPath: "/api/other")?.ttl == 5)
-        #expect(Self.plan.rule(forPath: "/apis")?.pathPrefix == "/api", "plain string prefixes, as the config checker assumes")
-        #expect(Self.plan.rule(forPath: "/static") == nil)
+        #expect(Self.plan.rule(for: NormalizedPath("/api/users/7"))?.namespace == "users")
+        #expect(Self.plan.rule(for: NormalizedPath("/api/users/7"))?.ttl == 2, "sub-second parts round up")
+        #expect(Self.plan.rule(for: NormalizedPath("/api/teams"))?.perUser == true)
+        #expect(Self.plan.rule(for: NormalizedPath("/api/other"))?.ttl == 5)
+        #expect(Self.plan.rule(for: NormalizedPath("/apis"))?.pathPrefix == "/api", "plain string prefixes, as the config checker assumes")
+        #expect(Self.plan.rule(for: NormalizedPath("/static")) == nil)
     }
 
     @Test func writesBumpEveryNamespaceWhosePrefixMatches() {
-        #expect(Self.plan.namespacesInvalidated(byWriteTo: "/api/teams/3") == ["users", "teams"])
-        #expect(Self.plan.namespacesInvalidated(byWriteTo: "/api/users") == ["users"])
-        #expect(Self.plan.namespacesInvalidated(byWriteTo: "/api/other") == [])
+        #expect(Self.plan.namespacesInvalidated(byWriteTo: NormalizedPath("/api/teams/3")) == ["users", "teams"])
+        #expect(Self.plan.namespacesInvalidated(byWriteTo: NormalizedPath("/api/users")) == ["users"])
+        #expect(Self.plan.namespacesInvalidated(byWriteTo: NormalizedPath("/api/other")) == [])
+    }
+
+    @Test func rulesAndInvalidationsMatchTheNormalisedPath() {
+        for path in ["/%61pi/teams/3", "//api/teams/3", "/api/./teams/3", "/x/../api/teams/3", "/api//teams/3"] {
+            #expect(Self.plan.rule(for: NormalizedPath(path))?.namespace == "teams", "\(path)")
+            #expect(Self.plan.rule(for: NormalizedPath(path))?.perUser == true, "\(path)")
+            #expect(Self.plan.namespacesInvalidated(byWriteTo: NormalizedPath(path)) == ["users", "teams"], "\(path)")
+        }
     }
 
     @Test func policyReadsTheConfig() {

@@ -193,6 +193,21 @@ struct StorageCase: Sendable, CustomTestStringConvertible {
         #expect(shared.keyUser == nil, "a user goes into the key only under a per_user rule")
     }
 
+    @Test func theRuleIsChosenByTheNormalisedPathTheKeyByTheRawTarget() {
+        for uri in ["/%61pi/me?x", "//api/me?x", "/api/./me?x", "/static/../api/me?x"] {
+            let request = CacheFixtures.request(uri, user: "alice")
+            #expect(request.rule?.namespace == "me", "\(uri)")
+            #expect(request.keyUser == "alice", "\(uri): per_user applies whatever the spelling")
+            #expect(request.target.target == uri, "the key keeps the target as sent")
+        }
+        let given = CacheFixtures.head(.GET, "/%61pi/users/7")
+        guard case .cacheable(let request) = CacheFixtures.policy.classify(given, path: NormalizedPath("/api/users/7")) else {
+            Issue.record("not cacheable")
+            return
+        }
+        #expect(request.rule?.namespace == "users", "a path made by the caller is used as it is")
+    }
+
     @Test func absoluteFormNamesItsOwnHost() {
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "http://Other.example:80/a?b", headers: ["Host": "example.com"])
         guard case .cacheable(let request) = CacheFixtures.policy.classify(head) else {
@@ -475,6 +490,20 @@ struct StorageCase: Sendable, CustomTestStringConvertible {
         #expect(Self.invalidation(.POST, "/api/users", status: 400) == nil)
         #expect(Self.invalidation(.POST, "/api/users", status: 503) == nil)
         #expect(Self.invalidation(.POST, "/api/users", status: 302) != nil)
+    }
+
+    @Test func aWriteToAnotherSpellingInvalidatesWhatItsNormalisedPathDoes() {
+        for uri in ["//api/users", "/%61pi/users", "/x/../api/users", "/api/./users"] {
+            let result = Self.invalidation(.POST, uri)
+            #expect(result?.namespaces == ["users", "me"], "\(uri)")
+            #expect(result?.targets == [Self.target(uri)], "\(uri): the URL purged is the one written to, as sent")
+        }
+        let policy = CacheFixtures.policy
+        #expect(policy.namespace(of: Self.target("//api/users/1")) == "users")
+        #expect(
+            policy.urlKey(for: Self.target("/%61pi/users/1"), namespaceVersion: 4)
+                == policy.keys.urlKey(for: Self.target("/%61pi/users/1"), namespace: "users", namespaceVersion: 4)
+        )
     }
 
     @Test func purgeKeysUseTheTargetsNamespace() {

@@ -186,6 +186,8 @@ struct ConfigErrorCase: Sendable, CustomTestStringConvertible {
                                     "      match:", "        path_prefix: api/", "        methods: [get, POST]"],
               [#"proxy.conf:9: rate_limits.policies[0].match.path_prefix: "api/" must start with "/""#,
                #"proxy.conf:10: rate_limits.policies[0].match.methods[0]: "get" is not an upper-case HTTP method, e.g. "GET""#]),
+        .init("policy match path not normal", ["rate_limits:", "  policies:", "    - {name: a, key: ip, limit: 1, window: 1s, match: {path_prefix: //api/}}"],
+              [#"proxy.conf:4: rate_limits.policies[0].match.path_prefix: "//api/" never matches: request paths are normalised before matching; write "/api/""#]),
         .init("policy no methods", ["rate_limits:", "  policies:", "    - {name: a, key: ip, limit: 1, window: 1s, match: {methods: []}}"],
               ["proxy.conf:4: rate_limits.policies[0].match.methods: needs at least one method; leave methods out to match every method"]),
         .init("policies not a list", ["rate_limits:", "  policies:", "    per-ip: {key: ip}"],
@@ -210,6 +212,8 @@ struct ConfigErrorCase: Sendable, CustomTestStringConvertible {
               ["proxy.conf:4: cache.rules[0].path_prefix: is required; the request paths this rule covers, e.g. path_prefix: /api/users"]),
         .init("rule path without slash", ["cache:", "  rules:", "    - path_prefix: api"],
               [#"proxy.conf:4: cache.rules[0].path_prefix: "api" must start with "/""#]),
+        .init("rule path not normal", ["cache:", "  rules:", "    - path_prefix: /%61pi/./users%2f"],
+              [#"proxy.conf:4: cache.rules[0].path_prefix: "/%61pi/./users%2f" never matches: request paths are normalised before matching; write "/api/users%2F""#]),
         .init("rule negative ttl", ["cache:", "  rules:", "    - {path_prefix: /a, ttl: -1s}"],
               [#"proxy.conf:4: cache.rules[0].ttl: "-1s" must not be negative"#]),
         .init("rule bad namespace", ["cache:", "  rules:", #"    - {path_prefix: /a, namespace: "my users"}"#],
@@ -218,6 +222,8 @@ struct ConfigErrorCase: Sendable, CustomTestStringConvertible {
               ["proxy.conf:5: cache.rules[0].invalidated_by: invalidated_by needs a namespace: the rule's entries are dropped by bumping its namespace"]),
         .init("invalidated_by path", ["cache:", "  rules:", "    - path_prefix: /a", "      namespace: a", "      invalidated_by:", "        - a/b"],
               [#"proxy.conf:7: cache.rules[0].invalidated_by[0]: "a/b" must start with "/""#]),
+        .init("invalidated_by path not normal", ["cache:", "  rules:", "    - path_prefix: /a", "      namespace: a", "      invalidated_by: [/a/x/../b]"],
+              [#"proxy.conf:6: cache.rules[0].invalidated_by[0]: "/a/x/../b" never matches: request paths are normalised before matching; write "/a/b""#]),
         .init("per_user not a boolean", ["cache:", "  rules:", "    - {path_prefix: /a, per_user: maybe}"],
               [#"proxy.conf:4: cache.rules[0].per_user: expected true or false, got "maybe""#]),
         .init("rule that never applies", ["cache:", "  rules:", "    - path_prefix: /api", "    - path_prefix: /api/users"],
@@ -330,6 +336,14 @@ struct ConfigErrorCase: Sendable, CustomTestStringConvertible {
             #"/etc/gatehouse/proxy.conf: upstream.servers: is required; list at least one origin, e.g. servers: ["http://127.0.0.1:3000"]"#,
             "/etc/gatehouse/proxy.conf:1: server.threads: must be between 1 and 1024, got 0",
         ])
+    }
+
+    /// A prefix already in normal form is accepted, also when it stops inside a segment that
+    /// normalising a whole path would change (`/api/.` covers `/api/.well-known`).
+    @Test(arguments: ["/", "/api/", "/api/.", "/api/..", "/api%2F", "/api%2", "/.well-known/", "/caf\u{E9}/"])
+    func normalPrefixesAreAccepted(_ prefix: String) {
+        let yaml = "\(ConfigTestSupport.upstreamLine)\ncache: {rules: [{path_prefix: \"\(prefix)\"}]}"
+        #expect(ConfigTestSupport.issues(yaml) == [])
     }
 
     /// Odd but possible input must come back as issues, never as a crash.

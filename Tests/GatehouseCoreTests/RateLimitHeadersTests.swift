@@ -100,7 +100,7 @@ import Testing
         let plan = Self.plan([("per-ip", 3), (#"we"ird\name"#, 5), ("caf\u{E9}", 1_000_000_000)])
         let store = MemoryRateLimitStore(maxTrackedKeys: 100)
         let client = try #require(IPAddress(parsing: "192.0.2.7"))
-        let request = RateLimitRequest(method: "GET", path: "/", clientIP: client, user: nil, headers: HTTPHeaders())
+        let request = RateLimitRequest(method: "GET", path: NormalizedPath("/"), clientIP: client, user: nil, headers: HTTPHeaders())
         let checks = plan.checks(for: request)
         var seen: [RateLimitHeaders] = []
         for step in 0..<5 {

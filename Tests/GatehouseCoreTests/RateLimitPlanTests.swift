@@ -29,7 +29,7 @@ import Testing
         user: String? = "alice",
         headers: [(String, String)] = [("X-Tenant", "acme")]
     ) throws -> RateLimitRequest {
-        RateLimitRequest(method: method, path: path, clientIP: try #require(IPAddress(parsing: ip)), user: user, headers: HTTPHeaders(headers))
+        RateLimitRequest(method: method, path: NormalizedPath(path), clientIP: try #require(IPAddress(parsing: ip)), user: user, headers: HTTPHeaders(headers))
     }
 
     @Test func everyMatchingPolicyInConfigOrder() throws {
@@ -54,6 +54,14 @@ import Testing
         ("GET", "/apiv2/items", "alice", false),    // outside the prefix
         ("GET", "/", "alice", false),
         ("GET", "/api/items", nil, false),          // no user: a user policy does not apply
+        // Other spellings of /api/items, as the origin reads them, do not escape the prefix.
+        ("GET", "/%61pi/items", "alice", true),
+        ("GET", "/%61%70%69/items", "alice", true),
+        ("GET", "//api/items", "alice", true),
+        ("GET", "/./api/items", "alice", true),
+        ("GET", "/x/../api/items", "alice", true),
+        ("GET", "/%2e%2e/api/items", "alice", true),
+        ("GET", "/api%2Fitems", "alice", false),     // an encoded "/" is not a segment boundary
     ] as [(String, String, String?, Bool)])
     func userPolicyMatching(method: String, path: String, user: String?, applies: Bool) throws {
         let names = Self.plan.checks(for: try Self.request(method, path, user: user)).map(\.policyName)
@@ -110,8 +118,15 @@ import Testing
         let client = try #require(IPAddress(parsing: "192.0.2.7"))
         let request = RateLimitRequest(head: head, clientIP: client, user: "alice")
         #expect(request.method == "POST")
-        #expect(request.path == "/api/items")
+        #expect(request.path.value == "/api/items")
         #expect(Self.plan.checks(for: request).count == 3)
+    }
+
+    @Test func requestFromAHeadCountsByItsNormalisedPath() throws {
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "http://example.com//%61pi/./items?page=2")
+        let request = RateLimitRequest(head: head, clientIP: try #require(IPAddress(parsing: "192.0.2.7")), user: "alice")
+        #expect(request.path.value == "/api/items")
+        #expect(Self.plan.checks(for: request).map(\.policyName) == ["per-ip", "per-user"])
     }
 
     @Test(arguments: [
@@ -124,7 +139,7 @@ import Testing
         ("/caf\u{E9}/x?q", "/caf\u{E9}/x"),
     ])
     func pathOfTarget(uri: String, path: String) {
-        #expect(RateLimitRequest.path(of: uri) == path)
+        #expect(RequestTarget.path(of: uri) == path)
     }
 
     @Test func windowIsConvertedToNanoseconds() {

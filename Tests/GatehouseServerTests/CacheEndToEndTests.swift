@@ -99,13 +99,19 @@ import Testing
         }
     }
 
-    @Test func writesInvalidateTheirURLAndNamespace() async throws {
-        let (proxy, upstream) = try await ProxyHarness.start(behaviour: Self.versionedByWrites()) { config in
+    /// A proxy whose one rule puts `/api/users` in the `users` namespace, which writes under
+    /// `/api/users` bump, in front of a `versionedByWrites` origin.
+    private static func startWithUsersNamespace() async throws -> (ProxyHarness, TestUpstreamServer) {
+        try await ProxyHarness.start(behaviour: versionedByWrites()) { config in
             var rule = CacheRuleConfig(pathPrefix: "/api/users")
             rule.namespace = "users"
             rule.invalidatedBy = ["/api/users"]
             config.cache.rules = [rule]
         }
+    }
+
+    @Test func writesInvalidateTheirURLAndNamespace() async throws {
+        let (proxy, upstream) = try await Self.startWithUsersNamespace()
         #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/api/users/1").bodyString == "v1")
         #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/api/users?page=2").bodyString == "v1")
         #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/other").bodyString == "v1")
@@ -117,6 +123,23 @@ import Testing
         #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/other").bodyString == "v1")
         let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
         #expect((metrics.value("gatehouse_cache_invalidations_total", ["reason": "write"]) ?? 0) >= 2)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    /// Rules and `invalidated_by` match the normalised path, as rate-limit policies do: a read or a
+    /// write spelled `//api/users` or `/%61pi/users` is under the `/api/users` rule's namespace.
+    @Test func otherSpellingsOfAPathFallUnderItsRuleAndInvalidation() async throws {
+        let (proxy, upstream) = try await Self.startWithUsersNamespace()
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/api/users/1").bodyString == "v1")
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "//api/users/2").bodyString == "v1")
+        let hit = try await TestHTTPClient.request(port: proxy.port, "GET", "//api/users/2")
+        #expect(hit.header("cache-status")?.hasPrefix("gatehouse; hit") == true, "stored under its own, raw, target")
+        // A write to neither URL, spelled otherwise, bumps the namespace both were stored in.
+        #expect(try await TestHTTPClient.request(port: proxy.port, "PUT", "/%61pi/users/9", body: [1]).status == 204)
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/api/users/1").bodyString == "v2")
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "//api/users/2").bodyString == "v2")
+        #expect(upstream.receivedRequests.map(\.uri) == ["/api/users/1", "//api/users/2", "/%61pi/users/9", "/api/users/1", "//api/users/2"])
         try await proxy.stop()
         try await upstream.shutdown()
     }

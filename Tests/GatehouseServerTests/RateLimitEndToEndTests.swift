@@ -95,6 +95,34 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// `/%61pi/users` and `//api/users` are `/api/users` to the origin (and to nginx's
+    /// `location`): an `/api/` policy counts them, refuses them past its limit, and they are
+    /// forwarded exactly as sent.
+    @Test func otherSpellingsOfAPathAreCountedByItsPolicy() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
+            var api = Self.policy("api", key: .ip, limit: 2, window: .seconds(60))
+            api.match = RequestMatch(pathPrefix: "/api/")
+            config.rateLimits.policies = [api]
+        }
+        let client = try await TestHTTPClient.connect(port: proxy.port)
+        let first = try await client.send("GET", "/%61pi/users")
+        #expect(first.status == 200)
+        #expect(first.header("ratelimit")?.hasPrefix(#""api";r=1;t="#) == true)
+        let second = try await client.send("GET", "//api/users")
+        #expect(second.status == 200)
+        #expect(second.header("ratelimit")?.hasPrefix(#""api";r=0;t="#) == true)
+        for spelling in ["/api/users", "/%61pi/users", "//api/users", "/./api/users", "/x/../api/users", "/%2e/api//users"] {
+            #expect(try await client.send("GET", spelling).status == 429, "\(spelling)")
+        }
+        let outside = try await client.send("GET", "/api%2Fusers")
+        #expect(outside.status == 200, "an encoded slash is not a segment boundary: not under /api/")
+        #expect(outside.header("ratelimit-policy") == nil)
+        #expect(upstream.receivedRequests.map(\.uri) == ["/%61pi/users", "//api/users", "/api%2Fusers"])
+        try await client.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     @Test func retryAfterIsHonouredToTheSecond() async throws {
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
             config.rateLimits.policies = [Self.policy("tight", key: .ip, limit: 1, window: .seconds(5))]

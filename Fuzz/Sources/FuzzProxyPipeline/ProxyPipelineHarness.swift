@@ -143,7 +143,7 @@ final class ProxyPipelineHarness {
     /// Spends this client's one request a day, should the window have moved on (a refusal
     /// consumes nothing, so asking when already spent changes nothing).
     private func spendQuota() {
-        let request = RateLimitRequest(method: "GET", path: "/", clientIP: peerIP, user: nil, headers: HTTPHeaders())
+        let request = RateLimitRequest(method: "GET", path: NormalizedPath("/"), clientIP: peerIP, user: nil, headers: HTTPHeaders())
         guard let deadlines = state.storeDeadlines.value(for: loop) else { fatalError("no store deadlines for the loop") }
         var workspace = RateLimitWorkspace()
         _ = state.runtime.rateLimiter.evaluate(request, on: loop, deadlines: deadlines, workspace: &workspace)

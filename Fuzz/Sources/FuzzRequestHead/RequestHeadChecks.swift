@@ -146,7 +146,10 @@ final class RequestHeadChecks: Sendable {
         }
 
         let rateLimited = RateLimitRequest(head: head, clientIP: clientIP, user: user)
-        require(rateLimited.path.hasPrefix("/") || rateLimited.path == "*", "rate-limit path \(rateLimited.path.debugDescription)")
+        let matchPath = rateLimited.path.value
+        require(matchPath.hasPrefix("/") || matchPath == "*", "rate-limit path \(matchPath.debugDescription)")
+        // Normalising only decodes, merges and removes: never longer than the path as sent.
+        require(matchPath.utf8.count <= RequestTarget.path(of: head.uri).utf8.count, "normalised path grew: \(matchPath.debugDescription)")
         for check in rateLimits.checks(for: rateLimited) {
             require(check.key.hasPrefix(check.policyName + ":"), "rate-limit key outside its policy")
         }

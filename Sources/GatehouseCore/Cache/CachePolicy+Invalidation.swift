@@ -14,14 +14,17 @@ extension CachePolicy {
 
     /// What `response` to `head` invalidates: nil for safe methods and for error statuses
     /// (only 2xx and 3xx invalidate). `forwarded` as in `classify`: the URLs written to are
-    /// those the reads were stored under.
+    /// those the reads were stored under. `path` as in `classify`: `invalidated_by` prefixes
+    /// match the normalised path, as the rules of the reads do.
     public func invalidation(
-        for head: HTTPRequestHead, scheme: String = "http", forwarded: ForwardedOrigin? = nil, response: HTTPResponseHead
+        for head: HTTPRequestHead, scheme: String = "http", forwarded: ForwardedOrigin? = nil, path: NormalizedPath? = nil,
+        response: HTTPResponseHead
     ) -> CacheInvalidation? {
         guard !Self.isSafe(head.method), (200..<400).contains(response.status.code) else {
             return nil
         }
         let target = CacheTarget(request: head, scheme: scheme, forwarded: forwarded)
+        let namespaces = rules.isEmpty ? [] : rules.namespacesInvalidated(byWriteTo: path ?? NormalizedPath(target.path))
         var targets = [target]
         for name in ["location", "content-location"] {
             guard let reference = response.headers.first(name: name),
@@ -30,16 +33,17 @@ extension CachePolicy {
             else { continue }
             targets.append(resolved)
         }
-        return CacheInvalidation(targets: targets, namespaces: rules.namespacesInvalidated(byWriteTo: target.path))
+        return CacheInvalidation(targets: targets, namespaces: namespaces)
     }
 
     /// The URL key to purge for `target`, given the current version of its rule's namespace.
     public func urlKey(for target: CacheTarget, namespaceVersion: UInt64) -> CacheURLKey {
-        keys.urlKey(for: target, namespace: rules.rule(forPath: target.path)?.namespace, namespaceVersion: namespaceVersion)
+        keys.urlKey(for: target, namespace: namespace(of: target), namespaceVersion: namespaceVersion)
     }
 
-    /// The namespace whose version `target`'s keys carry, if any.
+    /// The namespace whose version `target`'s keys carry, if any: its rule's, chosen by the
+    /// normalised path as the reads that stored it chose it.
     public func namespace(of target: CacheTarget) -> String? {
-        rules.rule(forPath: target.path)?.namespace
+        rules.isEmpty ? nil : rules.rule(for: NormalizedPath(target.path))?.namespace
     }
 }

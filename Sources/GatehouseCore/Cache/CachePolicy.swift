@@ -50,8 +50,11 @@ public final class CachePolicy: Sendable {
     /// Whether the cache takes part in `head`, received on a listener speaking `scheme` from
     /// `user` (nil when anonymous). Only GET and HEAD are cacheable; a HEAD is answered from
     /// the GET entry. `forwarded`, from a trusted proxy in front, overrides scheme and host.
+    /// `path` is the request's `NormalizedPath(requestTarget:)` when the caller made it already
+    /// (the proxy makes it once per request, for rate limits too); nil: made here if a rule needs it.
     public func classify(
-        _ head: HTTPRequestHead, scheme: String = "http", forwarded: ForwardedOrigin? = nil, user: String? = nil
+        _ head: HTTPRequestHead, scheme: String = "http", forwarded: ForwardedOrigin? = nil, user: String? = nil,
+        path: NormalizedPath? = nil
     ) -> CacheRequestDecision {
         guard head.method == .GET || head.method == .HEAD else {
             return .bypass(.method)
@@ -71,7 +74,8 @@ public final class CachePolicy: Sendable {
             isHEAD: head.method == .HEAD,
             headers: head.headers,
             user: user,
-            rule: rules.rule(forPath: target.path),
+            // The rule is chosen by the normalised path, the key made of the raw target.
+            rule: rules.isEmpty ? nil : rules.rule(for: path ?? NormalizedPath(target.path)),
             forcesRevalidation: directives.noCache || directives.maxAge == 0 || pragmaNoCache,
             maxAge: directives.maxAge,
             hasAuthorization: fields.hasAuthorization,

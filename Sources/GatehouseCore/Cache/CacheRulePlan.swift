@@ -1,7 +1,10 @@
 // CacheRulePlan: the cache rules, built once per config, answering which rule a path falls under.
 
-/// Rule lookup for requests and namespace lookup for writes. Prefixes match the raw path
-/// (query excluded) with a plain string prefix, as the config checker assumes.
+/// Rule lookup for requests and namespace lookup for writes. Prefixes match the normalised path
+/// (`NormalizedPath`, query excluded) with a plain string prefix, as the config checker assumes,
+/// and as rate-limit policies do: `//api/users` falls under an `/api/` rule's ttl, `per_user` and
+/// namespace, and a write to it bumps what `invalidated_by: [/api/]` names, as the origin sees
+/// `/api/users` in both. Keys still carry the raw target.
 public struct CacheRulePlan: Sendable, Equatable {
     public let rules: [CacheRule]
     private let invalidations: [(prefix: String, namespace: String)]
@@ -18,15 +21,18 @@ public struct CacheRulePlan: Sendable, Equatable {
         )
     }
 
+    /// True when there are no rules: no request needs its path normalised for them.
+    public var isEmpty: Bool { rules.isEmpty }
+
     /// The first rule whose `path_prefix` starts `path`.
-    public func rule(forPath path: some StringProtocol) -> CacheRule? {
-        rules.first { path.hasBytePrefix($0.pathPrefix) }
+    public func rule(for path: NormalizedPath) -> CacheRule? {
+        rules.first { path.hasPrefix($0.pathPrefix) }
     }
 
     /// The namespaces a successful write to `path` bumps, each once, in rule order.
-    public func namespacesInvalidated(byWriteTo path: some StringProtocol) -> [String] {
+    public func namespacesInvalidated(byWriteTo path: NormalizedPath) -> [String] {
         var namespaces: [String] = []
-        for entry in invalidations where path.hasBytePrefix(entry.prefix) && !namespaces.contains(entry.namespace) {
+        for entry in invalidations where path.hasPrefix(entry.prefix) && !namespaces.contains(entry.namespace) {
             namespaces.append(entry.namespace)
         }
         return namespaces

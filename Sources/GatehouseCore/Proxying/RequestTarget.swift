@@ -30,4 +30,21 @@ public enum RequestTarget {
     public static func originForm(of uri: String) -> String {
         absoluteFormPath(of: uri)?.path ?? uri
     }
+
+    /// The path of a request target, without query or fragment: `/a/b?q#f` → `/a/b`,
+    /// `http://h/a?q` → `/a`. A slice of the target: an origin-form one is not copied.
+    public static func path(of uri: String) -> Substring {
+        let target = originForm(of: uri)
+        // Scanned in place: the generic `firstIndex(where:)` on the UTF-8 view walked it index by
+        // index, for every request whose path is matched.
+        let scanned = target.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.count
+        }
+        guard let scanned else {
+            return target.prefix { $0 != "?" && $0 != "#" }
+        }
+        // A UTF-8 offset into a native string is found without walking it.
+        let end = target.utf8.index(target.utf8.startIndex, offsetBy: scanned)
+        return Substring(target.utf8[..<end])
+    }
 }

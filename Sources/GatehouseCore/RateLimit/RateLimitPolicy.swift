@@ -60,10 +60,11 @@ public final class RateLimitPolicy: Sendable, Equatable {
         result.policyName == name && result.limit == limit && result.window == window
     }
 
-    /// True when `match` lets the request through (no `match` = every request).
-    public func matches(method: String, path: String) -> Bool {
+    /// True when `match` lets the request through (no `match` = every request). The prefix is
+    /// matched against the normalised path, so no spelling of a path escapes it.
+    public func matches(method: String, path: NormalizedPath) -> Bool {
         guard let match else { return true }
-        if let prefix = match.pathPrefix, !path.hasBytePrefix(prefix) {
+        if let prefix = match.pathPrefix, !path.hasPrefix(prefix) {
             return false
         }
         if let methods = match.methods, !methods.contains(method.uppercased()) {

@@ -167,11 +167,13 @@ final class ResponseCache: Sendable {
         let policy = self.policy
         let invalidations = self.invalidations
         let purges = invalidation.targets.map { target -> EventLoopFuture<Int> in
-            let versioned: EventLoopFuture<UInt64> = policy.namespace(of: target).map {
+            // Looked up once per target: it normalises the target's path.
+            let namespace = policy.namespace(of: target)
+            let versioned: EventLoopFuture<UInt64> = namespace.map {
                 store.namespaceVersion($0, on: eventLoop)
             } ?? eventLoop.makeSucceededFuture(0)
             return versioned.flatMap { version in
-                let url = policy.urlKey(for: target, namespaceVersion: version)
+                let url = policy.keys.urlKey(for: target, namespace: namespace, namespaceVersion: version)
                 // Noted before the purge: a store that checks after the purge sees it.
                 invalidations.record(url)
                 return store.purge(url, on: eventLoop)

@@ -12,6 +12,10 @@ final class InFlightRequest {
     let id: RequestIDValue
     /// The id as text, made on first use: a hit writes `id` into its head and never needs it.
     lazy var requestID: String = id.text
+    /// The path every `path_prefix` matches (rate limits, cache rules, `invalidated_by`), made
+    /// on first use: once per request at most, and only when rate limits are on or the cache has
+    /// rules. The head itself is forwarded and keyed as the client sent it.
+    lazy var matchPath = NormalizedPath(requestTarget: head.uri)
     let startedAt: NIODeadline
     /// Wall-clock start, for the access log.
     let startedAtWallClock: Double

@@ -8,6 +8,12 @@ extension ProxyHandler {
     /// store needs the full response, whatever this client already has.
     static let clientConditionalFields = ["if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range"]
 
+    /// The request's normalised path, made once and shared with the rate limiter, when `policy`
+    /// has rules to match it against; nil (nothing made) when it has none.
+    private static func rulePath(of request: InFlightRequest, policy: CachePolicy) -> NormalizedPath? {
+        policy.rules.isEmpty ? nil : request.matchPath
+    }
+
     /// Looks the request up (GET/HEAD) or marks it as bypassing the cache, then goes on.
     func consultCache(for request: InFlightRequest) {
         guard let cache = request.runtime.cache, let context else {
@@ -15,7 +21,8 @@ extension ProxyHandler {
             connectUpstream(for: request, allowReuse: true)
             return
         }
-        switch cache.policy.classify(request.head, forwarded: request.forwardedOrigin, user: request.user) {
+        let path = Self.rulePath(of: request, policy: cache.policy)
+        switch cache.policy.classify(request.head, forwarded: request.forwardedOrigin, user: request.user, path: path) {
         case .bypass(let reason):
             request.cacheStatus = .forward(reason == .method ? .method : .bypass)
             connectUpstream(for: request, allowReuse: true)
@@ -405,7 +412,10 @@ extension ProxyHandler {
     /// (at once for the memory store, after a round trip for Redis). Nil when nothing is invalidated.
     func invalidateAfterWrite(_ head: HTTPResponseHead, request: InFlightRequest) -> EventLoopFuture<Int>? {
         guard let cache = request.runtime.cache, let context,
-              let invalidation = cache.policy.invalidation(for: request.head, forwarded: request.forwardedOrigin, response: head)
+              let invalidation = cache.policy.invalidation(
+                  for: request.head, forwarded: request.forwardedOrigin, path: Self.rulePath(of: request, policy: cache.policy),
+                  response: head
+              )
         else { return nil }
         let counter = serverState.metrics.counter(GatehouseMetrics.Name.cacheInvalidations, ["reason": "write"])
         counter.increment(by: Int64(invalidation.targets.count + invalidation.namespaces.count))

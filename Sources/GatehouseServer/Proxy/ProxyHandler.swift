@@ -436,7 +436,7 @@ extension ProxyHandler {
             admitted(request)
             return
         }
-        let rateLimited = RateLimitRequest(head: head, clientIP: clientIP, user: request.user)
+        let rateLimited = RateLimitRequest(head: head, path: request.matchPath, clientIP: clientIP, user: request.user)
         switch runtime.rateLimiter.evaluate(
             rateLimited, on: context.eventLoop, deadlines: storeDeadlines, workspace: &rateLimitWorkspace
         ) {

@@ -119,6 +119,27 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// DESIGN §9 logs the user hashed, whatever named it: a JWT `sub` (often an email address)
+    /// never appears in the access log, only its stable digest.
+    @Test func jwtUsersAreLoggedAsADigest() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("jwt-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (proxy, upstream) = try await Self.start(behaviour: { _ in .respond() }) { config in
+            config.server.accessLog = .file(path: file.path)
+        }
+        let alice = Self.bearer(["sub": "alice@example.com", "exp": TestJWT.now + 600])
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/", headers: alice).status == 200)
+        #expect(await proxy.server.drain(timeout: .seconds(5)))
+        let log = try String(contentsOf: file, encoding: .utf8)
+        #expect(!log.contains("alice"))
+        let user = log.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["user"] as? String
+        }.first
+        // `printf %s alice@example.com | sha256sum`, first 32 hex digits.
+        #expect(user == "u:ff8d9819fc0e12bf0d24892e45987e24")
+        try await upstream.shutdown()
+    }
+
     @Test func perUserCacheEntriesNeverCrossUsers() async throws {
         let (proxy, upstream) = try await Self.start(behaviour: { request in
             let who = request.header("authorization").map { String($0.suffix(12)) } ?? "nobody"

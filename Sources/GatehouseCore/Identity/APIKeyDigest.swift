@@ -14,14 +14,19 @@ enum APIKeyDigest {
 
     /// `key:` followed by the first 32 hex digits of SHA-256 of the key's UTF-8 bytes.
     static func identifier(for key: some StringProtocol) -> String {
-        let digest = SHA256.hash(data: Array(key.utf8))
-        var text = prefix
-        text.reserveCapacity(prefix.utf8.count + hexDigits)
+        prefixedDigest(of: key, prefix: prefix)
+    }
+
+    /// `prefix` followed by the first 32 hex digits of SHA-256 of `text`'s UTF-8 bytes.
+    static func prefixedDigest(of text: some StringProtocol, prefix: String) -> String {
+        let digest = SHA256.hash(data: Array(text.utf8))
+        var result = prefix
+        result.reserveCapacity(prefix.utf8.count + hexDigits)
         for byte in digest.prefix(hexDigits / 2) {
-            text.unicodeScalars.append(hexDigit(byte >> 4))
-            text.unicodeScalars.append(hexDigit(byte & 0x0F))
+            result.unicodeScalars.append(hexDigit(byte >> 4))
+            result.unicodeScalars.append(hexDigit(byte & 0x0F))
         }
-        return text
+        return result
     }
 
     private static func hexDigit(_ nibble: UInt8) -> Unicode.Scalar {

@@ -53,6 +53,8 @@ final class ProxyHandler {
     private var pipelined = CircularBuffer<PipelinedEvent>()
     /// `Date` for the answers that carry none (see `DateFieldCache`).
     private var dateField = DateFieldCache()
+    /// The access log's name for this connection's user (a digest, made once per user).
+    private var loggedUserName = AccessLogUserName()
     private var deliveringPipelined = false
     /// The server is draining: every response says `Connection: close`, and the connection
     /// closes once one has gone out (or after a grace, when none is owed).
@@ -1038,7 +1040,7 @@ extension ProxyHandler {
         accessLog.log(AccessLogEntry(
             time: request.startedAtWallClock,
             client: request.clientIP?.description ?? peerAddress,
-            user: request.user,
+            user: request.user.map { loggedUserName.name(of: $0) },
             method: method,
             path: request.head.uri,
             status: status,

@@ -66,6 +66,22 @@ import Testing
         #expect(key([("Accept-Encoding", "a,15:accept-language,=2:en,")]) != key([("Accept-Encoding", "a"), ("Accept-Language", "en")]))
     }
 
+    /// `Vary: Authorization` on a public response must not put bearer tokens into store keys
+    /// (Redis key names show in `SCAN` and `MONITOR`): such values are keyed by their digest,
+    /// negotiation fields by their value.
+    @Test func credentialsSelectVariantsByDigest() {
+        func key(_ headers: [(String, String)]) -> CacheKey {
+            CacheFixtures.key("/x", vary: ["accept-encoding", "authorization", "cookie"], headers)
+        }
+        let alice = key([("Authorization", "Bearer secret-token-alice"), ("Cookie", "sid=s3cr3t"), ("Accept-Encoding", "gzip")])
+        #expect(!alice.value.contains("secret-token-alice"))
+        #expect(!alice.value.contains("s3cr3t"))
+        #expect(alice.value.contains("gzip"))
+        #expect(alice == key([("Authorization", "Bearer secret-token-alice"), ("Cookie", "sid=s3cr3t"), ("Accept-Encoding", "gzip")]))
+        #expect(alice != key([("Authorization", "Bearer secret-token-bob"), ("Cookie", "sid=s3cr3t"), ("Accept-Encoding", "gzip")]))
+        #expect(key([]) != key([("Authorization", "")]), "absent still differs from empty")
+    }
+
     @Test func withoutVaryTheKeyIsThePrimaryKey() {
         let key = CacheFixtures.key("/x", [("Accept", "text/html")])
         #expect(key.value == key.primary.value)

@@ -24,7 +24,7 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
             CacheKeyBuilder.appendField(name, to: &value)
             if let selected = Self.selectingValue(of: name, in: requestHeaders) {
                 value += "="
-                CacheKeyBuilder.appendField(selected, to: &value)
+                CacheKeyBuilder.appendField(Self.keyed(selected, of: name), to: &value)
             } else {
                 value += "-"
             }
@@ -47,6 +47,20 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
             names.insert(name)
         }
         return names.sorted()
+    }
+
+    /// Fields whose values go into keys as they are: content negotiation, not secret, short.
+    static let verbatimFields: Set<String> = [
+        "accept", "accept-charset", "accept-encoding", "accept-language", "origin",
+        "access-control-request-method", "access-control-request-headers",
+    ]
+
+    /// What of `value` the key holds: the value itself for negotiation fields, else a digest. An
+    /// origin answering `Vary: Authorization` (or `Cookie`, or an API-key header) with a public
+    /// response would otherwise write credentials into store keys, which a Redis `SCAN` or
+    /// `MONITOR` shows to anyone with access to it. 128 bits of SHA-256: no two values meet.
+    static func keyed(_ value: String, of name: String) -> String {
+        verbatimFields.contains(name) ? value : APIKeyDigest.prefixedDigest(of: value, prefix: "#")
     }
 
     /// The request's field lines for `name`, each trimmed, joined as one list; nil when absent.

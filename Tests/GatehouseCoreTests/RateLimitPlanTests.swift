@@ -87,6 +87,14 @@ import Testing
         #expect(first.key == Self.plan.checks(for: try Self.request(headers: [("X-Tenant", long)])).last?.key)
     }
 
+    @Test func longUsersAreKeyedByADigest() throws {
+        let long = String(repeating: "u", count: 10_000)
+        let check = try #require(Self.plan.checks(for: try Self.request(user: long)).first { $0.policyName == "per-user" })
+        #expect(check.key.utf8.count < 200)
+        #expect(check.key != Self.plan.checks(for: try Self.request(user: long + "v")).first { $0.policyName == "per-user" }?.key)
+        #expect(Self.plan.checks(for: try Self.request()).first { $0.policyName == "per-user" }?.key == "per-user:alice")
+    }
+
     @Test func ipv6ClientsAreGroupedByPrefix() throws {
         let keys = try ["2001:db8:1:2:aaaa::1", "2001:db8:1:2:bbbb:cccc:dddd:eeee", "2001:db8:1:3::1"].map {
             Self.plan.checks(for: try Self.request(ip: $0)).first?.key

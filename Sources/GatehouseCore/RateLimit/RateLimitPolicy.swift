@@ -79,7 +79,9 @@ public final class RateLimitPolicy: Sendable, Equatable {
         case .ip:
             return request.clientIP.rateLimitGroup(ipv6Prefix: ipv6Prefix)
         case .user:
-            return request.user
+            // A JWT claim can be as long as the request head allows: bounded like a header's
+            // value, so every tracked key's memory is.
+            return request.user.map(RateLimitPolicy.bounded)
         case .header(let name):
             let values = request.headers[name]
             guard !values.isEmpty else { return nil }

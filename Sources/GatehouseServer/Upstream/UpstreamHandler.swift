@@ -55,6 +55,9 @@ final class UpstreamHandler {
         self.delegate = delegate
         self.state = .sendingRequest(ended: false)
         self.lastResponseKeepAlive = true
+        if context?.channel.isWritable == false {
+            startSendTimeout()  // still full of the last request: no writability change will come
+        }
     }
 
     /// The whole request was written (for a request without a body, just after its head): the
@@ -163,6 +166,11 @@ final class UpstreamHandler {
             return
         }
         unsentAtLastLook = unsent
+        armTimeout()
+    }
+
+    private func startSendTimeout() {
+        unsentAtLastLook = unsentBytes
         armTimeout()
     }
 
@@ -308,8 +316,7 @@ extension UpstreamHandler: ChannelDuplexHandler {
     /// timeout starts.
     private func sendingWritabilityChanged(isWritable: Bool, ended: Bool) {
         if !isWritable {
-            unsentAtLastLook = unsentBytes
-            armTimeout()
+            startSendTimeout()
         } else if ended {
             awaitResponse()
         } else {

@@ -14,6 +14,7 @@ import Testing
         #expect(config.server.trustedProxies == [IPNetwork(parsing: "127.0.0.1/32")])
         #expect(config.server.threads == nil)
         #expect(config.server.idleTimeout == .seconds(60))
+        #expect(config.server.minBodyRate == 500)
         #expect(config.server.maxHeaderBytes == 32 * 1024)
         #expect(config.server.accessLog == .stdout)
         #expect(config.upstream.connectTimeout == .seconds(2))
@@ -51,6 +52,7 @@ import Testing
           drain_timeout: 1m30s
           read_header_timeout: 5s
           idle_timeout: 2m
+          min_body_rate: 2KiB/s
           max_header_bytes: 64KiB
           max_body_bytes: 1MB
           max_connections: 1_000
@@ -122,6 +124,7 @@ import Testing
         server.drainTimeout = .seconds(90)
         server.readHeaderTimeout = .seconds(5)
         server.idleTimeout = .seconds(120)
+        server.minBodyRate = 2048
         server.maxHeaderBytes = 64 * 1024
         server.maxBodyBytes = 1_000_000
         server.maxConnections = 1000

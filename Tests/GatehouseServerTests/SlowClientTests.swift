@@ -1,5 +1,6 @@
 // SlowClientTests: a client that trickles or stalls a request body is cut at a bounded time, and the
-// upstream connection it pinned is released (issue 8, slowloris on the body).
+// upstream connection it pinned is released (issue 8, slowloris on the body; since the upload
+// issue, by server.min_body_rate and idle_timeout rather than the response timeout).
 import GatehouseCore
 import GatehouseTesting
 import NIOCore
@@ -84,12 +85,14 @@ import Testing
         let (stalled, _) = try await Self.startSlowUpload(port: proxy.port, trickles: false)
         defer { trickle.cancel() }
         #expect(await upstream.waitForRequests(2))
-        // response_timeout bounds the upstream side: each exchange is given up and its connection closed...
+        // The body falls behind the minimum rate (trickling: 1 s + 2 s earned by the first 1,000
+        // bytes) or stalls past idle_timeout: each exchange is given up and its upstream
+        // connection closed...
         #expect(await upstream.waitForOpenConnectionsToClose(timeout: .seconds(10)))
         for (name, connection) in [("trickling", trickling), ("stalled", stalled)] {
-            // ...and the client is told so.
+            // ...and the client is told so: the wait was for it, not for the origin.
             let response = try #require(try await connection.readResponse(timeout: .seconds(10)), "\(name)")
-            #expect(response.status == 504, "\(name)")
+            #expect(response.status == 408, "\(name)")
             #expect(response.header("content-type") == "application/json", "\(name)")
         }
         // Then the client connections must go too: reading the rest of a body nobody will get
@@ -101,6 +104,27 @@ import Testing
         #expect(cuts.stalled, "client connection still open after the client stalled")
         try await trickling.close()
         try await stalled.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    /// The minimum rate, not the response timeout (30 s by default), is what cuts a trickled
+    /// body: 1 s plus a second per 500 bytes received, so about 3 s for this one. idle_timeout
+    /// (60 s) cannot either: a byte comes every 200 ms.
+    @Test func aBodyTrickledBelowTheMinimumRateIsCutWith408() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .drainRequestThenRespond() }) { config in
+            config.server.readHeaderTimeout = .seconds(1)
+        }
+        let (trickling, trickle) = try await Self.startSlowUpload(port: proxy.port, trickles: true)
+        defer { trickle.cancel() }
+        let response = try #require(try await trickling.readResponse(timeout: .seconds(15)))
+        #expect(response.status == 408)
+        #expect(response.header("content-type") == "application/json")
+        let error = response.jsonObject()?["error"] as? [String: Any]
+        #expect(error?["code"] as? String == "REQUEST_TIMEOUT")
+        #expect(try await trickling.waitForClose(timeout: .seconds(10)))
+        #expect(await upstream.waitForOpenConnectionsToClose(timeout: .seconds(10)))
+        try await trickling.close()
         try await proxy.stop()
         try await upstream.shutdown()
     }

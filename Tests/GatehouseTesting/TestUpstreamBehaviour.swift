@@ -19,6 +19,10 @@ public enum TestUpstreamBehaviour: Sendable {
     /// Waits (a scheduled task, never blocking), then behaves as `then`; the request body is not
     /// read during the wait.
     indirect case delay(TimeAmount, then: TestUpstreamBehaviour)
+    /// Takes the request body slowly for `duration`: one read of at most 32 KiB every `interval`,
+    /// through a 32 KiB socket receive buffer (an origin slower to take an upload than the client
+    /// is to send it); then reads at full speed, and behaves as `then` once the body has ended.
+    indirect case readSlowly(every: TimeAmount, for: TimeAmount, then: TestUpstreamBehaviour)
     /// 200 with `Content-Length: length` and a body of `pattern` repeated, written only while the
     /// connection is writable, so a 1 GiB body uses bounded memory. An empty pattern stands for
     /// one zero byte (see ``TestBodyChecksum/repeating(_:length:)``).

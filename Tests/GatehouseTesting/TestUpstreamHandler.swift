@@ -47,6 +47,8 @@ final class TestUpstreamHandler {
     /// and during a delay; a `read` swallowed meanwhile is replayed once neither holds.
     private var backpressureHoldsReads = false
     private var delayHoldsReads = false
+    /// `readSlowly`: reads are let through one per interval until the slow phase or the request ends.
+    private var slowReadsHoldReads = false
     private var readPending = false
     private var inputClosed = false
 
@@ -91,7 +93,7 @@ extension TestUpstreamHandler: ChannelDuplexHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if self.backpressureHoldsReads || self.delayHoldsReads {
+        if self.backpressureHoldsReads || self.delayHoldsReads || self.slowReadsHoldReads {
             self.readPending = true
         } else {
             context.read()
@@ -118,6 +120,7 @@ extension TestUpstreamHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         self.phase = .closing
         self.delayTimer?.cancel()
+        self.slowReadsHoldReads = false  // ends the slow reads' timer chain
         context.fireChannelInactive()
     }
 }
@@ -163,6 +166,7 @@ extension TestUpstreamHandler {
         request.ended = true
         self.request = request
         self.serverState.withLockedValue { $0.requestCompleted(request.record) }
+        self.slowReadsHoldReads = false
         switch self.phase {
         case .awaitingRequestEnd(let behaviour):
             self.perform(behaviour, context: context)
@@ -174,7 +178,7 @@ extension TestUpstreamHandler {
     }
 
     private func releaseReads(context: ChannelHandlerContext) {
-        if self.readPending && !self.backpressureHoldsReads && !self.delayHoldsReads {
+        if self.readPending && !self.backpressureHoldsReads && !self.delayHoldsReads && !self.slowReadsHoldReads {
             self.readPending = false
             context.read()
         }
@@ -196,6 +200,9 @@ extension TestUpstreamHandler {
             self.startEcho(queued: [], context: context)
         case .hang:
             self.phase = .hanging
+        case .readSlowly(let interval, let duration, let next):
+            self.startSlowReads(every: interval, until: .now() + duration, context: context)
+            self.activate(next, context: context)
         case .respondBeforeBody(let status, let body):
             self.request?.keepAlive = false
             self.perform(.respond(status: status, body: body), context: context)
@@ -257,8 +264,36 @@ extension TestUpstreamHandler {
             self.perform(.json("{\"received\": \(received)}", status: status), context: context)
         case .rawResponse(let bytes):
             self.writeRaw(bytes, context: context)
-        case .echo, .delay, .hang, .respondBeforeBody:
+        case .echo, .delay, .hang, .respondBeforeBody, .readSlowly:
             self.activate(behaviour, context: context)
+        }
+    }
+
+    /// Small reads into a small receive buffer, so that the client's side, not the kernel's
+    /// buffers, absorbs what the origin has not taken yet.
+    private func startSlowReads(every interval: TimeAmount, until end: NIODeadline, context: ChannelHandlerContext) {
+        guard self.request?.ended == false else { return }
+        self.slowReadsHoldReads = true
+        let options = context.channel.syncOptions
+        try? options?.setOption(.socketOption(.so_rcvbuf), value: 32_768)
+        try? options?.setOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32_768))
+        try? options?.setOption(.maxMessagesPerRead, value: 1)
+        self.scheduleSlowRead(every: interval, until: end, context: context)
+    }
+
+    private func scheduleSlowRead(every interval: TimeAmount, until end: NIODeadline, context: ChannelHandlerContext) {
+        context.eventLoop.assumeIsolated().scheduleTask(in: interval) {
+            guard self.slowReadsHoldReads else { return }
+            if NIODeadline.now() >= end {
+                self.slowReadsHoldReads = false
+                self.releaseReads(context: context)
+                return
+            }
+            if self.readPending {
+                self.readPending = false
+                context.read()
+            }
+            self.scheduleSlowRead(every: interval, until: end, context: context)
         }
     }
 

@@ -15,6 +15,10 @@ public struct ServerConfig: Sendable, Equatable {
     public var drainTimeout: Duration = .seconds(30)
     public var readHeaderTimeout: Duration = .seconds(10)
     public var idleTimeout: Duration = .seconds(60)
+    /// Bytes per second a request body must keep up, on average, while Gatehouse reads it: the
+    /// body may take `readHeaderTimeout` plus one second per this many bytes received (Apache's
+    /// mod_reqtimeout `body=…,MinRate=`); 0 turns the rule off (`idleTimeout` between reads still holds).
+    public var minBodyRate: Int = 500
     public var maxHeaderBytes: Int = 32 * 1024
     public var maxBodyBytes: Int = 10 * 1024 * 1024
     public var maxConnections: Int = 10_000

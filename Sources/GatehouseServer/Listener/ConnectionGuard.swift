@@ -4,7 +4,8 @@ import NIOCore
 
 /// Watches a client connection for `ProxyHandler`, which owns it and tells it what happens:
 /// closes the connection after `idle_timeout` without a request, answers 408 when a started head
-/// is not complete within `read_header_timeout` (slowloris), and writes whole error responses
+/// is not complete within `read_header_timeout` (slowloris), has the owner answer 408 when a
+/// request body falls behind `min_body_rate` (`RequestBodyClock`), and writes whole error responses
 /// where no request could be read (parse errors). Not a handler of its own: in front of
 /// `ProxyHandler` it cost a pipeline hop on every read and read-complete (~1 % of a hit's CPU).
 final class ConnectionGuard {
@@ -15,6 +16,9 @@ final class ConnectionGuard {
         case readingHead
         /// A request is being handled; its own timeouts apply.
         case busy
+        /// A request's body is being read for the origin, within the minimum-rate rule; the
+        /// request is busy otherwise.
+        case readingBody(RequestBodyClock)
         /// The response went out before the request body ended; the rest is read and dropped
         /// within `idle_timeout` of the answer, however it trickles (nginx's lingering_time).
         case discardingBody
@@ -24,6 +28,8 @@ final class ConnectionGuard {
     private(set) var state: State = .idle
     private let idleTimeout: TimeAmount
     private let readHeaderTimeout: TimeAmount
+    /// Bytes per second a request body must keep up while read; 0 = no rate rule.
+    private let minBodyRate: Int
     /// When the current wait ends, and what happens then; nil while a request is handled.
     private var deadline: (at: NIODeadline, then: Expiry)?
     /// One timer per connection that fires at most `granularity` after it was set and re-arms
@@ -40,10 +46,15 @@ final class ConnectionGuard {
     /// Told about the refusals this guard makes on its own (408), for metrics and the access
     /// log; set by the owner, cleared by `detach`.
     var onTimeoutRefusal: ((GatehouseError) -> Void)?
+    /// Told when a request body fell behind the minimum rate: the owner answers it (408, or a cut
+    /// connection once its response started), as only it knows the request. Set and cleared
+    /// like `onTimeoutRefusal`.
+    var onRequestBodyTimeout: (() -> Void)?
 
-    init(idleTimeout: TimeAmount, readHeaderTimeout: TimeAmount) {
+    init(idleTimeout: TimeAmount, readHeaderTimeout: TimeAmount, minBodyRate: Int) {
         self.idleTimeout = idleTimeout
         self.readHeaderTimeout = readHeaderTimeout
+        self.minBodyRate = minBodyRate
         self.granularity = min(idleTimeout, readHeaderTimeout)
     }
 
@@ -54,9 +65,64 @@ final class ConnectionGuard {
         deadline = nil
     }
 
+    /// The request's body is read on for the origin (the upstream connection is ready), within
+    /// `read_header_timeout` plus a second per `min_body_rate` bytes of reading time, and
+    /// `idle_timeout` between reads. `received` bytes came while reads were paused before.
+    func readingRequestBody(received: Int, readsPaused: Bool) {
+        guard case .busy = state else { return }
+        let clock = RequestBodyClock(
+            allowance: readHeaderTimeout, minRate: minBodyRate, maxGap: idleTimeout, received: received,
+            readsPaused: readsPaused, now: .now()
+        )
+        state = .readingBody(clock)
+        follow(clock)
+    }
+
+    /// Body bytes arrived for the origin.
+    func requestBodyBytesArrived(_ count: Int) {
+        guard case .readingBody(var clock) = state else { return }
+        clock.bytesArrived(count, at: .now())
+        state = .readingBody(clock)  // the timer reads the moved deadline when it fires
+    }
+
+    /// The owner stopped reading the client: the origin is not taking the body.
+    func clientReadsPaused() {
+        guard case .readingBody(var clock) = state else { return }
+        clock.pause(at: .now())
+        state = .readingBody(clock)
+    }
+
+    func clientReadsResumed() {
+        guard case .readingBody(var clock) = state else { return }
+        clock.resume(at: .now())
+        state = .readingBody(clock)
+        follow(clock)
+    }
+
+    /// The whole body was read.
+    func requestBodyEnded() {
+        guard case .readingBody = state else { return }
+        state = .busy
+        deadline = nil
+    }
+
+    /// Points the deadline at the body clock's, and starts the timer if it is not running (a
+    /// running one fires within `granularity` and reads the deadline again then).
+    private func follow(_ clock: RequestBodyClock) {
+        deadline = clock.deadline.map { ($0, .requestBodyTimeout) }
+        if let at = deadline?.at, timer == nil {
+            schedule(at: min(at, .now() + granularity))
+        }
+    }
+
     /// The request was answered before its body ended: the rest must arrive in bounded time.
     func discardingRequestBody() {
-        guard case .busy = state else { return }
+        switch state {
+        case .busy, .readingBody:
+            break
+        case .idle, .readingHead, .discardingBody, .closed:
+            return
+        }
         state = .discardingBody
         arm(idleTimeout, then: .closeSilently)
     }
@@ -64,7 +130,7 @@ final class ConnectionGuard {
     /// The response to the current request is complete and the connection stays open.
     func requestFinished() {
         switch state {
-        case .busy, .discardingBody:
+        case .busy, .readingBody, .discardingBody:
             break
         case .idle, .readingHead, .closed:
             return
@@ -98,6 +164,7 @@ final class ConnectionGuard {
     private enum Expiry {
         case closeSilently
         case requestTimeout
+        case requestBodyTimeout
     }
 
     private func arm(_ amount: TimeAmount, then expiry: Expiry) {
@@ -128,6 +195,11 @@ final class ConnectionGuard {
 
     private func timerFired() {
         timer = nil
+        if case .readingBody(let clock) = state {
+            // Each body read moves this deadline on; it is worked out only here. Nil while the
+            // client is not being read: `clientReadsResumed` starts the timer again.
+            deadline = clock.deadline.map { ($0, .requestBodyTimeout) }
+        }
         guard let (at, expiry) = deadline else { return }  // busy: the next wait sets it again
         let now = NIODeadline.now()
         guard now >= at else {
@@ -144,7 +216,7 @@ final class ConnectionGuard {
             switch state {
             case .idle, .discardingBody:
                 break
-            case .readingHead, .busy, .closed:
+            case .readingHead, .busy, .readingBody, .closed:
                 return
             }
             if case .idle = state, let unsent = unsentBytes, unsent > 0, unsent < unsentAtLastLook ?? .max {
@@ -162,6 +234,10 @@ final class ConnectionGuard {
             let error = GatehouseError(.requestTimeout, "Request head not received within the read header timeout")
             onTimeoutRefusal?(error)
             refuse(error)
+        case .requestBodyTimeout:
+            guard case .readingBody = state else { return }
+            state = .busy
+            onRequestBodyTimeout?()
         }
     }
 }
@@ -180,6 +256,7 @@ extension ConnectionGuard {
     func detach() {
         cancelTimer()
         onTimeoutRefusal = nil
+        onRequestBodyTimeout = nil
         context = nil
     }
 
@@ -199,7 +276,7 @@ extension ConnectionGuard {
             state = .readingHead
             arm(readHeaderTimeout, then: .requestTimeout)
             return true
-        case .readingHead, .busy, .discardingBody:
+        case .readingHead, .busy, .readingBody, .discardingBody:
             return true
         case .closed:
             return false

@@ -82,7 +82,8 @@ final class ProxyHandler {
         let server = serverState.runtime.config.server
         self.serverState = serverState
         self.connectionGuard = ConnectionGuard(
-            idleTimeout: TimeAmount(server.idleTimeout), readHeaderTimeout: TimeAmount(server.readHeaderTimeout)
+            idleTimeout: TimeAmount(server.idleTimeout), readHeaderTimeout: TimeAmount(server.readHeaderTimeout),
+            minBodyRate: server.minBodyRate
         )
         self.recorder = recorder
         self.storeDeadlines = storeDeadlines
@@ -106,6 +107,7 @@ extension ProxyHandler: ChannelDuplexHandler {
         // Strong, not weak (a weak reference gives this handler a side table, and every retain
         // of it the slow path); `detach` in `handlerRemoved` drops it.
         connectionGuard.onTimeoutRefusal = { [self] error in recordRefusal(error) }
+        connectionGuard.onRequestBodyTimeout = { [self] in requestBodyTimedOut() }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -166,6 +168,7 @@ extension ProxyHandler: ChannelDuplexHandler {
     func read(context: ChannelHandlerContext) {
         if shouldPauseClientReads {
             readPending = true
+            connectionGuard.clientReadsPaused()  // a body's clock stands still meanwhile
         } else {
             context.read()
         }
@@ -376,6 +379,7 @@ extension ProxyHandler: ChannelDuplexHandler {
         guard readPending, !shouldPauseClientReads, let context else { return }
         readPending = false
         context.read()
+        connectionGuard.clientReadsResumed()
     }
 }
 
@@ -501,6 +505,7 @@ extension ProxyHandler {
             request.pendingBody.append(buffer)
         case .forwarding(let request, let upstream):
             guard acceptBodyBytes(buffer.readableBytes, of: request) else { return }
+            connectionGuard.requestBodyBytesArrived(buffer.readableBytes)
             upstream.writeBody(buffer)
         case .respondingLocally(let request):
             // The body of a request answered locally is read and dropped, within the same limit.
@@ -519,7 +524,20 @@ extension ProxyHandler {
         request.bodyBytesReceived += count
         let limit = request.runtime.maxBodyBytes
         guard request.bodyBytesReceived > limit else { return true }
-        let error = GatehouseError(.payloadTooLarge, "Request body exceeds the limit of \(limit) bytes")
+        refuseBody(of: request, GatehouseError(.payloadTooLarge, "Request body exceeds the limit of \(limit) bytes"))
+        return false
+    }
+
+    /// The request body fell behind `server.min_body_rate` (or stalled for `idle_timeout`) while
+    /// it was read for the origin.
+    private func requestBodyTimedOut() {
+        guard case .forwarding(let request, _) = state else { return }
+        refuseBody(of: request, GatehouseError(.requestTimeout, "Request body not received in time"))
+    }
+
+    /// Gives up a request for its body: answers `error` and closes the connection (the rest of
+    /// the body is not read), or only closes it when the response has started.
+    private func refuseBody(of request: InFlightRequest, _ error: GatehouseError) {
         if request.responseStarted {
             closeConnection()  // abandons the exchange: its upstream connection and any fetch it led
         } else {
@@ -528,7 +546,6 @@ extension ProxyHandler {
             }
             respondLocally(error, request: request, closeAfter: true)  // ends any fetch it led
         }
-        return false
     }
 
     private func receivedEnd(context: ChannelHandlerContext) {
@@ -537,6 +554,7 @@ extension ProxyHandler {
             request.requestEnded = true
         case .forwarding(let request, let upstream):
             request.requestEnded = true
+            connectionGuard.requestBodyEnded()
             upstream.writeEnd()
         case .respondingLocally(let request):
             request.requestEnded = true
@@ -598,6 +616,8 @@ extension ProxyHandler {
                 upstream.writeEnd()
             } else {
                 upstream.flush()
+                // From here on the body is read for the origin: the minimum-rate rule applies.
+                connectionGuard.readingRequestBody(received: request.bodyBytesReceived, readsPaused: readPending)
             }
             resumeClientReadsIfPossible()
         }

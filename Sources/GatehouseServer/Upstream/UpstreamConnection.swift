@@ -68,12 +68,13 @@ final class UpstreamConnection {
         unflushed = true
     }
 
-    /// Ends the request, and flushes everything written for it.
+    /// Ends the request, and flushes everything written for it: the response timeout starts.
     func writeEnd() {
         if let end = encoder.encodeEnd() {
             handler.write(end)
         }
         flush()
+        handler.requestWritten()
     }
 
     func flush() {

@@ -11,6 +11,9 @@ enum UpstreamFailure: Error, Equatable {
     case connectionClosed(beforeResponseHead: Bool)
     /// No response head, or no body bytes, within `upstream.response_timeout`.
     case responseTimeout
+    /// The origin took none of the request body for `upstream.response_timeout` while it was
+    /// queued for it (nginx's `proxy_send_timeout`).
+    case sendTimeout
     /// The response could not be parsed.
     case invalidResponse(String)
 
@@ -25,6 +28,8 @@ enum UpstreamFailure: Error, Equatable {
             GatehouseError(.badGateway, "Upstream closed the connection before responding", source: .upstream)
         case .responseTimeout:
             GatehouseError(.gatewayTimeout, "Upstream did not respond in time", source: .upstream)
+        case .sendTimeout:
+            GatehouseError(.gatewayTimeout, "Upstream did not accept the request body in time", source: .upstream)
         case .invalidResponse(let reason):
             GatehouseError(.badGateway, "Upstream sent an invalid response", source: .upstream, cause: StringCause(reason))
         }
@@ -36,7 +41,8 @@ enum UpstreamFailure: Error, Equatable {
         case .connectFailed: "connect"
         case .connectTimeout: "connect_timeout"
         case .connectionClosed: "reset"
-        case .responseTimeout: "timeout"
+        // The same knob as `responseTimeout`, so the same label (no new series to watch).
+        case .responseTimeout, .sendTimeout: "timeout"
         case .invalidResponse: "invalid_response"
         }
     }

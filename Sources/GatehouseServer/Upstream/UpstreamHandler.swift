@@ -4,12 +4,20 @@ import NIOCore
 
 /// Reads one response at a time off the connection's bytes (`UpstreamResponseParser`) and relays
 /// it to the downstream side, pauses reads while the client cannot take more (backpressure), and
-/// enforces `upstream.response_timeout` between reads.
+/// enforces `upstream.response_timeout`: from the end of the request to the head and between
+/// reads after it (nginx's `proxy_read_timeout`), and, while the request body is written,
+/// between steps of progress whenever the origin is not taking it (`proxy_send_timeout`).
 final class UpstreamHandler {
     enum State {
         /// In the pool or between exchanges; any byte from the server now is an error.
         case idle
-        /// Request sent (or being sent); waiting for the head.
+        /// The request is being written: its body comes at the client's pace, which the client's
+        /// side bounds (`server.min_body_rate`), so no response timeout runs yet. While the
+        /// connection is not writable the origin is the one holding the body up, and must take
+        /// some of it within `responseTimeout`. `ended`: all of it was written, but some is still
+        /// queued here (the response timeout starts once the connection is writable again).
+        case sendingRequest(ended: Bool)
+        /// Request sent; waiting for the head.
         case awaitingHead
         /// Head relayed; body parts follow.
         case streamingBody
@@ -30,6 +38,8 @@ final class UpstreamHandler {
     /// the deadline, so each read moves the deadline with a store instead of a cancel and a
     /// schedule on the event loop's timer heap.
     private var timer: Scheduled<Void>?
+    /// Request bytes still queued here when the send timeout last looked (see `sendStalled`).
+    private var unsentAtLastLook = 0
     private var readsPaused = false
     private var readPending = false
     private var context: ChannelHandlerContext?
@@ -43,8 +53,26 @@ final class UpstreamHandler {
     /// Starts an exchange: the request head is about to be written.
     func beginExchange(delegate: any UpstreamResponseDelegate) {
         self.delegate = delegate
-        self.state = .awaitingHead
+        self.state = .sendingRequest(ended: false)
         self.lastResponseKeepAlive = true
+        if context?.channel.isWritable == false {
+            startSendTimeout()  // still full of the last request: no writability change will come
+        }
+    }
+
+    /// The whole request was written (for a request without a body, just after its head): the
+    /// response timeout starts, or, while the origin has yet to take what is queued, once it has.
+    func requestWritten() {
+        guard case .sendingRequest = state else { return }  // the response came first (an early answer)
+        if context?.channel.isWritable ?? true {
+            awaitResponse()
+        } else {
+            state = .sendingRequest(ended: true)
+        }
+    }
+
+    private func awaitResponse() {
+        state = .awaitingHead
         armTimeout()
     }
 
@@ -113,11 +141,42 @@ final class UpstreamHandler {
     private func timedOut() {
         self.deadline = nil
         switch state {
+        case .sendingRequest:
+            sendStalled()
         case .awaitingHead, .streamingBody:
             fail(.responseTimeout)
         case .idle, .closed:
             break
         }
+    }
+
+    /// The origin has not taken the request body: `responseTimeout` passed since the connection
+    /// filled up, or since the last look. Less queued than then means it took some meanwhile.
+    private func sendStalled() {
+        let unsent = unsentBytes
+        if unsent == 0 {
+            // All of it was taken (the writability change is on its way): nothing is held up.
+            if case .sendingRequest(ended: true) = state {
+                awaitResponse()
+            }
+            return
+        }
+        guard unsent < unsentAtLastLook else {
+            fail(.sendTimeout)
+            return
+        }
+        unsentAtLastLook = unsent
+        armTimeout()
+    }
+
+    private func startSendTimeout() {
+        unsentAtLastLook = unsentBytes
+        armTimeout()
+    }
+
+    /// Bytes written to the connection that the socket has not taken yet.
+    private var unsentBytes: Int {
+        (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
     }
 
     /// Writes request bytes from this handler's place in the pipeline: a write through the
@@ -178,7 +237,7 @@ extension UpstreamHandler: ChannelDuplexHandler {
     /// Hands one parsed event to the delegate; false once the connection is done with.
     private func relay(_ event: UpstreamResponseParser.Event, bytesAfter: Int) -> Bool {
         switch (state, event) {
-        case (.awaitingHead, .head(let head)):
+        case (.awaitingHead, .head(let head)), (.sendingRequest, .head(let head)):
             state = .streamingBody
             lastResponseKeepAlive = head.isKeepAlive && !parser.isReadingUntilClose
             armTimeout()
@@ -215,7 +274,7 @@ extension UpstreamHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         switch state {
-        case .awaitingHead:
+        case .sendingRequest, .awaitingHead:
             fail(.connectionClosed(beforeResponseHead: true))
         case .streamingBody:
             if case .end = parser.connectionClosed() {
@@ -234,8 +293,8 @@ extension UpstreamHandler: ChannelDuplexHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         switch state {
-        case .awaitingHead, .streamingBody:
-            fail(.connectionClosed(beforeResponseHead: state.isAwaitingHead))
+        case .sendingRequest, .awaitingHead, .streamingBody:
+            fail(.connectionClosed(beforeResponseHead: !state.isStreamingBody))
         case .idle:
             state = .closed
             context.close(promise: nil)
@@ -245,8 +304,24 @@ extension UpstreamHandler: ChannelDuplexHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if case .sendingRequest(let ended) = state {
+            sendingWritabilityChanged(isWritable: context.channel.isWritable, ended: ended)
+        }
         delegate?.upstreamWritabilityChanged(isWritable: context.channel.isWritable)
         context.fireChannelWritabilityChanged()
+    }
+
+    /// While the request is written: a full connection is the origin's delay, timed from now; once
+    /// it drains, the client's pace rules again, or, the request being all written, the response
+    /// timeout starts.
+    private func sendingWritabilityChanged(isWritable: Bool, ended: Bool) {
+        if !isWritable {
+            startSendTimeout()
+        } else if ended {
+            awaitResponse()
+        } else {
+            cancelTimeout()
+        }
     }
 
     func read(context: ChannelHandlerContext) {
@@ -259,8 +334,8 @@ extension UpstreamHandler: ChannelDuplexHandler {
 }
 
 extension UpstreamHandler.State {
-    var isAwaitingHead: Bool {
-        if case .awaitingHead = self { return true }
+    var isStreamingBody: Bool {
+        if case .streamingBody = self { return true }
         return false
     }
 }

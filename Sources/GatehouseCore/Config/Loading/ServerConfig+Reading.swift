@@ -3,7 +3,7 @@
 extension ServerConfig {
     static let keys = [
         "listen", "admin_listen", "admin_token_env", "trusted_proxies", "threads", "drain_timeout",
-        "read_header_timeout", "idle_timeout", "max_header_bytes", "max_body_bytes", "max_connections",
+        "read_header_timeout", "idle_timeout", "min_body_rate", "max_header_bytes", "max_body_bytes", "max_connections",
         "access_log",
     ]
 
@@ -40,6 +40,9 @@ extension ServerConfig {
         if let value = section["drain_timeout"]?.duration(positive: true) { drainTimeout = value }
         if let value = section["read_header_timeout"]?.duration(positive: true) { readHeaderTimeout = value }
         if let value = section["idle_timeout"]?.duration(positive: true) { idleTimeout = value }
+        if let value = section["min_body_rate"]?.parse("a rate such as \"1KiB/s\"", ByteRateSyntax.parse) {
+            minBodyRate = value
+        }
         if let value = section["max_header_bytes"]?.size(in: 1024...1024 * 1024) { maxHeaderBytes = value }
         if let value = section["max_body_bytes"]?.size(in: 0...Int.max) { maxBodyBytes = value }
         if let value = section["max_connections"]?.integer(in: 1...Int.max) { maxConnections = value }

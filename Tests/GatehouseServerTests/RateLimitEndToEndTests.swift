@@ -111,13 +111,13 @@ import Testing
         let second = try await client.send("GET", "//api/users")
         #expect(second.status == 200)
         #expect(second.header("ratelimit")?.hasPrefix(#""api";r=0;t="#) == true)
-        for spelling in ["/api/users", "/%61pi/users", "//api/users", "/./api/users", "/x/../api/users", "/%2e/api//users"] {
+        for spelling in ["/api/users", "/%61pi/users", "//api/users", "/./api/users", "/x/../api/users", "/%2e/api//users", "/api%2Fusers"] {
             #expect(try await client.send("GET", spelling).status == 429, "\(spelling)")
         }
-        let outside = try await client.send("GET", "/api%2Fusers")
-        #expect(outside.status == 200, "an encoded slash is not a segment boundary: not under /api/")
+        let outside = try await client.send("GET", "/apiv2/users")
+        #expect(outside.status == 200)
         #expect(outside.header("ratelimit-policy") == nil)
-        #expect(upstream.receivedRequests.map(\.uri) == ["/%61pi/users", "//api/users", "/api%2Fusers"])
+        #expect(upstream.receivedRequests.map(\.uri) == ["/%61pi/users", "//api/users", "/apiv2/users"])
         try await client.close()
         try await proxy.stop()
         try await upstream.shutdown()

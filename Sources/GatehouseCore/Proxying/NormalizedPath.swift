@@ -8,8 +8,10 @@
 ///
 /// The rules (RFC 3986 §6.2.2, plus nginx's `merge_slashes on`):
 /// - `%XX` naming an unreserved character (ALPHA / DIGIT / `-` / `.` / `_` / `~`) is decoded,
-///   hex digits of either case; any other escape stays encoded, its hex upper-cased (`%2f` →
-///   `%2F`), so `/a%2Fb` stays one segment, as it is to the origin;
+///   hex digits of either case; so is `%2F`, to a `/` that separates segments (nginx decodes it
+///   before matching too: an origin that decodes it would otherwise serve `/api%2Fusers` as
+///   `/api/users` outside an `/api/` policy or `per_user` rule); any other escape stays encoded,
+///   its hex upper-cased (`%3f` → `%3F`);
 /// - a `%` without two hex digits after it is kept as it is: whether that is malformed is the
 ///   request parser's decision, not this one's. Decoding is one pass, as in a lenient origin:
 ///   what it spells after such a `%` is not read again (`/%%361` is `/%61`);
@@ -82,11 +84,31 @@ public struct NormalizedPath: Sendable, Hashable, CustomStringConvertible {
     /// longer than the input (decoding, merging and removing only shrink it).
     private static func normalizing(_ path: Substring) -> Substring {
         let capacity = path.utf8.count
+        let input = slashesDecoded(Array(path.utf8))
         let normal = String(unsafeUninitializedCapacity: capacity) { output in
-            path.utf8.withContiguousStorageIfAvailable { normalize($0, into: output) }
-                ?? Array(path.utf8).withUnsafeBufferPointer { normalize($0, into: output) }
+            input.withUnsafeBufferPointer { normalize($0, into: output) }
         }
         return normal[...]
+    }
+
+    /// `bytes` with every `%2F` (either case) made a `/`, before segments are read. Only a `/`
+    /// is inserted, which no escape can contain: nothing is decoded twice.
+    private static func slashesDecoded(_ bytes: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == percent, index + 2 < bytes.count, bytes[index + 1] == UInt8(ascii: "2"),
+               bytes[index + 2] | 0x20 == UInt8(ascii: "f")
+            {
+                output.append(slash)
+                index += 3
+            } else {
+                output.append(bytes[index])
+                index += 1
+            }
+        }
+        return output
     }
 
     /// Writes the normal form of `input` (starting with `/`) into `output`, segment by segment:

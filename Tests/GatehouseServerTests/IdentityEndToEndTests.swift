@@ -140,6 +140,28 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// An API key is a credential as much as `Authorization` (RFC 9111 §3.5): a response to it
+    /// that the origin did not mark shareable is not stored, so one key's data never reaches
+    /// another; marked `public`, it is shared as for `Authorization`.
+    @Test func responsesToAPIKeyRequestsAreNotSharedUnlessPublic() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
+            let who = request.header("x-api-key") ?? "nobody"
+            let control = request.uri == "/public" ? "public, max-age=60" : "max-age=60"
+            return .respond(headers: [("Cache-Control", control)], body: Array("data of \(who)".utf8))
+        })
+        let get = { (path: String, key: String) in
+            try await TestHTTPClient.request(port: proxy.port, "GET", path, headers: [("X-API-Key", key)])
+        }
+        #expect(try await get("/me", "key-of-alice").bodyString == "data of key-of-alice")
+        let bob = try await get("/me", "key-of-bob")
+        #expect(bob.bodyString == "data of key-of-bob")
+        #expect(bob.header("cache-status")?.contains("hit") == false)
+        #expect(try await get("/public", "key-of-alice").bodyString == "data of key-of-alice")
+        #expect(try await get("/public", "key-of-bob").header("cache-status")?.contains("hit") == true)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     @Test func perUserCacheEntriesNeverCrossUsers() async throws {
         let (proxy, upstream) = try await Self.start(behaviour: { request in
             let who = request.header("authorization").map { String($0.suffix(12)) } ?? "nobody"

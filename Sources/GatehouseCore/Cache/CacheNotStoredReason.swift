@@ -11,7 +11,8 @@ public enum CacheNotStoredReason: String, Sendable, Equatable {
     case `private`
     case setCookie = "set-cookie"
     case varyStar = "vary-star"
-    /// A response to a request with `Authorization` that the origin did not mark shareable.
+    /// A response to a request with a credential (`Authorization`, an API key, a user named by
+    /// a trusted proxy) that the origin did not mark shareable.
     case authorization
     /// Nothing gives it freshness (or the freshness plus the stale windows is zero).
     case noFreshness = "no-freshness"

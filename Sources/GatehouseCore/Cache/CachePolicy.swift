@@ -78,7 +78,9 @@ public final class CachePolicy: Sendable {
             rule: rules.isEmpty ? nil : rules.rule(for: path ?? NormalizedPath(target.path)),
             forcesRevalidation: directives.noCache || directives.maxAge == 0 || pragmaNoCache,
             maxAge: directives.maxAge,
-            hasAuthorization: fields.hasAuthorization,
+            // An API key (or a trusted proxy's user header) is as much a credential as
+            // `Authorization`: a response to it may be that user's own.
+            hasAuthorization: fields.hasAuthorization || user != nil,
             // Range is defined for GET only (RFC 9110 §14.2): a HEAD's is ignored.
             hasRange: fields.hasRange && head.method == .GET
         ))

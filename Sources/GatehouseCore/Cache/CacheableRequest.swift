@@ -17,6 +17,10 @@ public struct CacheableRequest: Sendable {
     public var forcesRevalidation: Bool
     /// The client's `max-age=N`: stored responses older than N must be revalidated.
     public var maxAge: Int64?
+    /// The request carries a credential: an `Authorization` field, or a user named by an API
+    /// key or a trusted proxy's user header. Its response is stored only when the origin marks
+    /// it shareable (`public`, `s-maxage`) or the rule keys entries by user (RFC 9111 §3.5,
+    /// applied to every credential Gatehouse knows of, not `Authorization` alone).
     public var hasAuthorization: Bool
     /// A GET with `Range`: a fresh entry answers it with the part asked for; anything else goes
     /// upstream as it came and stores nothing (its answer is a part, not the representation).

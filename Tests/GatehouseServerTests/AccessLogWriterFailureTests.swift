@@ -1,0 +1,129 @@
+// AccessLogWriterFailureTests: a destination that fails or stops taking lines loses them counted, cuts no line into the next, holds no shutdown.
+import Foundation
+import GatehouseCore
+@testable import GatehouseServer
+import NIOConcurrencyHelpers
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+
+@Suite struct AccessLogWriterFailureTests {
+    private static let entry = AccessLogEntry(
+        time: 1_700_000_000, client: "127.0.0.1", method: "GET", path: "/a", status: 200, bytes: 5,
+        durationSeconds: 0.001, cache: "miss", requestID: "req-1"
+    )
+
+    /// A pipe whose reader stopped reading (a stalled log driver, `gatehouse run | consumer`):
+    /// `close` stops waiting at its timeout, counting the lines it could not write, where it
+    /// used to wait for the blocked write forever and keep a drained process from exiting.
+    @Test func closeGivesUpOnAPipeNobodyReads() async throws {
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("access-fifo-\(UUID().uuidString)").path
+        try #require(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        // Opened, never read (until the end): non-blocking, so opening does not wait for a writer.
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        try #require(reader >= 0)
+        defer { _ = Glibc.close(reader) }
+        let dropped = NIOLockedValueBox(0)
+        let writer = try AccessLogWriter(destination: .file(path: fifo)) { count in dropped.withLockedValue { $0 += count } }
+        // Four times what a pipe holds (64 KiB): the writer's write(2) blocks.
+        let lines = 4 * 65_536 / Self.entry.jsonLine.utf8.count + 1
+        for _ in 0..<lines {
+            writer.log(Self.entry)
+        }
+
+        let started = ContinuousClock.now
+        let closed = await Self.result(within: .seconds(10)) { await writer.close(within: .milliseconds(300)) }
+        #expect(closed == false)  // gave up (nil: still waiting after 10 s)
+        #expect(ContinuousClock.now - started < .seconds(5))
+        let lost = dropped.withLockedValue { $0 }
+        #expect(lost > 0 && lost < lines)
+
+        // Reading lets the blocked write return: it stops there, and the writer closes the FIFO.
+        let flags = fcntl(reader, F_GETFL)
+        _ = fcntl(reader, F_SETFL, flags & ~O_NONBLOCK)
+        let atEnd = await Self.result(within: .seconds(10)) {
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(reader, $0.baseAddress, $0.count) }
+                if count == 0 { return true }
+                if count < 0 && errno != EINTR { return false }
+            }
+        }
+        #expect(atEnd == true)
+        // Those lines were counted when `close` gave up, not again when the write returned.
+        #expect(dropped.withLockedValue { $0 } == lost)
+    }
+
+    /// A full disk (or an I/O error) loses lines: each one is counted in
+    /// `gatehouse_access_log_dropped_total`, where they used to vanish uncounted.
+    @Test func linesAFailingDestinationLosesAreCounted() async throws {
+        let dropped = NIOLockedValueBox(0)
+        let writer = try AccessLogWriter(destination: .file(path: "/dev/full")) { count in dropped.withLockedValue { $0 += count } }
+        for _ in 0..<10 {
+            writer.log(Self.entry)
+        }
+        #expect(await writer.close(within: .seconds(10)))
+        #expect(dropped.withLockedValue { $0 } == 10)
+    }
+
+    /// A write that stops inside a line (a short write, then an error) leaves the destination
+    /// mid-line: the next batch starts with a newline, so its lines stay whole JSON lines
+    /// instead of the first being glued to the fragment.
+    @Test func aLineCutByAFailedWriteIsEndedBeforeTheNextBatch() async throws {
+        let sink = NIOLockedValueBox((calls: 0, bytes: [UInt8]()))
+        // First call: 30 bytes (a short write); second: EIO; then all that is asked.
+        let write: AccessLogWriter.WriteCall = { _, base, count in
+            sink.withLockedValue { sink in
+                sink.calls += 1
+                switch sink.calls {
+                case 1:
+                    sink.bytes += UnsafeRawBufferPointer(start: base, count: min(count, 30))
+                    return min(count, 30)
+                case 2:
+                    errno = EIO
+                    return -1
+                default:
+                    sink.bytes += UnsafeRawBufferPointer(start: base, count: count)
+                    return count
+                }
+            }
+        }
+        let (drops, dropped) = AsyncStream.makeStream(of: Int.self)
+        let writer = try AccessLogWriter(destination: .file(path: "/dev/null"), maxPendingBytes: 1 << 20, onDrop: { dropped.yield($0) }, write: write)
+        writer.log(Self.entry)
+        // The first batch (the line above) was cut and counted: the next lines are a new batch.
+        let lost = await Self.result(within: .seconds(10)) { await drops.first { _ in true } }
+        #expect(lost == 1)
+        writer.log(Self.entry)
+        writer.log(Self.entry)
+        #expect(await writer.close(within: .seconds(10)))
+
+        let lines = sink.withLockedValue { $0.bytes }.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        #expect(lines.count == 4)  // the fragment, two lines, the empty rest after the last newline
+        #expect(lines.first?.count == 30)
+        for line in lines.dropFirst().prefix(2) {
+            #expect((try? JSONSerialization.jsonObject(with: Data(line))) is [String: Any])
+        }
+    }
+
+    /// `body`'s result, or nil when it takes longer than `timeout`: a call that hangs fails the
+    /// test instead of hanging the suite (it is left running).
+    private static func result<T: Sendable>(within timeout: Duration, _ body: @escaping @Sendable () async -> T) async -> T? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
+            let waiting = NIOLockedValueBox<CheckedContinuation<T?, Never>?>(continuation)
+            let resume: @Sendable (T?) -> Void = { value in
+                waiting.withLockedValue { waiting in
+                    defer { waiting = nil }
+                    return waiting
+                }?.resume(returning: value)
+            }
+            Task.detached { resume(await body()) }
+            Task.detached {
+                try? await Task.sleep(for: timeout)
+                resume(nil)
+            }
+        }
+    }
+}

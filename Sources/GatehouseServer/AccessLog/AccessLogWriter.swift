@@ -122,17 +122,17 @@ public final class AccessLogWriter: Sendable {
             onDrop(droppedAfterClose)
         }
         guard !batch.isEmpty else { return }
-        var written = 0
         // Ends the line a failed write cut, alone: a batch that cannot follow it is not written.
-        if !midLine || [Self.newline].withUnsafeBytes({ write($0) }) == 1 {
-            written = batch.withUnsafeBytes { write($0) }
-        }
+        let endedCutLine = midLine && [Self.newline].withUnsafeBytes({ write($0) }) == 1
+        let written = !midLine || endedCutLine ? batch.withUnsafeBytes { write($0) } : 0
         let dropped = pending.withLockedValue { pending -> Int in
             // Given up on by `close`, which counted what was left then.
             guard !pending.abandoned else { return 0 }
             pending.unwrittenInFlight = 0
             if written > 0 {
                 pending.midLine = batch[written - 1] != Self.newline
+            } else if endedCutLine {
+                pending.midLine = false
             }
             return Self.lineCount(batch[written...])
         }
@@ -168,8 +168,10 @@ public final class AccessLogWriter: Sendable {
     /// Writes what is pending and closes a file destination (at shutdown), waiting at most
     /// `timeout`: a write blocked on a pipe nobody reads (a stalled log driver, a consumer that
     /// stopped) must not keep the process from exiting. On time out the lines not written are
-    /// counted as dropped and false is returned; the blocked write keeps its thread (and a file
-    /// its descriptor) until it returns. Waits without blocking a thread.
+    /// counted as dropped and false is returned: all of the blocked write's batch, since a
+    /// write(2) that has not returned has not said how much went in (some of it may yet reach
+    /// the destination if it wakes before the exit). The blocked write keeps its thread (and a
+    /// file its descriptor) until it returns. Waits without blocking a thread.
     @discardableResult
     public func close(within timeout: Duration) async -> Bool {
         let finished = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in

@@ -77,40 +77,43 @@ import Testing
     /// mid-line: the next batch starts with a newline, so its lines stay whole JSON lines
     /// instead of the first being glued to the fragment.
     @Test func aLineCutByAFailedWriteIsEndedBeforeTheNextBatch() async throws {
-        let sink = NIOLockedValueBox((calls: 0, bytes: [UInt8]()))
-        // First call: 30 bytes (a short write); second: EIO; then all that is asked.
-        let write: AccessLogWriter.WriteCall = { _, base, count in
-            sink.withLockedValue { sink in
-                sink.calls += 1
-                switch sink.calls {
-                case 1:
-                    sink.bytes += UnsafeRawBufferPointer(start: base, count: min(count, 30))
-                    return min(count, 30)
-                case 2:
-                    errno = EIO
-                    return -1
-                default:
-                    sink.bytes += UnsafeRawBufferPointer(start: base, count: count)
-                    return count
-                }
-            }
-        }
-        let (drops, dropped) = AsyncStream.makeStream(of: Int.self)
-        let writer = try AccessLogWriter(destination: .file(path: "/dev/null"), maxPendingBytes: 1 << 20, onDrop: { dropped.yield($0) }, write: write)
+        // A short write of 30 bytes, then EIO: the first batch is cut.
+        let destination = ScriptedDestination([30, nil])
+        let writer = try destination.writer()
         writer.log(Self.entry)
         // The first batch (the line above) was cut and counted: the next lines are a new batch.
-        let lost = await Self.result(within: .seconds(10)) { await drops.first { _ in true } }
-        #expect(lost == 1)
+        try #require(await Self.result(within: .seconds(10)) { await destination.waitForDrops(1) } != nil)
         writer.log(Self.entry)
         writer.log(Self.entry)
         #expect(await writer.close(within: .seconds(10)))
+        try Self.expectFragmentThenWholeLines(destination.bytes, whole: 2)
+    }
 
-        let lines = sink.withLockedValue { $0.bytes }.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        #expect(lines.count == 4)  // the fragment, two lines, the empty rest after the last newline
+    /// The newline that ends a cut line is written once: a batch that fails after it does not
+    /// bring another (an empty line) in front of the next.
+    @Test func aCutLineIsEndedOnceWhenTheBatchAfterItFails() async throws {
+        // Cut as above; then the newline goes in, and the batch after it fails.
+        let destination = ScriptedDestination([30, nil, 1, nil])
+        let writer = try destination.writer()
+        for batch in 1...2 {
+            writer.log(Self.entry)
+            try #require(await Self.result(within: .seconds(10)) { await destination.waitForDrops(batch) } != nil)
+        }
+        writer.log(Self.entry)
+        #expect(await writer.close(within: .seconds(10)))
+        try Self.expectFragmentThenWholeLines(destination.bytes, whole: 1)
+    }
+
+    /// `bytes` is a 30-byte fragment, then `whole` JSON lines, each newline-terminated.
+    private static func expectFragmentThenWholeLines(_ bytes: [UInt8], whole: Int) throws {
+        let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        // The fragment, the whole lines, the empty rest after the last newline.
+        try #require(lines.count == whole + 2)
         #expect(lines.first?.count == 30)
-        for line in lines.dropFirst().prefix(2) {
+        for line in lines.dropFirst().prefix(whole) {
             #expect((try? JSONSerialization.jsonObject(with: Data(line))) is [String: Any])
         }
+        #expect(lines.last?.isEmpty == true)
     }
 
     /// `body`'s result, or nil when it takes longer than `timeout`: a call that hangs fails the

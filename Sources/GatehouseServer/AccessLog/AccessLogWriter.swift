@@ -19,6 +19,8 @@ import Glibc
 public final class AccessLogWriter: Sendable {
     private struct Pending {
         var buffer: [UInt8] = []
+        /// Lines in `buffer` (one per entry), kept so that counting drops scans nothing.
+        var lines = 0
         var flushScheduled = false
         /// Set by `close()` when it takes the last batch, or when it gives up waiting: lines
         /// logged afterwards are dropped (and counted).
@@ -91,6 +93,7 @@ public final class AccessLogWriter: Sendable {
         let scheduleFlush = pending.withLockedValue { pending -> Bool? in
             guard !pending.closed, pending.buffer.count + line.utf8.count <= maxPendingBytes else { return nil }
             pending.buffer.append(contentsOf: line.utf8)
+            pending.lines += 1
             if pending.flushScheduled { return false }
             pending.flushScheduled = true
             return true
@@ -110,12 +113,16 @@ public final class AccessLogWriter: Sendable {
     private func flush(last: Bool = false) {
         let (batch, droppedAfterClose, midLine) = pending.withLockedValue { pending -> ([UInt8], Int, Bool) in
             pending.flushScheduled = false
-            defer { pending.buffer.removeAll(keepingCapacity: true) }
+            let lines = pending.lines
+            defer {
+                pending.buffer.removeAll(keepingCapacity: true)
+                pending.lines = 0
+            }
             if pending.closed {
-                return ([], Self.lineCount(pending.buffer[...]), false)
+                return ([], lines, false)
             }
             pending.closed = last
-            pending.unwrittenInFlight = Self.lineCount(pending.buffer[...])
+            pending.unwrittenInFlight = lines
             return (pending.buffer, 0, pending.midLine)
         }
         if droppedAfterClose > 0 {
@@ -125,6 +132,7 @@ public final class AccessLogWriter: Sendable {
         // Ends the line a failed write cut, alone: a batch that cannot follow it is not written.
         let endedCutLine = midLine && [Self.newline].withUnsafeBytes({ write($0) }) == 1
         let written = !midLine || endedCutLine ? batch.withUnsafeBytes { write($0) } : 0
+        let unwritten = Self.lineCount(batch[written...])
         let dropped = pending.withLockedValue { pending -> Int in
             // Given up on by `close`, which counted what was left then.
             guard !pending.abandoned else { return 0 }
@@ -134,7 +142,7 @@ public final class AccessLogWriter: Sendable {
             } else if endedCutLine {
                 pending.midLine = false
             }
-            return Self.lineCount(batch[written...])
+            return unwritten
         }
         // A broken destination (a full disk, an I/O error) loses lines, never requests: counted.
         if dropped > 0 {
@@ -154,9 +162,10 @@ public final class AccessLogWriter: Sendable {
             }
             offset += written
             guard offset < bytes.count else { break }
+            let unwritten = Self.lineCount(bytes[offset...])
             let abandoned = pending.withLockedValue { pending -> Bool in
                 if !pending.abandoned {
-                    pending.unwrittenInFlight = Self.lineCount(bytes[offset...])
+                    pending.unwrittenInFlight = unwritten
                 }
                 return pending.abandoned
             }
@@ -200,8 +209,9 @@ public final class AccessLogWriter: Sendable {
     /// `close` stopped waiting: what is pending and what the blocked write has left are dropped.
     private func giveUp() {
         let dropped = pending.withLockedValue { pending -> Int in
-            let dropped = Self.lineCount(pending.buffer[...]) + pending.unwrittenInFlight
+            let dropped = pending.lines + pending.unwrittenInFlight
             pending.buffer.removeAll()
+            pending.lines = 0
             pending.unwrittenInFlight = 0
             pending.closed = true
             pending.abandoned = true

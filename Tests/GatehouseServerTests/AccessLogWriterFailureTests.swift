@@ -2,6 +2,7 @@
 import Foundation
 import GatehouseCore
 @testable import GatehouseServer
+import GatehouseTesting
 import NIOConcurrencyHelpers
 #if canImport(Glibc)
 import Glibc
@@ -18,15 +19,10 @@ import Testing
     /// `close` stops waiting at its timeout, counting the lines it could not write, where it
     /// used to wait for the blocked write forever and keep a drained process from exiting.
     @Test func closeGivesUpOnAPipeNobodyReads() async throws {
-        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("access-fifo-\(UUID().uuidString)").path
-        try #require(mkfifo(fifo, 0o600) == 0)
-        defer { unlink(fifo) }
-        // Opened, never read (until the end): non-blocking, so opening does not wait for a writer.
-        let reader = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        try #require(reader >= 0)
-        defer { _ = Glibc.close(reader) }
+        let fifo = try StalledFIFO()
+        defer { fifo.remove() }
         let dropped = NIOLockedValueBox(0)
-        let writer = try AccessLogWriter(destination: .file(path: fifo)) { count in dropped.withLockedValue { $0 += count } }
+        let writer = try AccessLogWriter(destination: .file(path: fifo.path)) { count in dropped.withLockedValue { $0 += count } }
         // Four times what a pipe holds (64 KiB): the writer's write(2) blocks.
         let lines = 4 * 65_536 / Self.entry.jsonLine.utf8.count + 1
         for _ in 0..<lines {
@@ -34,7 +30,7 @@ import Testing
         }
 
         let started = ContinuousClock.now
-        let closed = await Self.result(within: .seconds(10)) { await writer.close(within: .milliseconds(300)) }
+        let closed = await TimedResult.of(within: .seconds(10)) { await writer.close(within: .milliseconds(300)) }
         #expect(closed == false)  // gave up (nil: still waiting after 10 s)
         #expect(ContinuousClock.now - started < .seconds(5))
         // At least what the pipe could not hold; at most all, as the blocked write(2) has not
@@ -43,22 +39,36 @@ import Testing
         #expect(lost > 0 && lost <= lines)
 
         // Reading lets the blocked write return: it stops there, and the writer closes the FIFO.
-        let flags = fcntl(reader, F_GETFL)
-        _ = fcntl(reader, F_SETFL, flags & ~O_NONBLOCK)
-        let linesRead = await Self.result(within: .seconds(10)) { () -> Int? in
-            var buffer = [UInt8](repeating: 0, count: 65_536)
-            var lines = 0
-            while true {
-                let count = buffer.withUnsafeMutableBytes { read(reader, $0.baseAddress, $0.count) }
-                if count == 0 { return lines }
-                if count < 0 && errno != EINTR { return nil }
-                lines += buffer.prefix(max(count, 0)).count { $0 == UInt8(ascii: "\n") }
-            }
-        }
-        let readLines = try #require(linesRead ?? nil)  // the writer closed the FIFO
+        let readLines = try #require(await fifo.readToEnd())
         #expect(readLines + lost >= lines)
         // Those lines were counted when `close` gave up, not again when the write returned.
         #expect(dropped.withLockedValue { $0 } == lost)
+    }
+
+    /// The same through a drain: a proxy whose access log is a pipe nobody reads finishes its
+    /// drain by `drain_timeout` (1 s for the log at least), its last lines counted as dropped.
+    @Test func aDrainEndsWhileTheAccessLogPipeIsBlocked() async throws {
+        let fifo = try StalledFIFO()
+        defer { fifo.remove() }
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
+            config.server.accessLog = .file(path: fifo.path)
+        }
+        // Long paths make long lines: some 400 KiB of them, more than the pipe holds.
+        let path = "/" + String(repeating: "p", count: 2_000)
+        let client = try await TestHTTPClient.connect(port: proxy.port)
+        for _ in 0..<200 {
+            #expect(try await client.send("GET", path).status == 200)
+        }
+        try await client.close()
+
+        let started = ContinuousClock.now
+        let drained = await TimedResult.of(within: .seconds(20)) { await proxy.server.drain(timeout: .seconds(2)) }
+        #expect(drained == true)  // nil: still draining after 20 s
+        #expect(ContinuousClock.now - started < .seconds(10))
+        let metrics = PrometheusText(proxy.server.metrics.render())
+        #expect((metrics.value("gatehouse_access_log_dropped_total") ?? 0) > 0)
+        #expect(await fifo.readToEnd() != nil)
+        try await upstream.shutdown()
     }
 
     /// A full disk (or an I/O error) loses lines: each one is counted in
@@ -82,7 +92,7 @@ import Testing
         let writer = try destination.writer()
         writer.log(Self.entry)
         // The first batch (the line above) was cut and counted: the next lines are a new batch.
-        try #require(await Self.result(within: .seconds(10)) { await destination.waitForDrops(1) } != nil)
+        try #require(await TimedResult.of(within: .seconds(10)) { await destination.waitForDrops(1) } != nil)
         writer.log(Self.entry)
         writer.log(Self.entry)
         #expect(await writer.close(within: .seconds(10)))
@@ -97,7 +107,7 @@ import Testing
         let writer = try destination.writer()
         for batch in 1...2 {
             writer.log(Self.entry)
-            try #require(await Self.result(within: .seconds(10)) { await destination.waitForDrops(batch) } != nil)
+            try #require(await TimedResult.of(within: .seconds(10)) { await destination.waitForDrops(batch) } != nil)
         }
         writer.log(Self.entry)
         #expect(await writer.close(within: .seconds(10)))
@@ -114,24 +124,5 @@ import Testing
             #expect((try? JSONSerialization.jsonObject(with: Data(line))) is [String: Any])
         }
         #expect(lines.last?.isEmpty == true)
-    }
-
-    /// `body`'s result, or nil when it takes longer than `timeout`: a call that hangs fails the
-    /// test instead of hanging the suite (it is left running).
-    private static func result<T: Sendable>(within timeout: Duration, _ body: @escaping @Sendable () async -> T) async -> T? {
-        await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
-            let waiting = NIOLockedValueBox<CheckedContinuation<T?, Never>?>(continuation)
-            let resume: @Sendable (T?) -> Void = { value in
-                waiting.withLockedValue { waiting in
-                    defer { waiting = nil }
-                    return waiting
-                }?.resume(returning: value)
-            }
-            Task.detached { resume(await body()) }
-            Task.detached {
-                try? await Task.sleep(for: timeout)
-                resume(nil)
-            }
-        }
     }
 }

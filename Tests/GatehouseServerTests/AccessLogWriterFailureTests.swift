@@ -29,10 +29,10 @@ import Testing
             writer.log(Self.entry)
         }
 
-        let started = ContinuousClock.now
-        let closed = await TimedResult.of(within: .seconds(10)) { await writer.close(within: .milliseconds(300)) }
-        #expect(closed == false)  // gave up (nil: still waiting after 10 s)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // False: it gave up at its timeout (nil: still waiting after 30 s, which a loaded
+        // machine's scheduling cannot explain).
+        let closed = await TimedResult.of(within: .seconds(30)) { await writer.close(within: .milliseconds(300)) }
+        #expect(closed == false)
         // At least what the pipe could not hold; at most all, as the blocked write(2) has not
         // said how much of its batch went in.
         let lost = dropped.withLockedValue { $0 }
@@ -61,10 +61,8 @@ import Testing
         }
         try await client.close()
 
-        let started = ContinuousClock.now
-        let drained = await TimedResult.of(within: .seconds(20)) { await proxy.server.drain(timeout: .seconds(2)) }
-        #expect(drained == true)  // nil: still draining after 20 s
-        #expect(ContinuousClock.now - started < .seconds(10))
+        let drained = await TimedResult.of(within: .seconds(30)) { await proxy.server.drain(timeout: .seconds(2)) }
+        #expect(drained == true)  // nil: still draining after 30 s
         let metrics = PrometheusText(proxy.server.metrics.render())
         #expect((metrics.value("gatehouse_access_log_dropped_total") ?? 0) > 0)
         #expect(await fifo.readToEnd() != nil)

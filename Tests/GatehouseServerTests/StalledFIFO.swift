@@ -22,20 +22,33 @@ struct StalledFIFO {
     }
 
     /// Reads until every writer has closed the FIFO; the number of lines read, or nil when that
-    /// takes longer than `timeout` (a writer never closed).
+    /// takes longer than `timeout` (a writer never closed). The blocking reads run on a
+    /// Dispatch thread, not on the cooperative pool the tests share.
     func readToEnd(within timeout: Duration = .seconds(10)) async -> Int? {
         let reader = self.reader
         _ = fcntl(reader, F_SETFL, fcntl(reader, F_GETFL) & ~O_NONBLOCK)
-        return await TimedResult.of(within: timeout) { () -> Int? in
-            var buffer = [UInt8](repeating: 0, count: 65_536)
-            var lines = 0
-            while true {
-                let count = buffer.withUnsafeMutableBytes { read(reader, $0.baseAddress, $0.count) }
-                if count == 0 { return lines }
-                if count < 0 && errno != EINTR { return nil }
-                lines += buffer.prefix(max(count, 0)).count { $0 == UInt8(ascii: "\n") }
+        return await TimedResult.of(within: timeout) {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Int?, Never>) in
+                DispatchQueue.global().async {
+                    continuation.resume(returning: Self.readLines(reader))
+                }
             }
         } ?? nil
+    }
+
+    /// Blocking: reads `reader` to its end, counting newlines; nil on a read error.
+    private static func readLines(_ reader: Int32) -> Int? {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        var lines = 0
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(reader, $0.baseAddress, $0.count) }
+            if count == 0 { return lines }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            lines += buffer.prefix(count).count { $0 == UInt8(ascii: "\n") }
+        }
     }
 
     /// Closes the read end and removes the FIFO.

@@ -125,10 +125,12 @@ public final class ProxyServer: Sendable {
 
     /// Graceful: /health turns `draining`, the listener stops accepting, idle connections
     /// close, busy ones finish their response (with `Connection: close`); at `timeout` whatever
-    /// is left is closed. Then upstream connections and the admin listener close.
+    /// is left is closed. Then upstream connections and the admin listener close, and the access
+    /// log writes its last lines, within what is left of `timeout` (see `minimumLogFlush`).
     /// Returns false when the timeout cut connections.
     @discardableResult
     public func drain(timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
         let quiesced = beginDrain()
         let listener = self.listener
         let drained = await withTaskGroup(of: Bool.self) { group in
@@ -151,9 +153,18 @@ public final class ProxyServer: Sendable {
         try? await state.runtime.pools.shutdown()?.get()
         try? await admin.close()
         await state.runtime.redis?.close()
-        state.runtime.accessLog.close()
+        // What is left of the timeout, but a moment at least for the last lines of a healthy
+        // destination; a blocked one (a pipe nobody reads) must not hold the exit any longer.
+        let logTimeout = max(deadline - ContinuousClock.now, Self.minimumLogFlush)
+        if !(await state.runtime.accessLog.close(within: logTimeout)) {
+            state.logger.warning("access log: gave up writing the last lines (the destination is not taking them)")
+        }
         return drained
     }
+
+    /// The least a drain waits for the access log's last lines, even when the connections took
+    /// all of `drain_timeout`.
+    static let minimumLogFlush = Duration.seconds(1)
 
     /// Starts a drain without waiting for it: /health answers `draining` from now on and no new
     /// connection is accepted. The future completes when every client connection is gone.

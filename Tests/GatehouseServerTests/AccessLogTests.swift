@@ -89,7 +89,7 @@ import Testing
 
     /// After `close()`, releasing the writer closes nothing more: its descriptor's number may
     /// already belong to another file.
-    @Test func aClosedWriterDoesNotCloseAgainWhenReleased() throws {
+    @Test func aClosedWriterDoesNotCloseAgainWhenReleased() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("access-closed-\(UUID().uuidString).log")
         let other = FileManager.default.temporaryDirectory.appendingPathComponent("access-other-\(UUID().uuidString).log")
         defer {
@@ -99,7 +99,7 @@ import Testing
         var reused: Int32 = -1
         do {
             let writer = try AccessLogWriter(destination: .file(path: file.path))
-            writer.close()
+            #expect(await writer.close(within: .seconds(10)))
             #expect(Self.openDescriptors(of: file.path) == 0)
             // The lowest free number: most likely the one the writer just closed.
             reused = open(other.path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)

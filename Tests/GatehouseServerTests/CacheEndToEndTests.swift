@@ -428,6 +428,52 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// A background refresh is upstream traffic and a store like a client's: counted in
+    /// `gatehouse_upstream_requests_total`, its latency histogram and
+    /// `gatehouse_cache_stores_total` (it used to be invisible to all three).
+    @Test func aBackgroundRefreshIsCountedInTheMetrics() async throws {
+        let (proxy, upstream) = try await Self.startVersionedOrigin()
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/swr").bodyString == "v1")
+        try await Task.sleep(for: .milliseconds(2100))  // the clock is what is under test
+        let before = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+        let stale = try await TestHTTPClient.request(port: proxy.port, "GET", "/swr")
+        #expect(stale.header("cache-status")?.hasPrefix("gatehouse; hit; fwd=stale") == true)
+        #expect(await upstream.waitForRequests(2))
+        #expect(try await Self.refreshedBody(port: proxy.port) == "v2")
+        #expect(upstream.receivedRequests.count == 2)
+        let after = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+        for name in ["gatehouse_upstream_requests_total", "gatehouse_upstream_duration_seconds_count", "gatehouse_cache_stores_total"] {
+            #expect((after.value(name) ?? 0) == (before.value(name) ?? 0) + 1, "\(name)")
+        }
+        #expect(after.value("gatehouse_upstream_requests_total", ["code": "200"]) == 2)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    /// A refresh the origin fails is counted in `gatehouse_upstream_errors_total`, as a client's is.
+    @Test func aFailedBackgroundRefreshIsCountedAsAnUpstreamError() async throws {
+        let first = FirstCallFlag()
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            first.take() ? .respond(headers: [("Cache-Control", "max-age=1")], body: Array("v1".utf8)) : .closeWithoutResponse
+        }) { config in
+            config.cache.staleWhileRevalidate = .seconds(60)
+        }
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/swr").bodyString == "v1")
+        try await Task.sleep(for: .milliseconds(2100))  // the clock is what is under test
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/swr").bodyString == "v1")
+        #expect(await upstream.waitForRequests(2))
+        // Bounded: the failure follows the origin's close of the connection.
+        var errors: Double?
+        for _ in 0..<100 where errors == nil {
+            let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+            errors = metrics.value("gatehouse_upstream_errors_total")
+            if errors == nil { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(errors == 1)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     /// A HEAD that finds the entry stale starts the same refresh as a GET, and its new 200 is
     /// stored for the GETs after it (it used to be judged as a response to HEAD: not stored).
     @Test func aRefreshStartedByHEADStoresTheNewResponse() async throws {

@@ -46,6 +46,27 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// A request refused before the cache stage was never looked up: a 429 leaves
+    /// `gatehouse_cache_lookups_total` alone (it used to count as a bypass, skewing hit ratios)
+    /// and is still in `gatehouse_requests_total` with `cache="bypass"`.
+    @Test func aRefusedRequestIsNoCacheLookup() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            .respond(headers: [("Cache-Control", "max-age=600")], body: Array("ok".utf8))
+        }) { config in
+            config.server.trustedProxies = []
+            config.rateLimits.policies = [Self.policy("per-ip", key: .ip, limit: 1, window: .seconds(60))]
+        }
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/doc").status == 200)
+        let before = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+        #expect(before.value("gatehouse_cache_lookups_total") == 1)
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/doc").status == 429)
+        let after = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+        #expect(after.value("gatehouse_cache_lookups_total") == 1)
+        #expect(after.value("gatehouse_requests_total", ["code": "429", "cache": "bypass"]) == 1)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     @Test func clientsBehindATrustedProxyAreLimitedSeparately() async throws {
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
             config.server.trustedProxies = [IPNetwork(parsing: "127.0.0.1/32")].compactMap { $0 }

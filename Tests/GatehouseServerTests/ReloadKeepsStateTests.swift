@@ -8,23 +8,8 @@ import Testing
 /// the other store starting or stopping to use Redis) and reloading must neither hand every
 /// client a fresh quota nor empty the cache.
 @Suite struct ReloadKeepsStateTests {
-    /// One proxy.conf with a real Redis in it; the variable parts are spelt out by each test.
     private static func config(upstream: Int, redis: Int, prefix: String, rateLimits: String, cache: String) -> String {
-        """
-        server:
-          listen: "127.0.0.1:0"
-          admin_listen: "127.0.0.1:0"
-          access_log: off
-        upstream:
-          servers: ["http://127.0.0.1:\(upstream)"]
-        redis:
-          url: "redis://127.0.0.1:\(redis)/0"
-          key_prefix: "\(prefix)"
-        rate_limits:
-        \(rateLimits)
-        cache:
-        \(cache)
-        """
+        StoreReloadConfigText.make(upstream: upstream, redis: redis, prefix: prefix, rateLimits: rateLimits, cache: cache)
     }
 
     /// Starts a proxy from the file at `file` (so it matches what reloads re-read).

@@ -1,11 +1,14 @@
 // BackgroundRefresh: refreshes a stale entry upstream while clients are served the stale copy.
 import GatehouseCore
+import Metrics
 import NIOCore
 import NIOHTTP1
 
 /// One upstream exchange with no client attached (stale-while-revalidate): sends the
 /// revalidation request, then stores the refreshed entry (304) or the new response (200),
-/// and ends the single flight that keeps a key to one refresh at a time.
+/// and ends the single flight that keeps a key to one refresh at a time. Its upstream exchange
+/// and its store are counted like a client's (`gatehouse_upstream_*`, `gatehouse_cache_stores_total`):
+/// they are upstream load and cache churn all the same.
 final class BackgroundRefresh {
     private let cache: ResponseCache
     private let request: CacheableRequest
@@ -18,9 +21,14 @@ final class BackgroundRefresh {
     /// `cache.invalidations.mark` when the refresh began: a write to the URL since stops its store.
     private let fetchMark: UInt64
     private let eventLoop: any EventLoop
+    /// The recorder of `eventLoop`, the loop every step of the refresh runs on.
+    private let recorder: RequestMetricsRecorder
+    private let stores: Metrics.Counter
     private var upstream: UpstreamConnection?
     private var pool: UpstreamConnectionPool?
     private var requestTime = CacheTime.now()
+    /// When the connection was asked for, as a client's exchange is timed.
+    private var upstreamStartedAt = NIODeadline.now()
     private var absorbed: HTTPResponseHead?
     private var plan: CacheStoragePlan?
     private var body: ByteBuffer?
@@ -30,7 +38,7 @@ final class BackgroundRefresh {
 
     private init(
         cache: ResponseCache, request: CacheableRequest, stale: CacheEntry, key: CacheKey, varyHeaders: HTTPHeaders,
-        flightKey: String, eventLoop: any EventLoop
+        flightKey: String, eventLoop: any EventLoop, recorder: RequestMetricsRecorder, metrics: GatehouseMetrics
     ) {
         self.cache = cache
         self.request = request
@@ -39,13 +47,16 @@ final class BackgroundRefresh {
         self.varyHeaders = varyHeaders
         self.flightKey = flightKey
         self.eventLoop = eventLoop
+        self.recorder = recorder
+        self.stores = metrics.counter(GatehouseMetrics.Name.cacheStores, [:])
         self.fetchMark = cache.invalidations.mark
     }
 
-    /// Starts a refresh of `stale` unless one for the same key is already running.
+    /// Starts a refresh of `stale` unless one for the same key is already running. `recorder`
+    /// is the one of `pool`'s event loop.
     static func startIfIdle(
         cache: ResponseCache, request: CacheableRequest, stale: CacheEntry, key: CacheKey, varyHeaders: HTTPHeaders,
-        upstreamHead: HTTPRequestHead, pool: UpstreamConnectionPool
+        upstreamHead: HTTPRequestHead, pool: UpstreamConnectionPool, recorder: RequestMetricsRecorder, metrics: GatehouseMetrics
     ) {
         let flightKey = "refresh:" + key.value
         guard cache.flights.leadIfIdle(flightKey) else { return }
@@ -54,7 +65,7 @@ final class BackgroundRefresh {
         fetched.isHEAD = false
         let refresh = BackgroundRefresh(
             cache: cache, request: fetched, stale: stale, key: key, varyHeaders: varyHeaders, flightKey: flightKey,
-            eventLoop: pool.eventLoop
+            eventLoop: pool.eventLoop, recorder: recorder, metrics: metrics
         )
         refresh.selfReference = refresh
         refresh.pool = pool
@@ -62,6 +73,7 @@ final class BackgroundRefresh {
         // the client's conditionals and range (the refresh must bring the whole response), with
         // the entry's validators when it has any.
         let head = cache.policy.revalidationHead(for: upstreamHead, entry: stale)
+        refresh.upstreamStartedAt = .now()
         pool.acquireFuture().whenComplete { result in
             switch result {
             case .success(let upstream):
@@ -70,9 +82,19 @@ final class BackgroundRefresh {
                 upstream.handler.beginExchange(delegate: refresh)
                 upstream.writeHead(head)
                 upstream.writeEnd()
-            case .failure:
+            case .failure(let error):
+                let failure = error as? UpstreamFailure ?? .connectFailed(String(describing: error))
+                refresh.recorder.upstreamFailed(kind: failure.metricKind)
                 refresh.finish(stored: nil)
             }
+        }
+    }
+
+    /// Counts the store once it is in (not when a purge stopped or undid it), as a client's is.
+    private func countStore(_ inserted: EventLoopFuture<Bool>) {
+        let stores = self.stores
+        inserted.whenSuccess { stored in
+            if stored { stores.increment() }
         }
     }
 
@@ -86,6 +108,7 @@ extension BackgroundRefresh: UpstreamResponseDelegate {
     func upstreamReceivedContinue() {}  // a refresh sends no body
 
     func upstreamReceivedHead(_ head: HTTPResponseHead) {
+        recorder.upstreamResponded(code: Int(head.status.code), duration: .now() - upstreamStartedAt)
         if head.status == .notModified {
             absorbed = head
             return
@@ -119,7 +142,7 @@ extension BackgroundRefresh: UpstreamResponseDelegate {
         if let absorbed {
             switch cache.policy.refresh(stale, with: absorbed, for: request, requestTime: requestTime, responseTime: now) {
             case .refreshed(let entry, let retention):
-                cache.insert(entry, for: key, retention: retention, fetchMark: fetchMark, now: now, on: eventLoop)
+                countStore(cache.insert(entry, for: key, retention: retention, fetchMark: fetchMark, now: now, on: eventLoop))
                 stored = entry
             case .serveOnly, .mismatch:
                 _ = cache.store.remove(key, on: eventLoop)
@@ -127,13 +150,14 @@ extension BackgroundRefresh: UpstreamResponseDelegate {
         } else if let plan {
             let entry = plan.entry(body: body ?? ByteBuffer())
             let newKey = CacheKey(primary: key.primary, varyNames: plan.varyNames, requestHeaders: varyHeaders)
-            cache.insert(entry, for: newKey, retention: plan.retention, fetchMark: fetchMark, now: now, on: eventLoop)
+            countStore(cache.insert(entry, for: newKey, retention: plan.retention, fetchMark: fetchMark, now: now, on: eventLoop))
             stored = entry
         }
         finish(stored: stored)
     }
 
     func upstreamFailed(_ failure: UpstreamFailure) {
+        recorder.upstreamFailed(kind: failure.metricKind)
         upstream?.close()
         finish(stored: nil)
     }

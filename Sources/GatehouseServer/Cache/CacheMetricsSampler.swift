@@ -7,25 +7,32 @@ import NIOConcurrencyHelpers
 /// `gatehouse_cache_evictions_total`.
 final class CacheMetricsSampler: Sendable {
     private let metrics: GatehouseMetrics
-    private let lastEvictions = NIOLockedValueBox<UInt64>(0)
+    private let evictions = NIOLockedValueBox(CacheEvictionTally())
 
     init(metrics: GatehouseMetrics) {
         self.metrics = metrics
     }
 
     func sample(_ cache: ResponseCache?) {
-        guard let memory = cache?.store as? MemoryCacheStore else { return }
-        let stats = memory.stats
-        metrics.cacheBytes.set(Int64(stats.bytes))
-        metrics.cacheEntries.set(Int64(stats.entries))
-        metrics.cacheBodyFiles.set(Int64(memory.bodyFiler.openFiles))
-        let delta = lastEvictions.withLockedValue { last -> UInt64 in
-            let delta = stats.evictions >= last ? stats.evictions - last : stats.evictions
-            last = stats.evictions
-            return delta
+        guard let memory = cache?.store as? MemoryCacheStore else {
+            // No memory store (the cache is off, or in Redis): nothing is held here. Left as they
+            // were, the gauges would show a reload's old store for ever.
+            metrics.cacheBytes.set(0)
+            metrics.cacheEntries.set(0)
+            metrics.cacheBodyFiles.set(0)
+            return
         }
-        if delta > 0 {
-            metrics.counter(GatehouseMetrics.Name.cacheEvictions, [:]).increment(by: Int64(clamping: delta))
+        // Read and set under the lock: two scrapes at once take turns, so the later reading is
+        // the one left in the gauges and the counter.
+        let added = evictions.withLockedValue { tally -> UInt64 in
+            let stats = memory.stats
+            metrics.cacheBytes.set(Int64(stats.bytes))
+            metrics.cacheEntries.set(Int64(stats.entries))
+            metrics.cacheBodyFiles.set(Int64(memory.bodyFiler.openFiles))
+            return tally.increment(evictions: stats.evictions, of: memory)
+        }
+        if added > 0 {
+            metrics.counter(GatehouseMetrics.Name.cacheEvictions, [:]).increment(by: Int64(clamping: added))
         }
     }
 }

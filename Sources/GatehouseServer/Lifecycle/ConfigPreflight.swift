@@ -26,7 +26,7 @@ public enum ConfigPreflight {
         }
         if config.server.accessLog.isFile {
             do {
-                try AccessLogWriter(destination: config.server.accessLog).close()
+                try await AccessLogWriter(destination: config.server.accessLog).close(within: .seconds(1))
             } catch {
                 issues.append(ConfigIssue(file: file, line: nil, path: "server.access_log", message: String(describing: error)))
             }

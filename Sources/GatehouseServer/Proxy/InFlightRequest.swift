@@ -121,6 +121,12 @@ final class InFlightRequest {
         cache?.status ?? cacheStatus ?? .forward(.bypass)
     }
 
+    /// The cache stage looked at this request (or bypassed it): false for one refused before it
+    /// (400, 401, 429, a store-down deny), which `effectiveCacheStatus` still calls a bypass.
+    var reachedCacheStage: Bool {
+        cache != nil || cacheStatus != nil
+    }
+
     init(runtime: ProxyRuntime, head: HTTPRequestHead, id: RequestIDValue, keepAlive: Bool, wallClock: Double) {
         self.runtime = runtime
         self.head = head

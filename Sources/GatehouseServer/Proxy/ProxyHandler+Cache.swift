@@ -79,7 +79,8 @@ extension ProxyHandler {
                 {
                     BackgroundRefresh.startIfIdle(
                         cache: exchange.cache, request: exchange.request, stale: entry, key: key,
-                        varyHeaders: request.varyHeaders, upstreamHead: upstreamHead, pool: pool
+                        varyHeaders: request.varyHeaders, upstreamHead: upstreamHead, pool: pool,
+                        recorder: recorder, metrics: serverState.metrics
                     )
                 }
                 serveFromCache(entry, status: .staleWhileRevalidate(ttl: entry.ttl(at: now)), request: request)

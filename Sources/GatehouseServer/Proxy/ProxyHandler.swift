@@ -1051,7 +1051,9 @@ extension ProxyHandler {
         let duration = NIODeadline.now() - request.startedAt
         let method = request.head.method.rawValue
         let cacheLabel = request.effectiveCacheStatus.lookupResult
-        if request.runtime.cache != nil {
+        // A request refused before the cache stage was no lookup: counted as a bypass it skewed
+        // the hit ratio. It keeps `cache="bypass"` in `gatehouse_requests_total`.
+        if request.runtime.cache != nil, request.reachedCacheStage {
             recorder.cacheLookup(result: cacheLabel)
         }
         recorder.requestCompleted(method: method, code: status, cache: cacheLabel, duration: duration)

@@ -31,7 +31,7 @@ extension ProxyRuntime {
             // renames the file and then signals, and new lines must go to a new file at the path.
             // The old writer closes once the requests on the old runtime are done with it.
             let dropped = metrics.counter(GatehouseMetrics.Name.accessLogDropped, [:])
-            accessLog = try AccessLogWriter(destination: config.server.accessLog) { dropped.increment() }
+            accessLog = try AccessLogWriter(destination: config.server.accessLog) { dropped.increment(by: $0) }
         }
         let redis = RedisLink.make(config: config, previous: previous?.redis, group: group, metrics: metrics, logger: logger)
         let rateLimiter = RateLimiter(config: config, previous: previous?.rateLimiter, redis: redis)

@@ -208,6 +208,20 @@ struct StorageCase: Sendable, CustomTestStringConvertible {
         #expect(request.rule?.namespace == "users", "a path made by the caller is used as it is")
     }
 
+    /// `%2F` read as a separator climbs out of `/api/me` (`/static/x`, a shared rule); read as
+    /// data it stays under the `per_user` rule. Which one the origin serves is unknown, so such
+    /// a request neither uses nor fills the cache; when both readings agree, it is cached.
+    @Test func aPathWhoseTwoReadingsOfA2FFallUnderDifferentRulesBypassesTheCache() {
+        let ambiguous = CacheFixtures.head(.GET, "/api/me/%2F..%2F..%2F..%2Fstatic/x")
+        guard case .bypass(let reason) = CacheFixtures.policy.classify(ambiguous, user: "alice") else {
+            Issue.record("cacheable")
+            return
+        }
+        #expect(reason == .ambiguousPath)
+        let agreed = CacheFixtures.request("/static/a%2Fb", user: "alice")
+        #expect(agreed.rule?.pathPrefix == "/static")
+    }
+
     @Test func absoluteFormNamesItsOwnHost() {
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "http://Other.example:80/a?b", headers: ["Host": "example.com"])
         guard case .cacheable(let request) = CacheFixtures.policy.classify(head) else {

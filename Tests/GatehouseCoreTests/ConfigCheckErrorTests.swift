@@ -118,6 +118,8 @@ struct ConfigErrorCase: Sendable, CustomTestStringConvertible {
               [#"proxy.conf:3: redis.url: "redis://***@cache": Redis user names are not supported; write the password after a colon, e.g. "redis://:secret@127.0.0.1:6379""#]),
         .init("redis password never shown", ["redis:", #"  url: "redis://:hunter2@cache:99999""#],
               [#"proxy.conf:3: redis.url: "redis://:***@cache:99999" has port 99999; ports go from 1 to 65535"#]),
+        .init("redis password with unencoded / and # never shown", ["redis:", #"  url: "redis://:s3/cr#t@cache:99999/0""#],
+              [#"proxy.conf:3: redis.url: "redis://:***@cache:99999/0" has port 99999; ports go from 1 to 65535"#]),
         .init("redis key prefix with a hash tag", ["redis:", #"  key_prefix: "gw{1}:""#],
               [#"proxy.conf:3: redis.key_prefix: "gw{1}:" must not contain "{" or "}" (Redis Cluster reads them as a hash tag)"#]),
         .init("redis key prefix starting with #", ["redis:", ##"  key_prefix: "#gw:""##],

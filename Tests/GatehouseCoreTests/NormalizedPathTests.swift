@@ -148,6 +148,22 @@ import Testing
     /// stack segments): the same result, never longer, and normal (a second pass changes nothing)
     /// when every `%` starts an escape. After a stray `%` decoding can spell a new escape
     /// (`%%361` → `%61`): decoding is one pass, as in a lenient origin, so that one stays.
+    /// A `%2F` is read both ways: as a separator (`value`) and as data (`dataSlashReading`), and
+    /// a prefix matches when either reading has it, so `..` after a `%2F` cannot climb out of a
+    /// policy for an origin that keeps `%2F` as data.
+    @Test func a2FIsMatchedUnderBothReadings() {
+        let climbing = NormalizedPath("/api/graphql/%2F..%2F..%2F..%2Fx")
+        #expect(climbing.value == "/x")
+        #expect(climbing.dataSlashReading == "/api/graphql/%2F..%2F..%2F..%2Fx")
+        #expect(climbing.hasPrefix("/api/"))
+        #expect(climbing.hasPrefix("/x"))
+        let plain = NormalizedPath("/api%2fusers")
+        #expect(plain.value == "/api/users")
+        #expect(plain.dataSlashReading == "/api%2Fusers")
+        #expect(NormalizedPath("/%61pi/users").dataSlashReading == nil)
+        #expect(NormalizedPath("/api/users").dataSlashReading == nil)
+    }
+
     @Test func agreesWithAReferenceOnRandomPaths() {
         let alphabet = Array("/.%2eEfF6a1x~".utf8)
         var random = SplitMix64(state: 3986)

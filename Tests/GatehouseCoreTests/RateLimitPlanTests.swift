@@ -62,6 +62,7 @@ import Testing
         ("GET", "/x/../api/items", "alice", true),
         ("GET", "/%2e%2e/api/items", "alice", true),
         ("GET", "/api%2Fitems", "alice", true),      // an encoded "/" separates segments, as nginx reads it
+        ("GET", "/api/x/%2F..%2F..%2Fother", "alice", true),  // and, read as data, cannot climb out
     ] as [(String, String, String?, Bool)])
     func userPolicyMatching(method: String, path: String, user: String?, applies: Bool) throws {
         let names = Self.plan.checks(for: try Self.request(method, path, user: user)).map(\.policyName)

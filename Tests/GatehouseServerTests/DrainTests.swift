@@ -59,6 +59,25 @@ import Testing
         )
     }
 
+    /// A head that is half in when the grace ends is a request on its way: it is answered
+    /// (with `Connection: close`), not cut with the connection.
+    @Test func aHeadHalfReceivedWhenTheGraceEndsIsAnswered() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .text("answered") })
+        let connection = try await RawHTTPConnection.connect(port: proxy.port)
+        try await connection.write("GET /first HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try await connection.readResponse()?.status == 200)
+        let drained = proxy.server.beginDrain()
+        try await connection.write("GET /second HTTP/1.1\r\nHo")
+        // The client's pause is what is tested: longer than the 1 s grace.
+        try await Task.sleep(for: .milliseconds(1_500))
+        try await connection.write("st: t\r\n\r\n")
+        let second = try #require(try await connection.readResponse())
+        #expect(second.status == 200)
+        #expect(second.header("connection") == "close")
+        try await drained.get()
+        try await upstream.shutdown()
+    }
+
     /// Starts a 4 MiB response to `GET /big` (too large for the sockets' buffers, so the exchange
     /// is still going on when its head has arrived), drains, reads the rest, sends `thenSending`
     /// if any, and expects the second request's answer with `Connection: close`.

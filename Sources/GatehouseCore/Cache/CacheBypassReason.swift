@@ -10,4 +10,7 @@ public enum CacheBypassReason: String, Sendable, Equatable {
     /// as another method, so its answer is not the GET representation of the URL, and a stored
     /// GET must not stand in for a write the client asked for.
     case methodOverride = "method-override"
+    /// The path holds a `%2F` whose two readings (separator, or data) fall under different
+    /// cache rules: which one the origin serves is unknown.
+    case ambiguousPath = "ambiguous-path"
 }

@@ -49,18 +49,19 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
         return names.sorted()
     }
 
-    /// Fields whose values go into keys as they are: content negotiation, not secret, short.
-    static let verbatimFields: Set<String> = [
-        "accept", "accept-charset", "accept-encoding", "accept-language", "origin",
-        "access-control-request-method", "access-control-request-headers",
+    /// Fields that carry credentials (`X-API-Key` is `identity.api_key_header`'s default).
+    static let credentialFields: Set<String> = [
+        "authorization", "proxy-authorization", "cookie", "x-api-key",
     ]
 
-    /// What of `value` the key holds: the value itself for negotiation fields, else a digest. An
+    /// What of `value` the key holds: a digest for a credential field, else the value itself. An
     /// origin answering `Vary: Authorization` (or `Cookie`, or an API-key header) with a public
     /// response would otherwise write credentials into store keys, which a Redis `SCAN` or
     /// `MONITOR` shows to anyone with access to it. 128 bits of SHA-256: no two values meet.
+    /// Other fields stay as they are: this runs on every hit of a varying URL, inside the
+    /// memory store's lock, where a digest of every `User-Agent` would cost.
     static func keyed(_ value: String, of name: String) -> String {
-        verbatimFields.contains(name) ? value : APIKeyDigest.prefixedDigest(of: value, prefix: "#")
+        credentialFields.contains(name) ? APIKeyDigest.prefixedDigest(of: value, prefix: "#") : value
     }
 
     /// The request's field lines for `name`, each trimmed, joined as one list; nil when absent.

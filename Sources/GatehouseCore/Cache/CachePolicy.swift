@@ -69,13 +69,19 @@ public final class CachePolicy: Sendable {
         }
         let pragmaNoCache = !fields.hasCacheControl && fields.pragmaNoCache
         let target = CacheTarget(request: head, scheme: scheme, forwarded: forwarded)
+        // The rule is chosen by the normalised path, the key made of the raw target.
+        var rule: CacheRule?
+        if !rules.isEmpty {
+            let matched = path ?? NormalizedPath(target.path)
+            guard rules.readingsAgree(on: matched) else { return .bypass(.ambiguousPath) }
+            rule = rules.rule(for: matched)
+        }
         return .cacheable(CacheableRequest(
             target: target,
             isHEAD: head.method == .HEAD,
             headers: head.headers,
             user: user,
-            // The rule is chosen by the normalised path, the key made of the raw target.
-            rule: rules.isEmpty ? nil : rules.rule(for: path ?? NormalizedPath(target.path)),
+            rule: rule,
             forcesRevalidation: directives.noCache || directives.maxAge == 0 || pragmaNoCache,
             maxAge: directives.maxAge,
             // An API key (or a trusted proxy's user header) is as much a credential as

@@ -26,7 +26,19 @@ public struct CacheRulePlan: Sendable, Equatable {
 
     /// The first rule whose `path_prefix` starts `path`.
     public func rule(for path: NormalizedPath) -> CacheRule? {
-        rules.first { path.hasPrefix($0.pathPrefix) }
+        firstRule(for: path.value)
+    }
+
+    /// False when the two readings of a `%2F` in `path` fall under different rules (one under a
+    /// `per_user` rule, say, the other under a shared one): which one the origin serves is
+    /// unknown, so the request must neither use nor fill the cache.
+    public func readingsAgree(on path: NormalizedPath) -> Bool {
+        guard let other = path.dataSlashReading else { return true }
+        return firstRule(for: path.value) == firstRule(for: other)
+    }
+
+    private func firstRule(for reading: Substring) -> CacheRule? {
+        rules.first { reading.hasBytePrefix($0.pathPrefix) }
     }
 
     /// The namespaces a successful write to `path` bumps, each once, in rule order.

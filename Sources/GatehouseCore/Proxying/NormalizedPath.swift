@@ -8,10 +8,13 @@
 ///
 /// The rules (RFC 3986 §6.2.2, plus nginx's `merge_slashes on`):
 /// - `%XX` naming an unreserved character (ALPHA / DIGIT / `-` / `.` / `_` / `~`) is decoded,
-///   hex digits of either case; so is `%2F`, to a `/` that separates segments (nginx decodes it
-///   before matching too: an origin that decodes it would otherwise serve `/api%2Fusers` as
-///   `/api/users` outside an `/api/` policy or `per_user` rule); any other escape stays encoded,
-///   its hex upper-cased (`%3f` → `%3F`);
+///   hex digits of either case; any other escape stays encoded, its hex upper-cased (`%3f` →
+///   `%3F`);
+/// - `%2F` has two readings, and a path holding one is matched under both: as a `/` that
+///   separates segments (`value`; nginx decodes it so, and an origin that does would serve
+///   `/api%2Fusers` as `/api/users`) and as data inside a segment (`dataSlashReading`; an
+///   origin that keeps it so would serve `/api/graphql/%2F..%2Fx` under `/api/graphql`, where
+///   the first reading's `..` climbed out of `/api/`);
 /// - a `%` without two hex digits after it is kept as it is: whether that is malformed is the
 ///   request parser's decision, not this one's. Decoding is one pass, as in a lenient origin:
 ///   what it spells after such a `%` is not read again (`/%%361` is `/%61`);
@@ -23,6 +26,9 @@ public struct NormalizedPath: Sendable, Hashable, CustomStringConvertible {
     /// The normalised path. When the given path was already normal, it is that path itself:
     /// the same storage, nothing allocated.
     public let value: Substring
+    /// The normal form with each `%2F` kept as data in its segment, when the path holds one (and
+    /// that reading differs); nil otherwise.
+    public let dataSlashReading: Substring?
 
     /// Normalises `path`, which must not include the query.
     public init(_ path: String) {
@@ -35,7 +41,20 @@ public struct NormalizedPath: Sendable, Hashable, CustomStringConvertible {
         // them) is kept as it is instead of being copied.
         let isNormal = path.utf8.withContiguousStorageIfAvailable(Self.isNormal)
             ?? Array(path.utf8).withUnsafeBufferPointer(Self.isNormal)
-        value = isNormal ? path : Self.normalizing(path)
+        guard !isNormal else {
+            value = path
+            dataSlashReading = nil
+            return
+        }
+        let bytes = Array(path.utf8)
+        let slashesDecoded = Self.slashesDecoded(bytes)
+        value = Self.normalizing(slashesDecoded, capacity: bytes.count)
+        guard slashesDecoded.count != bytes.count else {
+            dataSlashReading = nil
+            return
+        }
+        let asData = Self.normalizing(bytes, capacity: bytes.count)
+        dataSlashReading = asData == value ? nil : asData
     }
 
     /// The path of a request target of any form (`/a/b?q`, `http://h/a/b?q`), normalised.
@@ -45,10 +64,13 @@ public struct NormalizedPath: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { String(value) }
 
-    /// True when the path starts with `prefix`, byte for byte (as nginx compares `location` prefixes).
+    /// True when the path, under either reading of a `%2F`, starts with `prefix`, byte for byte
+    /// (as nginx compares `location` prefixes): a policy or `invalidated_by` that either reading
+    /// falls under applies.
     public func hasPrefix(_ prefix: String) -> Bool {
-        value.hasBytePrefix(prefix)
+        value.hasBytePrefix(prefix) || (dataSlashReading?.hasBytePrefix(prefix) ?? false)
     }
+
 
     /// True when normalising `bytes` would change nothing: no `%`, no `//`, no `.` or `..`
     /// segment. (`/.well-known` is normal: only whole dot segments are removed.)
@@ -82,9 +104,7 @@ public struct NormalizedPath: Sendable, Hashable, CustomStringConvertible {
 
     /// The normal form of a path `isNormal` refused, in one new string: the result is never
     /// longer than the input (decoding, merging and removing only shrink it).
-    private static func normalizing(_ path: Substring) -> Substring {
-        let capacity = path.utf8.count
-        let input = slashesDecoded(Array(path.utf8))
+    private static func normalizing(_ input: [UInt8], capacity: Int) -> Substring {
         let normal = String(unsafeUninitializedCapacity: capacity) { output in
             input.withUnsafeBufferPointer { normalize($0, into: output) }
         }

@@ -17,6 +17,9 @@ final class CacheFlights: Sendable {
         case stored(CacheEntry, CacheKey)
         /// Not storable, or the fetch failed: go upstream yourself.
         case notStored
+        /// The fetch began before a write to its URL, so its response was not stored: what
+        /// the followers need is a fetch begun after it. One of them leads it, the rest follow.
+        case refetch
     }
 
     enum Role {

@@ -131,6 +131,13 @@ extension ProxyHandler {
         case .follower(let outcome):
             outcome.whenComplete { result in
                 guard case .connecting(let current) = self.state, current === request else { return }
+                if case .success(.refetch) = result {
+                    // Through the cache stage again, as if it had just arrived: a hit if another
+                    // follower's fetch has stored the URL meanwhile, else one follower leads a
+                    // fetch begun now, after the write, and the others wait for that one.
+                    self.consultCache(for: request)
+                    return
+                }
                 // A follower of a URL miss may want another variant than the leader got.
                 if case .success(.stored(let entry, let key)) = result,
                    entry.varyNames.isEmpty
@@ -281,8 +288,8 @@ extension ProxyHandler {
         } else {
             // A write to the URL (or a purge) completed while this was fetched: what the origin
             // read may be what the write replaced. It answers this request only; followers (some
-            // may have come after the write) fetch anew.
-            finishFlight(exchange, outcome: .notStored, pass: false)
+            // may have come after the write) fetch anew, one for all.
+            finishFlight(exchange, outcome: .refetch, pass: false)
         }
         if let passKey = exchange.passKey {
             exchange.cache.flights.clearPass(passKey)

@@ -257,7 +257,9 @@ extension ProxyHandler: ChannelDuplexHandler {
         // An empty write completes after every write before it.
         context.writeAndFlush(wrapOutboundOut(ByteBuffer())).whenComplete { [self] _ in
             context.eventLoop.scheduleTask(in: Self.drainGrace) { [self] in
-                guard isIdle else { return }
+                // A head half received is a request on its way: `read_header_timeout` (and
+                // `drain_timeout`) bound the wait for the rest.
+                guard isIdle, !requestParser.isInsideRequest else { return }
                 closeAfterPendingWrites()
             }
         }

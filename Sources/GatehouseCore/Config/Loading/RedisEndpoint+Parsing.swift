@@ -19,23 +19,25 @@ extension RedisEndpoint {
 
     /// `text` with the password of a `redis://:password@host` URL replaced by `***`.
     static func redacted(_ text: String) -> String {
-        guard let scheme = text.range(of: "://") else { return text }
-        let rest = text[scheme.upperBound...]
-        let authorityEnd = rest.firstIndex(where: { "/?#".contains($0) }) ?? rest.endIndex
-        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return text }
-        let userInfo = rest[..<at]
+        guard let scheme = text.range(of: "://"), let at = userInfoEnd(text[scheme.upperBound...]) else { return text }
+        let userInfo = text[scheme.upperBound..<at]
         let shown = userInfo.hasPrefix(":") ? ":***" : "***"
-        return String(text[..<scheme.upperBound]) + shown + String(rest[at...])
+        return String(text[..<scheme.upperBound]) + shown + String(text[at...])
+    }
+
+    /// The `@` that ends the user info: the last one of the URL, since no host, port or database
+    /// holds one, while a password may hold `/`, `?` or `#` that were not %-encoded (cutting the
+    /// authority at those first would read part of the password as a host, and quote it).
+    private static func userInfoEnd(_ rest: Substring) -> Substring.Index? {
+        rest.lastIndex(of: "@")
     }
 
     private static func parseTCP(_ rest: Substring, whole: String, quoted: String) throws(InvalidValue) -> RedisEndpoint {
-        let authorityEnd = rest.firstIndex(where: { "/?#".contains($0) }) ?? rest.endIndex
-        var authority = rest[..<authorityEnd]
-        let tail = rest[authorityEnd...]
         var password: String?
-        if let at = authority.lastIndex(of: "@") {
-            let userInfo = authority[..<at]
-            authority = authority[authority.index(after: at)...]
+        var afterUserInfo = rest
+        if let at = userInfoEnd(rest) {
+            let userInfo = rest[..<at]
+            afterUserInfo = rest[rest.index(after: at)...]
             guard userInfo.hasPrefix(":") else {
                 throw InvalidValue("\(quoted): Redis user names are not supported; write the password after a colon, e.g. \"redis://:secret@127.0.0.1:6379\"")
             }
@@ -44,6 +46,9 @@ extension RedisEndpoint {
             }
             password = decoded
         }
+        let authorityEnd = afterUserInfo.firstIndex(where: { "/?#".contains($0) }) ?? afterUserInfo.endIndex
+        let authority = afterUserInfo[..<authorityEnd]
+        let tail = afterUserInfo[authorityEnd...]
         let (host, port) = try HostPortSyntax.parse(
             authority, in: whole, defaultPort: 6379, ports: 1...65535, example: "redis://127.0.0.1:6379/0"
         )

@@ -1,8 +1,10 @@
 // RedisCacheStore+Scripts: the Lua that keeps an entry, its primary slot and its URL's index consistent.
 
 extension RedisCacheStore {
-    /// KEYS: primary key, entry key (the primary itself without Vary), URL index.
-    /// ARGV: Vary names joined by "," ("" for none), the entry record, TTL ms, expires (s).
+    /// KEYS: primary key, entry key (the primary itself without Vary), URL index, the URL's
+    /// purge mark. ARGV: Vary names joined by "," ("" for none), the entry record, TTL ms,
+    /// expires (s), and the second the fetch began ("0": no check). Returns 1, or 0 when a
+    /// purge marked the URL at or after that second less one (clocks of instances apart).
     ///
     /// Without Vary the entry lives under the primary key. With Vary the primary holds the `V`
     /// record (its TTL and `expires` the longest of its variants') and the entry its own key.
@@ -12,7 +14,13 @@ extension RedisCacheStore {
     static let storeScript = RedisScript(#"""
     local primary, entryKey, index = KEYS[1], KEYS[2], KEYS[3]
     local names, record, ttl, expires = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+    local fetchBegan = tonumber(ARGV[5]) or 0
     local slotMember = '#' .. primary
+
+    if fetchBegan > 0 then
+      local purged = tonumber(redis.call('GET', KEYS[4]) or '0') or 0
+      if purged >= fetchBegan - 1 then return 0 end
+    end
 
     local current = redis.call('GET', primary)
     local keptExpires, keptTtl = 0, 0
@@ -82,8 +90,14 @@ extension RedisCacheStore {
     return 0
     """#)
 
-    /// KEYS: URL index. Drops every member and the index; returns how many entries existed.
+    /// KEYS: URL index, the URL's purge mark. ARGV: the second now, how long the mark lasts (s).
+    /// Drops every member and the index, and marks the URL purged at that second (keeping a
+    /// later mark), so a store of a fetch begun before it is refused; returns how many entries
+    /// existed.
     static let purgeScript = RedisScript(#"""
+    local now = tonumber(ARGV[1]) or 0
+    local marked = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+    redis.call('SET', KEYS[2], tostring(math.max(now, marked)), 'EX', tonumber(ARGV[2]) or 600)
     local removed = 0
     for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
       if string.sub(member, 1, 1) == '#' then

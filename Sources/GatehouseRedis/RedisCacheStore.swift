@@ -10,7 +10,8 @@ import NIOCore
 /// - entry or slot: `keyPrefix + "e" + epoch + ":" + key value`, value a ``Record``, TTL = retention;
 /// - URL index: `keyPrefix + "i" + epoch + ":" + URL key`, a SET of the URL's keys, for `purge`;
 /// - namespace version: `keyPrefix + "ns:" + name` (INCR), no TTL;
-/// - purge epoch: `keyPrefix + "epoch"` (INCR on `purgeAll`), see ``EpochCache``.
+/// - purge epoch: `keyPrefix + "epoch"` (INCR on `purgeAll`), see ``EpochCache``;
+/// - purge mark: `keyPrefix + "w:" + URL key`, the second of the URL's last purge, 10 minutes.
 ///
 /// A lookup is one GET (two for a response with `Vary`); writes are one script each, atomic with
 /// the index. Redis failing never fails a request: lookups answer miss, `store` answers false,
@@ -58,6 +59,20 @@ public final class RedisCacheStore: CacheStore {
     }
 
     public func store(_ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime, on eventLoop: any EventLoop) -> EventLoopFuture<Bool> {
+        store(entry, for: key, retention: retention, now: now, fetchBeganSecond: 0, on: eventLoop)
+    }
+
+    /// Refused when the URL's purge mark (set by any instance's `purge`) is at or after
+    /// `fetchBegan` less a second.
+    public func store(
+        _ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime, fetchBegan: CacheTime, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<Bool> {
+        store(entry, for: key, retention: retention, now: now, fetchBeganSecond: max(fetchBegan.secondsSince1970, 1), on: eventLoop)
+    }
+
+    private func store(
+        _ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime, fetchBeganSecond: Int64, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<Bool> {
         guard retention > 0, key.varyNames == entry.varyNames, entry.storedBody.count <= maxObjectSize else {
             counters.withLockedValue { $0.refused += 1 }
             return eventLoop.makeSucceededFuture(false)
@@ -69,12 +84,19 @@ public final class RedisCacheStore: CacheStore {
         return epoch.current(client: client, on: eventLoop).flatMap { epoch in
             self.client.evalsha(
                 Self.storeScript,
-                keys: [.string(self.entryKey(key.primary.value, epoch)), .string(self.entryKey(key.value, epoch)), .string(self.indexKey(key.url, epoch))],
-                arguments: [.string(names), .buffer(value), .integer(ttl), .integer(Int(min(expires, Record.latestExpiry)))],
+                keys: [
+                    .string(self.entryKey(key.primary.value, epoch)), .string(self.entryKey(key.value, epoch)),
+                    .string(self.indexKey(key.url, epoch)), .string(self.purgeMarkKey(key.url)),
+                ],
+                arguments: [
+                    .string(names), .buffer(value), .integer(ttl), .integer(Int(min(expires, Record.latestExpiry))),
+                    .integer(Int(fetchBeganSecond)),
+                ],
                 on: eventLoop
             )
         }
-        .map { _ in
+        .map { reply in
+            guard reply.integer == 1 else { return false }
             self.counters.withLockedValue { $0.stores += 1 }
             return true
         }
@@ -94,7 +116,11 @@ public final class RedisCacheStore: CacheStore {
 
     public func purge(_ url: CacheURLKey, on eventLoop: any EventLoop) -> EventLoopFuture<Int> {
         epoch.current(client: client, on: eventLoop).flatMap { epoch in
-            self.client.evalsha(Self.purgeScript, keys: [.string(self.indexKey(url, epoch))], on: eventLoop)
+            self.client.evalsha(
+                Self.purgeScript, keys: [.string(self.indexKey(url, epoch)), .string(self.purgeMarkKey(url))],
+                arguments: [.integer(Int(CacheTime.now().secondsSince1970)), .integer(Self.purgeMarkSeconds)],
+                on: eventLoop
+            )
         }
         .flatMapThrowing { reply in
             guard let removed = reply.integer else { throw RedisError.unexpectedReply(reply) }
@@ -180,6 +206,14 @@ public final class RedisCacheStore: CacheStore {
     private func indexKey(_ url: CacheURLKey, _ epoch: UInt64) -> String {
         keyPrefix + "i" + String(epoch) + ":" + url.value
     }
+
+    /// When the URL was last purged (any epoch): what a store of a fetch begun before is refused by.
+    private func purgeMarkKey(_ url: CacheURLKey) -> String {
+        keyPrefix + "w:" + url.value
+    }
+
+    /// How long a purge mark outlives its purge: longer than any fetch that could still store.
+    static let purgeMarkSeconds = 600
 
     private func namespaceKey(_ namespace: String) -> String {
         keyPrefix + "ns:" + namespace

@@ -29,20 +29,25 @@ import Testing
         }
     }
 
-    private static func race(configure: (inout GatehouseConfig) -> Void) async throws {
+    /// An origin whose GETs answer the version of the data, which every write bumps; the first
+    /// GET reads now and answers 2 s later, so it outlasts a write sent meanwhile.
+    private static func versionedOrigin() -> @Sendable (TestUpstreamRequest) -> TestUpstreamBehaviour {
         let version = NIOLockedValueBox(1)
         let firstRead = FirstCallFlag()
-        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
+        return { request in
             if request.method != "GET" {
                 version.withLockedValue { $0 += 1 }
                 return .respond(status: 204)
             }
-            // Read now, answered later: the first read outlasts the write.
             let read = TestUpstreamBehaviour.respond(
                 headers: [("Cache-Control", "max-age=60")], body: Array("v\(version.withLockedValue { $0 })".utf8)
             )
             return firstRead.take() ? .delay(.seconds(2), then: read) : read
-        }, configure: configure)
+        }
+    }
+
+    private static func race(configure: (inout GatehouseConfig) -> Void) async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: versionedOrigin(), configure: configure)
 
         async let first = TestHTTPClient.request(port: proxy.port, "GET", "/item")
         #expect(await upstream.waitForRequests(1))
@@ -68,5 +73,34 @@ import Testing
         #expect(upstream.receivedRequests.filter { $0.method == "GET" }.count <= 4)
         try await proxy.stop()
         try await upstream.shutdown()
+    }
+
+    /// The same race across instances sharing Redis: A's fetch began, a PUT through B purged
+    /// the URL (A's own log never hears of it), then A's fetch ended. The purge left a mark in
+    /// Redis that refuses A's store, so a read through B gets v2, not A's pre-write copy.
+    @Test func aWriteThroughAnotherInstanceStopsAFetchBegunBeforeIt() async throws {
+        try await RedisServerProcess.with { redis in
+            let upstream = try await TestUpstreamServer.start(behaviour: Self.versionedOrigin())
+            let shared = { (config: inout GatehouseConfig) in
+                config.cache.store = .redis
+                config.redis.url = RedisEndpoint(transport: .tcp(host: "127.0.0.1", port: redis.port), database: 0, password: nil)
+            }
+            let first = try await ProxyHarness.start(upstreamPorts: [upstream.port], configure: shared)
+            let second = try await ProxyHarness.start(upstreamPorts: [upstream.port], configure: shared)
+
+            // One host name for both: the instances' ports differ, their keys must not.
+            let host = [("Host", "api.example")]
+            async let read = TestHTTPClient.request(port: first.port, "GET", "/item", headers: host)
+            #expect(await upstream.waitForRequests(1))
+            #expect(try await TestHTTPClient.request(port: second.port, "PUT", "/item", headers: host, body: [1]).status == 204)
+            #expect(try await read.bodyString == "v1")
+            let after = try await TestHTTPClient.request(port: second.port, "GET", "/item", headers: host)
+            #expect(after.bodyString == "v2", "\(after.header("cache-status") ?? "")")
+            // Stored now, for both instances.
+            #expect(try await TestHTTPClient.request(port: first.port, "GET", "/item", headers: host).header("cache-status")?.contains("hit") == true)
+            try await first.stop()
+            try await second.stop()
+            try await upstream.shutdown()
+        }
     }
 }

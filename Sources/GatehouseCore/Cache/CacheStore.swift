@@ -30,6 +30,14 @@ public protocol CacheStore: Sendable {
     /// allowance). `key.varyNames` must equal `entry.varyNames`. False when refused.
     func store(_ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime, on eventLoop: any EventLoop) -> EventLoopFuture<Bool>
 
+    /// The same, refused (false) when a purge of `key`'s URL recorded by the store itself came
+    /// at or after `fetchBegan` (less a second, for clocks apart): a store shared by instances
+    /// sees the purges of all of them, where each process's own `CacheInvalidationLog` sees its
+    /// own. A store without such records stores as `store(_:for:retention:now:on:)`.
+    func store(
+        _ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime, fetchBegan: CacheTime, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<Bool>
+
     /// Drops the entry under `key` (one variant).
     func remove(_ key: CacheKey, on eventLoop: any EventLoop) -> EventLoopFuture<Void>
 
@@ -49,6 +57,12 @@ public protocol CacheStore: Sendable {
 }
 
 extension CacheStore {
+    public func store(
+        _ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime, fetchBegan: CacheTime, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<Bool> {
+        store(entry, for: key, retention: retention, now: now, on: eventLoop)
+    }
+
     /// `find` with the request's headers at hand.
     public func find(_ primary: CachePrimaryKey, requestHeaders: HTTPHeaders, now: CacheTime, on eventLoop: any EventLoop) -> EventLoopFuture<CacheLookupResult> {
         find(primary, requestHeaders: { requestHeaders }, now: now, on: eventLoop)

@@ -142,7 +142,7 @@ extension BackgroundRefresh: UpstreamResponseDelegate {
         if let absorbed {
             switch cache.policy.refresh(stale, with: absorbed, for: request, requestTime: requestTime, responseTime: now) {
             case .refreshed(let entry, let retention):
-                countStore(cache.insert(entry, for: key, retention: retention, fetchMark: fetchMark, now: now, on: eventLoop))
+                countStore(cache.insert(entry, for: key, retention: retention, fetchMark: fetchMark, fetchBegan: requestTime, now: now, on: eventLoop))
                 stored = entry
             case .serveOnly, .mismatch:
                 _ = cache.store.remove(key, on: eventLoop)
@@ -150,7 +150,7 @@ extension BackgroundRefresh: UpstreamResponseDelegate {
         } else if let plan {
             let entry = plan.entry(body: body ?? ByteBuffer())
             let newKey = CacheKey(primary: key.primary, varyNames: plan.varyNames, requestHeaders: varyHeaders)
-            countStore(cache.insert(entry, for: newKey, retention: plan.retention, fetchMark: fetchMark, now: now, on: eventLoop))
+            countStore(cache.insert(entry, for: newKey, retention: plan.retention, fetchMark: fetchMark, fetchBegan: requestTime, now: now, on: eventLoop))
             stored = entry
         }
         finish(stored: stored)

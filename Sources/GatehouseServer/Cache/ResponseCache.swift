@@ -92,17 +92,20 @@ final class ResponseCache: Sendable {
     }
 
     /// Stores `entry` under `key` unless its URL was invalidated since its fetch began
-    /// (`fetchMark`), and counts the store once it is in, which ends every pass memo's marks
+    /// (`fetchMark` here, `fetchBegan` in a shared store), and counts the store once it is in, which ends every pass memo's marks
     /// (the URL they are about may be the one just stored). Completes with whether it stored.
     @discardableResult
     func insert(
-        _ entry: CacheEntry, for key: CacheKey, retention: Int64, fetchMark: UInt64, now: CacheTime, on eventLoop: any EventLoop
+        _ entry: CacheEntry, for key: CacheKey, retention: Int64, fetchMark: UInt64, fetchBegan: CacheTime, now: CacheTime,
+        on eventLoop: any EventLoop
     ) -> EventLoopFuture<Bool> {
         guard mayStore(key, fetchMark: fetchMark) else { return eventLoop.makeSucceededFuture(false) }
         let flights = self.flights
         let store = self.store
         let invalidations = self.invalidations
-        return store.store(entry, for: key, retention: retention, now: now, on: eventLoop).flatMap { stored in
+        // A store shared with other instances also refuses it when one of them purged the URL
+        // after `fetchBegan` (a write through another instance, which this log cannot see).
+        return store.store(entry, for: key, retention: retention, now: now, fetchBegan: fetchBegan, on: eventLoop).flatMap { stored in
             guard stored else { return eventLoop.makeSucceededFuture(false) }
             // An invalidation that came between the check and the store may have purged before
             // this entry was in: looked at again now that it is, and undone. One that comes

@@ -314,7 +314,8 @@ extension ProxyHandler {
         guard let context else { return }
         let stores = serverState.metrics.counter(GatehouseMetrics.Name.cacheStores, [:])
         exchange.cache.insert(
-            entry, for: key, retention: retention, fetchMark: exchange.fetchMark, now: .now(), on: context.eventLoop
+            entry, for: key, retention: retention, fetchMark: exchange.fetchMark, fetchBegan: exchange.requestTime, now: .now(),
+            on: context.eventLoop
         ).whenSuccess { stored in
             if stored { stores.increment() }
         }

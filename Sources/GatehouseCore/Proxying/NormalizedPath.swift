@@ -71,7 +71,6 @@ public struct NormalizedPath: Sendable, Hashable, CustomStringConvertible {
         value.hasBytePrefix(prefix) || (dataSlashReading?.hasBytePrefix(prefix) ?? false)
     }
 
-
     /// True when normalising `bytes` would change nothing: no `%`, no `//`, no `.` or `..`
     /// segment. (`/.well-known` is normal: only whole dot segments are removed.)
     private static func isNormal(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -23,8 +23,8 @@ import Testing
 
     /// What every request pays when its path is normal: nothing copied, from a path or from
     /// a target with a query alike. (Longer than a small string, so there is storage to compare.)
-    @Test func aNormalPathIsTheSameStorageNotACopy() throws {
-        let path = "/api/users/12345/orders/67890/items"
+    @Test(arguments: ["/api/users/12345/orders/67890/items", "/files/caf%C3%A9/r%C3%A9sum%C3%A9.pdf"])
+    func aNormalPathIsTheSameStorageNotACopy(path: String) throws {
         let target = path + "?page=2&sort=name"
         for (given, normal) in [(path, NormalizedPath(path)), (target, NormalizedPath(requestTarget: target))] {
             #expect(normal.value == path)

@@ -73,20 +73,34 @@ public struct NormalizedPath: Sendable, Hashable, CustomStringConvertible {
 
     /// True when normalising `bytes` would change nothing: no `%`, no `//`, no `.` or `..`
     /// segment. (`/.well-known` is normal: only whole dot segments are removed.)
+    /// An escape stays as it is when it names neither an unreserved character nor `/` and its
+    /// hex is upper-case (`/caf%C3%A9`: such paths are common, and are not copied for nothing);
+    /// a `%` without two hex digits is one byte, as `normalize` reads it.
     private static func isNormal(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.first == slash else { return true }
-        for index in bytes.indices {
+        var index = 0
+        while index < bytes.count {
             switch bytes[index] {
             case percent:
-                return false
+                guard index + 2 < bytes.count, let high = HexDigits.value(of: bytes[index + 1]),
+                      let low = HexDigits.value(of: bytes[index + 2])
+                else { break }
+                let decoded = high << 4 | low
+                if isUnreserved(decoded) || decoded == slash
+                    || upperCaseHex(bytes[index + 1]) != bytes[index + 1] || upperCaseHex(bytes[index + 2]) != bytes[index + 2]
+                {
+                    return false
+                }
+                index += 2
             case slash:
                 let next = index + 1
                 if next < bytes.count && (bytes[next] == slash || isDotSegment(bytes, at: next)) {
                     return false
                 }
             default:
-                continue
+                break
             }
+            index += 1
         }
         return true
     }

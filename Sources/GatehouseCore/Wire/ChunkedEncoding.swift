@@ -22,7 +22,7 @@ public enum ChunkedEncoding {
         try line.withUnsafeReadableBytes { bytes in
             var size = 0
             var index = 0
-            while index < bytes.count, let digit = hexValue(bytes[index]) {
+            while index < bytes.count, let digit = HexDigits.value(of: bytes[index]).map(Int.init) {
                 // 15 digits fit an Int with room; a larger chunk is nonsense, not a big body.
                 guard index < 15 else { throw HTTPSyntaxError("chunk size too large") }
                 size = size << 4 | digit
@@ -39,15 +39,6 @@ public enum ChunkedEncoding {
                 throw HTTPSyntaxError("control character in a chunk extension")
             }
             return size
-        }
-    }
-
-    private static func hexValue(_ byte: UInt8) -> Int? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): Int(byte - UInt8(ascii: "0"))
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): Int(byte - UInt8(ascii: "a") + 10)
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): Int(byte - UInt8(ascii: "A") + 10)
-        default: nil
         }
     }
 

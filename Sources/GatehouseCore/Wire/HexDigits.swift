@@ -19,8 +19,8 @@ enum HexDigits {
         }
     }
 
-    /// The value of the hex digit `byte`, either case (`%2e` and `%2E` are one escape); nil
-    /// for any other byte.
+    /// The value of the hex digit `byte`, either case (`%2e` and `%2E` are one escape; chunk
+    /// sizes are written in either); nil for any other byte. The one reader of hex digits.
     static func value(of byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")

@@ -95,21 +95,12 @@ extension RedisEndpoint {
                 bytes.append(byte)
                 continue
             }
-            guard utf8.count >= 2, let high = utf8.first.flatMap(hexValue), let low = utf8.dropFirst().first.flatMap(hexValue) else {
+            guard utf8.count >= 2, let high = utf8.first.flatMap(HexDigits.value(of:)), let low = utf8.dropFirst().first.flatMap(HexDigits.value(of:)) else {
                 return nil
             }
             bytes.append(high << 4 | low)
             utf8 = utf8.dropFirst(2)
         }
         return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

@@ -1,6 +1,5 @@
 // BackgroundRefresh: refreshes a stale entry upstream while clients are served the stale copy.
 import GatehouseCore
-import Metrics
 import NIOCore
 import NIOHTTP1
 
@@ -23,7 +22,6 @@ final class BackgroundRefresh {
     private let eventLoop: any EventLoop
     /// The recorder of `eventLoop`, the loop every step of the refresh runs on.
     private let recorder: RequestMetricsRecorder
-    private let stores: Metrics.Counter
     private var upstream: UpstreamConnection?
     private var pool: UpstreamConnectionPool?
     private var requestTime = CacheTime.now()
@@ -38,7 +36,7 @@ final class BackgroundRefresh {
 
     private init(
         cache: ResponseCache, request: CacheableRequest, stale: CacheEntry, key: CacheKey, varyHeaders: HTTPHeaders,
-        flightKey: String, eventLoop: any EventLoop, recorder: RequestMetricsRecorder, metrics: GatehouseMetrics
+        flightKey: String, eventLoop: any EventLoop, recorder: RequestMetricsRecorder
     ) {
         self.cache = cache
         self.request = request
@@ -48,7 +46,6 @@ final class BackgroundRefresh {
         self.flightKey = flightKey
         self.eventLoop = eventLoop
         self.recorder = recorder
-        self.stores = metrics.counter(GatehouseMetrics.Name.cacheStores, [:])
         self.fetchMark = cache.invalidations.mark
     }
 
@@ -56,7 +53,7 @@ final class BackgroundRefresh {
     /// is the one of `pool`'s event loop.
     static func startIfIdle(
         cache: ResponseCache, request: CacheableRequest, stale: CacheEntry, key: CacheKey, varyHeaders: HTTPHeaders,
-        upstreamHead: HTTPRequestHead, pool: UpstreamConnectionPool, recorder: RequestMetricsRecorder, metrics: GatehouseMetrics
+        upstreamHead: HTTPRequestHead, pool: UpstreamConnectionPool, recorder: RequestMetricsRecorder
     ) {
         let flightKey = "refresh:" + key.value
         guard cache.flights.leadIfIdle(flightKey) else { return }
@@ -65,7 +62,7 @@ final class BackgroundRefresh {
         fetched.isHEAD = false
         let refresh = BackgroundRefresh(
             cache: cache, request: fetched, stale: stale, key: key, varyHeaders: varyHeaders, flightKey: flightKey,
-            eventLoop: pool.eventLoop, recorder: recorder, metrics: metrics
+            eventLoop: pool.eventLoop, recorder: recorder
         )
         refresh.selfReference = refresh
         refresh.pool = pool
@@ -87,14 +84,6 @@ final class BackgroundRefresh {
                 refresh.recorder.upstreamFailed(kind: failure.metricKind)
                 refresh.finish(stored: nil)
             }
-        }
-    }
-
-    /// Counts the store once it is in (not when a purge stopped or undid it), as a client's is.
-    private func countStore(_ inserted: EventLoopFuture<Bool>) {
-        let stores = self.stores
-        inserted.whenSuccess { stored in
-            if stored { stores.increment() }
         }
     }
 
@@ -142,7 +131,7 @@ extension BackgroundRefresh: UpstreamResponseDelegate {
         if let absorbed {
             switch cache.policy.refresh(stale, with: absorbed, for: request, requestTime: requestTime, responseTime: now) {
             case .refreshed(let entry, let retention):
-                countStore(cache.insert(entry, for: key, retention: retention, fetchMark: fetchMark, fetchBegan: requestTime, now: now, on: eventLoop))
+                cache.insert(entry, for: key, retention: retention, fetchMark: fetchMark, fetchBegan: requestTime, now: now, on: eventLoop)
                 stored = entry
             case .serveOnly, .mismatch:
                 _ = cache.store.remove(key, on: eventLoop)
@@ -150,7 +139,7 @@ extension BackgroundRefresh: UpstreamResponseDelegate {
         } else if let plan {
             let entry = plan.entry(body: body ?? ByteBuffer())
             let newKey = CacheKey(primary: key.primary, varyNames: plan.varyNames, requestHeaders: varyHeaders)
-            countStore(cache.insert(entry, for: newKey, retention: plan.retention, fetchMark: fetchMark, fetchBegan: requestTime, now: now, on: eventLoop))
+            cache.insert(entry, for: newKey, retention: plan.retention, fetchMark: fetchMark, fetchBegan: requestTime, now: now, on: eventLoop)
             stored = entry
         }
         finish(stored: stored)

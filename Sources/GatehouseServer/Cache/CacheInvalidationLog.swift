@@ -56,9 +56,13 @@ final class CacheInvalidationLog: Sendable {
         }
     }
 
-    /// Whether `url` was invalidated after a fetch that noted `mark` began.
-    func invalidated(_ url: CacheURLKey, since mark: UInt64) -> Bool {
-        state.withLockedValue { state in
+    /// Whether `url` was invalidated after a fetch that noted `mark` began. When nothing at all
+    /// was invalidated since (the usual case: a store checks two or three times), neither the
+    /// lock is taken nor `url` made.
+    func invalidated(_ url: @autoclosure () -> CacheURLKey, since mark: UInt64) -> Bool {
+        guard self.mark != mark else { return false }
+        let url = url()
+        return state.withLockedValue { state in
             if mark < state.forgottenThrough { return true }
             return (state.latest[url] ?? 0) > mark
         }

@@ -1,6 +1,7 @@
 // ResponseCache: the cache stage of one runtime — policy from the config, store and flights shared across reloads.
 import GatehouseCore
 import GatehouseRedis
+import Metrics
 import NIOCore
 import NIOHTTP1
 
@@ -13,6 +14,9 @@ final class ResponseCache: Sendable {
     let flights: CacheFlights
     /// The URLs invalidated lately: a fetch begun before its URL's invalidation stores nothing.
     let invalidations: CacheInvalidationLog
+    /// `gatehouse_cache_stores_total`: counted here, where every store (a client's fetch, a
+    /// background refresh) is known to be in.
+    private let stores: Metrics.Counter
     /// How long a lookup waits for a remote store before it counts as a miss; nil for memory.
     let remoteDeadline: TimeAmount?
     /// The store when it is this process's memory, which answers at once (no future per hit).
@@ -39,7 +43,9 @@ final class ResponseCache: Sendable {
     }
 
     /// nil when `cache.store` is off.
-    static func make(config: GatehouseConfig, previous: ResponseCache?, redis: RedisLink?, group: any EventLoopGroup) -> ResponseCache? {
+    static func make(
+        config: GatehouseConfig, previous: ResponseCache?, redis: RedisLink?, group: any EventLoopGroup, metrics: GatehouseMetrics
+    ) -> ResponseCache? {
         let cache = config.cache
         guard cache.store != .off else { return nil }
         let settings = StoreSettings(
@@ -49,7 +55,8 @@ final class ResponseCache: Sendable {
         if let previous, previous.storeSettings == settings {
             return ResponseCache(
                 policy: CachePolicy(config: cache), store: previous.store, flights: previous.flights,
-                invalidations: previous.invalidations, settings: settings, remoteDeadline: previous.remoteDeadline, group: group
+                invalidations: previous.invalidations, settings: settings, remoteDeadline: previous.remoteDeadline, group: group,
+                metrics: metrics
             )
         }
         let store: any CacheStore
@@ -62,14 +69,15 @@ final class ResponseCache: Sendable {
         let deadline: TimeAmount? = cache.store == .redis ? config.redis.storeDeadline : nil
         return ResponseCache(
             policy: CachePolicy(config: cache), store: store, flights: CacheFlights(), invalidations: CacheInvalidationLog(),
-            settings: settings, remoteDeadline: deadline, group: group
+            settings: settings, remoteDeadline: deadline, group: group, metrics: metrics
         )
     }
 
     private init(
         policy: CachePolicy, store: any CacheStore, flights: CacheFlights, invalidations: CacheInvalidationLog,
-        settings: StoreSettings, remoteDeadline: TimeAmount?, group: any EventLoopGroup
+        settings: StoreSettings, remoteDeadline: TimeAmount?, group: any EventLoopGroup, metrics: GatehouseMetrics
     ) {
+        self.stores = metrics.counter(GatehouseMetrics.Name.cacheStores, [:])
         self.policy = policy
         self.store = store
         self.flights = flights
@@ -93,7 +101,8 @@ final class ResponseCache: Sendable {
 
     /// Stores `entry` under `key` unless its URL was invalidated since its fetch began
     /// (`fetchMark` here, `fetchBegan` in a shared store), and counts the store once it is in, which ends every pass memo's marks
-    /// (the URL they are about may be the one just stored). Completes with whether it stored.
+    /// (the URL they are about may be the one just stored), and in `gatehouse_cache_stores_total`.
+    /// Completes with whether it stored.
     @discardableResult
     func insert(
         _ entry: CacheEntry, for key: CacheKey, retention: Int64, fetchMark: UInt64, fetchBegan: CacheTime, now: CacheTime,
@@ -103,6 +112,7 @@ final class ResponseCache: Sendable {
         let flights = self.flights
         let store = self.store
         let invalidations = self.invalidations
+        let stores = self.stores
         // A store shared with other instances also refuses it when one of them purged the URL
         // after `fetchBegan` (a write through another instance, which this log cannot see).
         return store.store(entry, for: key, retention: retention, now: now, fetchBegan: fetchBegan, on: eventLoop).flatMap { stored in
@@ -114,6 +124,7 @@ final class ResponseCache: Sendable {
                 return store.remove(key, on: eventLoop).map { false }
             }
             flights.noteStored()
+            stores.increment()
             return eventLoop.makeSucceededFuture(true)
         }
     }

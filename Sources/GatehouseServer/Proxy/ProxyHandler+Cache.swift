@@ -79,8 +79,7 @@ extension ProxyHandler {
                 {
                     BackgroundRefresh.startIfIdle(
                         cache: exchange.cache, request: exchange.request, stale: entry, key: key,
-                        varyHeaders: request.varyHeaders, upstreamHead: upstreamHead, pool: pool,
-                        recorder: recorder, metrics: serverState.metrics
+                        varyHeaders: request.varyHeaders, upstreamHead: upstreamHead, pool: pool, recorder: recorder
                     )
                 }
                 serveFromCache(entry, status: .staleWhileRevalidate(ttl: entry.ttl(at: now)), request: request)
@@ -312,13 +311,10 @@ extension ProxyHandler {
 
     private func store(_ entry: CacheEntry, under key: CacheKey, retention: Int64, exchange: CacheExchange) {
         guard let context else { return }
-        let stores = serverState.metrics.counter(GatehouseMetrics.Name.cacheStores, [:])
         exchange.cache.insert(
             entry, for: key, retention: retention, fetchMark: exchange.fetchMark, fetchBegan: exchange.requestTime, now: .now(),
             on: context.eventLoop
-        ).whenSuccess { stored in
-            if stored { stores.increment() }
-        }
+        )
     }
 
     /// Serves the stale entry after an upstream failure or 5xx, when stale-if-error allows.

@@ -35,7 +35,7 @@ extension ProxyRuntime {
         }
         let redis = RedisLink.make(config: config, previous: previous?.redis, group: group, metrics: metrics, logger: logger)
         let rateLimiter = RateLimiter(config: config, previous: previous?.rateLimiter, redis: redis)
-        let cache = ResponseCache.make(config: config, previous: previous?.cache, redis: redis, group: group)
+        let cache = ResponseCache.make(config: config, previous: previous?.cache, redis: redis, group: group, metrics: metrics)
         return ProxyRuntime(
             config: config, pools: pools, accessLog: accessLog, identity: identity, rateLimiter: rateLimiter,
             cache: cache, redis: redis, logger: logger

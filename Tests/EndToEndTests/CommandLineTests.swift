@@ -38,7 +38,7 @@ import Testing
     }
 
     /// A valid file that cannot start (like `nginx -t`, check opens what the file names):
-    /// `check` and `run` both list every such problem and exit 1.
+    /// `check` and `run` both list every such problem, at the line of its key, and exit 1.
     @Test func checkAndRunReportWhatTheFileNeedsFromTheMachine() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("machine-\(UUID().uuidString).conf")
         try """
@@ -55,12 +55,12 @@ import Testing
             let (status, output) = try await ChildProcess.run(BuiltProducts.gatehouse, [command, "--config", file.path])
             #expect(status == 1, "\(command): \(output)")
             #expect(output.contains(
-                "\(file.path): identity.jwt.public_key_file: cannot read /nonexistent-gatehouse-dir/jwt.pem: No such file or directory"
+                "\(file.path):7: identity.jwt.public_key_file: cannot read /nonexistent-gatehouse-dir/jwt.pem: No such file or directory"
             ), "\(command): \(output)")
             #expect(output.contains(
-                "\(file.path): server.access_log: cannot open access log /nonexistent-gatehouse-dir/access.log: No such file or directory"
+                "\(file.path):2: server.access_log: cannot open access log /nonexistent-gatehouse-dir/access.log: No such file or directory"
             ), "\(command): \(output)")
-            #expect(output.contains("\(file.path): upstream.servers[1]: cannot resolve no-such-host.invalid:"), "\(command): \(output)")
+            #expect(output.contains("\(file.path):4: upstream.servers[1]: cannot resolve no-such-host.invalid:"), "\(command): \(output)")
             #expect(!output.contains("upstream.servers[0]"), "\(command): \(output)")
         }
     }

@@ -297,6 +297,28 @@ import Testing
         }
     }
 
+    /// Problems found after loading (a secret, a key file) are placed at their key's line, or at
+    /// the nearest written key above a key left to its default; where keys were written never
+    /// makes two configurations differ.
+    @Test func keyLinesPlaceLaterProblemsAndAreNotPartOfTheConfig() throws {
+        let yaml = """
+        \(ConfigTestSupport.upstreamLine)
+        identity:
+          jwt:
+            public_key_file: /etc/gatehouse/jwt.pem
+        """
+        let config = try ConfigLoader.parse(yaml: yaml, file: "proxy.conf")
+        #expect(config.keyLines.line(of: "identity.jwt.public_key_file") == 4)
+        #expect(config.keyLines.line(of: "identity.jwt.secret_env") == 3)
+        #expect(config.keyLines.line(of: "upstream.servers[0]") == 1)
+        #expect(config.keyLines.line(of: "server.access_log") == nil)
+        let issue = UserIdentitySetupError(path: "identity.jwt.secret_env", message: "not set").configIssue(file: "p.conf", lines: config.keyLines)
+        #expect(issue.description == "p.conf:3: identity.jwt.secret_env: not set")
+        let reformatted = try ConfigLoader.parse(yaml: "\n\n" + yaml, file: "proxy.conf")
+        #expect(reformatted.keyLines.line(of: "identity.jwt") == 5)
+        #expect(reformatted == config)
+    }
+
     /// proxy.conf.example at the package root, found from this file's place in Tests/GatehouseCoreTests.
     static var examplePath: String {
         var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)

@@ -25,7 +25,8 @@ public enum ConfigLoader {
             throw ConfigError(issues: [ConfigIssue(file: file, line: line, path: "", message: message)])
         case .document(let root):
             let rootNode = root.map { ConfigNode(node: $0, path: "", line: $0.mark?.line, reader: reader) }
-            let config = GatehouseConfig(reading: rootNode, reader: reader)
+            var config = GatehouseConfig(reading: rootNode, reader: reader)
+            config.keyLines = reader.lines
             let issues = reader.issues
             guard issues.isEmpty else { throw ConfigError(issues: issues) }
             return config

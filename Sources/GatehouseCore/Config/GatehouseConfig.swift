@@ -10,6 +10,9 @@ public struct GatehouseConfig: Sendable, Equatable {
     public var identity: IdentityConfig
     public var rateLimits: RateLimitsConfig
     public var cache: CacheConfig
+    /// Where the file wrote each key (set by `ConfigLoader`; empty for a config built in code).
+    /// Equal for every config, so it never makes two configurations differ.
+    public var keyLines = ConfigKeyLines()
 
     public init(
         server: ServerConfig = ServerConfig(),

@@ -15,8 +15,9 @@ public struct UserIdentitySetupError: Error, Sendable, Equatable, CustomStringCo
 
     public var description: String { "\(path): \(message)" }
 
-    /// The same problem as a config issue of `file`, for `gatehouse check` and reload logs.
-    public func configIssue(file: String) -> ConfigIssue {
-        ConfigIssue(file: file, line: nil, path: path, message: message)
+    /// The same problem as a config issue of `file`, at the line where `lines` say its key (or
+    /// the nearest written key above it) was written.
+    public func configIssue(file: String, lines: ConfigKeyLines = ConfigKeyLines()) -> ConfigIssue {
+        ConfigIssue(file: file, line: lines.line(of: path), path: path, message: message)
     }
 }

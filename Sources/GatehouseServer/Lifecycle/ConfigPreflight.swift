@@ -22,13 +22,14 @@ public enum ConfigPreflight {
         do {
             _ = try await UserIdentityResolver.make(config: config.identity, environment: environment)
         } catch {
-            issues.append(error.configIssue(file: file))
+            issues.append(error.configIssue(file: file, lines: config.keyLines))
         }
         if config.server.accessLog.isFile {
             do {
                 try await AccessLogWriter(destination: config.server.accessLog).close(within: .seconds(1))
             } catch {
-                issues.append(ConfigIssue(file: file, line: nil, path: "server.access_log", message: String(describing: error)))
+                let path = "server.access_log"
+                issues.append(ConfigIssue(file: file, line: config.keyLines.line(of: path), path: path, message: String(describing: error)))
             }
         }
         for (index, server) in config.upstream.servers.enumerated() {
@@ -36,8 +37,9 @@ public enum ConfigPreflight {
                 _ = try UpstreamServerSet.address(of: server)
             } catch {
                 let reason = (error as? SocketAddressError.UnknownHost)?.errorDescription ?? String(describing: error)
+                let path = "upstream.servers[\(index)]"
                 issues.append(ConfigIssue(
-                    file: file, line: nil, path: "upstream.servers[\(index)]",
+                    file: file, line: config.keyLines.line(of: path), path: path,
                     message: "cannot resolve \(server.host): \(reason)"
                 ))
             }

@@ -34,6 +34,11 @@ final class ConfigReader {
         }
     }
 
+    /// Every key's line, for problems found once the file is loaded.
+    var lines: ConfigKeyLines {
+        ConfigKeyLines(keyLines)
+    }
+
     /// True when the file sets `path` (rather than it taking its default).
     func wasWritten(_ path: String) -> Bool {
         keyLines[path] != nil

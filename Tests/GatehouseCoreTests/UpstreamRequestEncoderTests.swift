@@ -10,17 +10,31 @@ import Testing
 
     /// The wire form of `head` with `body` sent in `parts` pieces.
     static func wire(_ head: HTTPRequestHead, body parts: [String] = []) -> String {
+        let (mismatch, wire, next) = encode(head, body: parts)
+        #expect(mismatch == nil)
+        #expect(!next.chunked, "the next request starts unchunked")
+        return wire
+    }
+
+    /// Writes `head`, then `parts` and the end while the encoder takes them: the mismatch it
+    /// refuses, if any, the bytes written (up to it), and the encoder after.
+    static func encode(
+        _ head: HTTPRequestHead, body parts: [String]
+    ) -> (mismatch: RequestFramingMismatch?, wire: String, next: UpstreamRequestEncoder) {
         var encoder = UpstreamRequestEncoder()
         var wire = ByteBuffer()
         encoder.encodeHead(head, into: &wire)
-        for part in parts {
-            encoder.encodeBody(ByteBuffer(string: part), allocator: ByteBufferAllocator()) { wire.writeImmutableBuffer($0) }
+        do {
+            for part in parts {
+                try encoder.encodeBody(ByteBuffer(string: part), allocator: ByteBufferAllocator()) { wire.writeImmutableBuffer($0) }
+            }
+            if let end = try encoder.encodeEnd() {
+                wire.writeImmutableBuffer(end)
+            }
+        } catch {
+            return (error, String(buffer: wire), encoder)
         }
-        if let end = encoder.encodeEnd() {
-            wire.writeImmutableBuffer(end)
-        }
-        #expect(!encoder.chunked, "the next request starts unchunked")
-        return String(buffer: wire)
+        return (nil, String(buffer: wire), encoder)
     }
 
     static func upstream(_ method: HTTPMethod, _ fields: [(String, String)], framing: RequestBodyFraming) -> HTTPRequestHead {
@@ -84,5 +98,46 @@ import Testing
         directEncoder.encodeHead(rewriting: client, framing: framing, context: context, droppedField: "X-User", into: &directWire)
         #expect(String(buffer: directWire) == String(buffer: builtWire))
         #expect(directEncoder.chunked == builtEncoder.chunked)
+        #expect(directEncoder.declaredLength == builtEncoder.declaredLength)
+    }
+
+    // MARK: - A body that disagrees with its head
+
+    /// A head that promises a body nobody sends (a background refresh of a GET that had one)
+    /// would have the origin read the next request on the connection as that body.
+    @Test func anEndBeforeTheDeclaredLengthIsRefused() {
+        let head = Self.upstream(.GET, [("Host", "h"), ("Content-Length", "40")], framing: .contentLength(40))
+        let (mismatch, _, next) = Self.encode(head, body: ["short"])
+        #expect(mismatch == RequestFramingMismatch(declared: 40, written: 5))
+        #expect(next.declaredLength == 0 && next.writtenLength == 0 && !next.chunked, "the next request starts afresh")
+    }
+
+    /// Bytes past the declared length would reach the origin as a request of their own.
+    @Test func bodyBytesPastTheDeclaredLengthAreNotWritten() {
+        let head = Self.upstream(.PUT, [("Host", "h"), ("Content-Length", "3")], framing: .contentLength(3))
+        let (mismatch, wire, _) = Self.encode(head, body: ["ab", "cGET /evil HTTP/1.1\r\n\r\n"])
+        #expect(mismatch == RequestFramingMismatch(declared: 3, written: 25))
+        #expect(wire.hasSuffix("Content-Length: 3\r\n\r\nab"), "nothing of the refused part is written")
+    }
+
+    /// A head without framing fields declares no body: any body part is refused.
+    @Test func aBodyAfterAHeadWithoutFramingIsRefused() {
+        let head = Self.upstream(.GET, [("Host", "h")], framing: .none)
+        #expect(Self.encode(head, body: ["x"]).mismatch == RequestFramingMismatch(declared: 0, written: 1))
+        #expect(Self.encode(head, body: []).mismatch == nil)
+    }
+
+    /// The head written straight from the client's is held to its framing too.
+    @Test func aDirectlyWrittenHeadIsHeldToItsFraming() {
+        let client = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/p", headers: ["Host": "h", "Content-Length": "4"])
+        var encoder = UpstreamRequestEncoder()
+        var wire = ByteBuffer()
+        encoder.encodeHead(rewriting: client, framing: .contentLength(4), context: Self.context, droppedField: nil, into: &wire)
+        #expect(throws: RequestFramingMismatch(declared: 4, written: 0)) { _ = try encoder.encodeEnd() }
+        encoder.encodeHead(rewriting: client, framing: .contentLength(4), context: Self.context, droppedField: nil, into: &wire)
+        #expect(throws: Never.self) {
+            try encoder.encodeBody(ByteBuffer(string: "abcd"), allocator: ByteBufferAllocator()) { _ in }
+            _ = try encoder.encodeEnd()
+        }
     }
 }

@@ -48,6 +48,7 @@ enum UpstreamRoundTrip {
             "the head written directly differs: \(String(buffer: direct).debugDescription) vs \(String(buffer: built).debugDescription)"
         )
         require(directEncoder.chunked == builtEncoder.chunked, "the direct head frames the body otherwise")
+        require(directEncoder.declaredLength == builtEncoder.declaredLength, "the direct head declares another body length")
     }
 
     /// Fields other than the framing ones, which the encoder may restate.
@@ -60,13 +61,18 @@ enum UpstreamRoundTrip {
         var encoder = UpstreamRequestEncoder()
         var wire = ByteBuffer()
         encoder.encodeHead(head, into: &wire)
-        if !body.isEmpty {
-            encoder.encodeBody(ByteBuffer(bytes: body), allocator: ByteBufferAllocator()) { part in
-                wire.writeImmutableBuffer(part)
+        do {
+            if !body.isEmpty {
+                try encoder.encodeBody(ByteBuffer(bytes: body), allocator: ByteBufferAllocator()) { part in
+                    wire.writeImmutableBuffer(part)
+                }
             }
-        }
-        if let end = encoder.encodeEnd() {
-            wire.writeImmutableBuffer(end)
+            if let end = try encoder.encodeEnd() {
+                wire.writeImmutableBuffer(end)
+            }
+        } catch {
+            // The head states the client's framing and this is the client's body: they must agree.
+            fatalError("the encoder refused the body of the head it was given: \(error)")
         }
         return Array(wire.readableBytesView)
     }

@@ -78,7 +78,11 @@ final class BackgroundRefresh {
                 refresh.requestTime = .now()
                 upstream.handler.beginExchange(delegate: refresh)
                 upstream.writeHead(head)
-                upstream.writeEnd()
+                do throws(UpstreamFailure) {
+                    try upstream.writeEnd()
+                } catch {
+                    refresh.upstreamFailed(error)  // the connection is closed: nothing reached the origin
+                }
             case .failure(let error):
                 let failure = error as? UpstreamFailure ?? .connectFailed(String(describing: error))
                 refresh.recorder.upstreamFailed(kind: failure.metricKind)

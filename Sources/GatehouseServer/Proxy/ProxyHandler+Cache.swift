@@ -73,8 +73,9 @@ extension ProxyHandler {
             case .fresh(let ttl):
                 serveFromCache(entry, status: .hit(ttl: ttl), request: request)
             case .staleWhileRevalidate:
-                // Serve the stale copy now; one background exchange refreshes it for later requests.
-                if let context, let upstreamHead = request.upstreamHead,
+                // Serve the stale copy now; one background exchange refreshes it for later requests:
+                // a GET of its own, so without this request's body (or any promise of one).
+                if let context, let upstreamHead = request.bodilessUpstreamHead,
                    let pool = request.runtime.pools.pool(for: context.eventLoop)
                 {
                     BackgroundRefresh.startIfIdle(
@@ -162,7 +163,9 @@ extension ProxyHandler {
     }
 
     /// A stale or must-revalidate entry: revalidate it upstream when it has a validator, and
-    /// keep it at hand for stale-if-error. A range request does the same for the whole entry
+    /// keep it at hand for stale-if-error. A request with a body goes unconditionally instead:
+    /// a 304 whose validator matches no stored entry (`answerAbsorbed`) calls for the request
+    /// to be sent again, and its body has gone upstream already. A range request does the same for the whole entry
     /// (its `Range` taken off, see `ProxyHandler+RangeFill`) and gets its part from whatever
     /// answers: the refreshed entry after a 304, the new one after a 200, the stale one on error.
     private func forwardStale(_ entry: CacheEntry, request: InFlightRequest, exchange: CacheExchange) {
@@ -171,7 +174,7 @@ extension ProxyHandler {
             forwardPart(request: request, exchange: exchange)
             return
         }
-        if entry.hasValidator, !exchange.request.isHEAD, let upstreamHead = request.upstreamHead {
+        if entry.hasValidator, !exchange.request.isHEAD, request.framing == .none, let upstreamHead = request.upstreamHead {
             exchange.revalidating = true
             request.upstreamHead = exchange.cache.policy.revalidationHead(for: upstreamHead, entry: entry)
         } else {
@@ -350,6 +353,15 @@ extension ProxyHandler {
             if let context { _ = exchange.cache.store.remove(key, on: context.eventLoop) }
             exchange.staleEntry = nil
             exchange.revalidating = false
+            guard request.framing == .none else {
+                // Not reached (`forwardStale` revalidates only requests without a body): a body
+                // that has gone upstream cannot be sent again, and nothing else answers this request.
+                respondLocally(
+                    GatehouseError(.badGateway, "Upstream answered with a validator the cache does not hold", source: .upstream),
+                    request: request, closeAfter: false
+                )
+                return
+            }
             var head = request.upstreamHead
             for name in Self.clientConditionalFields { head?.headers.remove(name: name) }
             request.upstreamHead = head

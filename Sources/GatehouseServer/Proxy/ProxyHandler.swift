@@ -508,7 +508,11 @@ extension ProxyHandler {
         case .forwarding(let request, let upstream):
             guard acceptBodyBytes(buffer.readableBytes, of: request) else { return }
             connectionGuard.requestBodyBytesArrived(buffer.readableBytes)
-            upstream.writeBody(buffer)
+            do {
+                try upstream.writeBody(buffer)
+            } catch {
+                upstreamFailed(error, request: request, upstream: upstream)
+            }
         case .respondingLocally(let request):
             // The body of a request answered locally is read and dropped, within the same limit.
             request.bodyBytesReceived += buffer.readableBytes
@@ -557,7 +561,11 @@ extension ProxyHandler {
         case .forwarding(let request, let upstream):
             request.requestEnded = true
             connectionGuard.requestBodyEnded()
-            upstream.writeEnd()
+            do {
+                try upstream.writeEnd()
+            } catch {
+                upstreamFailed(error, request: request, upstream: upstream)
+            }
         case .respondingLocally(let request):
             request.requestEnded = true
             finishExchange()
@@ -610,16 +618,22 @@ extension ProxyHandler {
                 upstream.handler.pauseReads()
             }
             request.writeUpstreamHead(to: upstream, headBuffer: headBuffer)
-            for buffer in request.pendingBody {
-                upstream.writeBody(buffer)
-            }
-            request.pendingBody.removeAll()
-            if request.requestEnded {
-                upstream.writeEnd()
-            } else {
-                upstream.flush()
-                // From here on the body is read for the origin: the minimum-rate rule applies.
-                connectionGuard.readingRequestBody(received: request.bodyBytesReceived, readsPaused: readPending)
+            do {
+                for buffer in request.pendingBody {
+                    try upstream.writeBody(buffer)
+                }
+                request.pendingBody.removeAll()
+                if request.requestEnded {
+                    try upstream.writeEnd()
+                } else {
+                    upstream.flush()
+                    // From here on the body is read for the origin: the minimum-rate rule applies.
+                    connectionGuard.readingRequestBody(received: request.bodyBytesReceived, readsPaused: readPending)
+                }
+            } catch {
+                request.pendingBody.removeAll()
+                upstreamFailed(error, request: request, upstream: upstream)
+                return
             }
             resumeClientReadsIfPossible()
         }
@@ -642,7 +656,9 @@ extension ProxyHandler {
                 return
             }
         }
-        request.runtime.logger.warning("upstream failure", metadata: [
+        // A framing mismatch is a bug of ours (caught before it reached the origin), not the origin's doing.
+        let level: Logger.Level = if case .requestFramingMismatch = failure { .error } else { .warning }
+        request.runtime.logger.log(level: level, "upstream failure", metadata: [
             "request_id": "\(request.requestID)", "failure": "\(failure)",
         ])
         if request.responseStarted {

@@ -60,21 +60,42 @@ final class UpstreamConnection {
     /// reallocating copy per request); 1 KiB holds the usual head at once.
     private static let headCapacity = 1024
 
-    /// Writes a part of the request body (not flushed).
-    func writeBody(_ part: ByteBuffer) {
-        encoder.encodeBody(part, allocator: channel.allocator) { bytes in
-            handler.write(bytes)
+    /// Writes a part of the request body (not flushed). A part past the length the head
+    /// declared is not written: the connection is closed with nothing more sent, and the
+    /// exchange fails (see `UpstreamRequestEncoder`).
+    func writeBody(_ part: ByteBuffer) throws(UpstreamFailure) {
+        do {
+            try encoder.encodeBody(part, allocator: channel.allocator) { bytes in
+                handler.write(bytes)
+            }
+        } catch {
+            throw refuse(error)
         }
         unflushed = true
     }
 
     /// Ends the request, and flushes everything written for it: the response timeout starts.
-    func writeEnd() {
-        if let end = encoder.encodeEnd() {
+    /// A body shorter than the head declared closes the connection instead, before the flush
+    /// (unflushed writes are dropped), and the exchange fails.
+    func writeEnd() throws(UpstreamFailure) {
+        let end: ByteBuffer?
+        do {
+            end = try encoder.encodeEnd()
+        } catch {
+            throw refuse(error)
+        }
+        if let end {
             handler.write(end)
         }
         flush()
         handler.requestWritten()
+    }
+
+    /// Closes the connection on a framing mismatch: the origin must never see the next request
+    /// on it, which it would read as this one's body.
+    private func refuse(_ mismatch: RequestFramingMismatch) -> UpstreamFailure {
+        close()
+        return .requestFramingMismatch(mismatch)
     }
 
     func flush() {

@@ -16,6 +16,9 @@ enum UpstreamFailure: Error, Equatable {
     case sendTimeout
     /// The response could not be parsed.
     case invalidResponse(String)
+    /// The request's body disagreed with the framing its upstream head declared: a bug of ours,
+    /// caught before it could desynchronise the connection (see `UpstreamRequestEncoder`).
+    case requestFramingMismatch(RequestFramingMismatch)
 
     /// The error answered to the client when the response has not started.
     var gatehouseError: GatehouseError {
@@ -32,6 +35,8 @@ enum UpstreamFailure: Error, Equatable {
             GatehouseError(.gatewayTimeout, "Upstream did not accept the request body in time", source: .upstream)
         case .invalidResponse(let reason):
             GatehouseError(.badGateway, "Upstream sent an invalid response", source: .upstream, cause: StringCause(reason))
+        case .requestFramingMismatch(let mismatch):
+            GatehouseError(.internalError, "The request could not be forwarded", source: .internalFailure, cause: mismatch)
         }
     }
 
@@ -44,6 +49,7 @@ enum UpstreamFailure: Error, Equatable {
         // The same knob as `responseTimeout`, so the same label (no new series to watch).
         case .responseTimeout, .sendTimeout: "timeout"
         case .invalidResponse: "invalid_response"
+        case .requestFramingMismatch: "request_framing"
         }
     }
 }

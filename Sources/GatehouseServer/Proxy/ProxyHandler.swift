@@ -226,6 +226,7 @@ extension ProxyHandler: ChannelDuplexHandler {
                 refuse(HTTPSyntaxError("connection closed inside a request"))
             }
             inputClosed = true
+            if case .closed = state { return }  // refused, or closing after the answer it had
             if isIdle && pipelined.isEmpty {
                 closeAfterPendingWrites()
             } else if pipelined.isEmpty && !currentRequestEnded {
@@ -295,7 +296,14 @@ extension ProxyHandler: ChannelDuplexHandler {
         case .connecting(let request):
             abandon(request, upstream: nil)
             refused = request
-        case .idle, .respondingLocally, .closed:
+        case .respondingLocally:
+            // The request has its answer (a 429, a 401, an origin's early one) and is counted;
+            // its body, read to be dropped, turned out malformed or cut. A second response to
+            // it would be one too many, and a refusal counted for it a request that never was:
+            // the connection just closes once the answer has gone out (as nginx does).
+            closeAfterPendingWrites()
+            return
+        case .idle, .closed:
             break
         }
         if case .closed = state { return }
@@ -517,7 +525,7 @@ extension ProxyHandler {
             // The body of a request answered locally is read and dropped, within the same limit.
             request.bodyBytesReceived += buffer.readableBytes
             if request.bodyBytesReceived > request.runtime.maxBodyBytes {
-                closeConnection()
+                closeAfterPendingWrites()  // its answer is written: it goes out first
             }
         case .idle, .closed:
             break

@@ -35,7 +35,7 @@ final class ProxyHandler {
     private let headBuffer: HeadBuffer
     var context: ChannelHandlerContext?
     /// A `read` the channel asked for while forwarding was paused.
-    private var readPending = false
+    private(set) var readPending = false
     private let peerAddress: String
     private let peerIP: IPAddress?
     /// Reads the requests off the connection's bytes. Here rather than in a decoder handler in
@@ -48,9 +48,15 @@ final class ProxyHandler {
     /// Frames the current response's bytes (NIO's response encoder is not in this pipeline).
     var encoder = DownstreamResponseEncoder()
     /// Pipelined requests (and a parse error among them) that arrived while an earlier request
-    /// was in progress; delivered in order once it is answered. Client reads pause while any
-    /// wait, so this holds at most one read's worth.
-    private var pipelined = CircularBuffer<PipelinedEvent>()
+    /// was in progress; delivered in order once it is answered. At most `maxQueuedParts`: the
+    /// bytes after those stay in `unparsed`.
+    private(set) var pipelined = CircularBuffer<PipelinedEvent>()
+    /// Bytes read behind a full `pipelined`, parsed as it empties. Client reads pause while any
+    /// wait, so this holds at most one read's worth (NIO reads up to `maxMessagesPerRead`
+    /// buffers before it asks again). A parsed head costs about ten times the bytes it came
+    /// in (its fields, their strings): parsing a whole read of small pipelined requests
+    /// behind one the origin was slow to answer held over 1 MB per connection.
+    private(set) var unparsed: ByteBuffer?
     /// `Date` for the answers that carry none (see `DateFieldCache`).
     private var dateField = DateFieldCache()
     /// The access log's name for this connection's user (a digest, made once per user).
@@ -125,9 +131,17 @@ extension ProxyHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard connectionGuard.bytesArrived() else { return }  // refused: nothing more is parsed
         var buffer = unwrapInboundIn(data)
+        if unparsed != nil {
+            // The queue is full (a later buffer of the same read): these bytes wait behind the others.
+            hold(buffer, context: context)
+            return
+        }
         do {
             while let part = try requestParser.next(&buffer) {
-                received(part, context: context)
+                guard received(part, context: context) else {
+                    hold(buffer, context: context)
+                    return
+                }
             }
         } catch let error as HTTPSyntaxError {
             refuse(error)
@@ -136,16 +150,58 @@ extension ProxyHandler: ChannelDuplexHandler {
         }
     }
 
-    private func received(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
-        if case .closed = state { return }
+    /// Delivers `part`, or queues it behind the request in progress; false when the queue is
+    /// full and parsing must stop.
+    private func received(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) -> Bool {
+        if case .closed = state { return true }  // dropped
         var isHead = false
         if case .head = part { isHead = true }
         if !pipelined.isEmpty || (isHead && !isIdle) {
             pipelined.append(.part(part))
-            return
+            return pipelined.count < Self.maxQueuedParts
         }
         deliver(part, context: context)
+        return true
     }
+
+    /// Keeps `buffer`'s bytes unparsed behind a full queue, copied: a slice would pin NIO's
+    /// pooled receive buffer, which is larger than what is left of it. Held even when empty:
+    /// the rest of the same read (NIO's next buffers) is then held too, not parsed.
+    private func hold(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
+        if case .closed = state { return }
+        var buffer = buffer
+        var held = unparsed ?? context.channel.allocator.buffer(capacity: buffer.readableBytes)
+        unparsed = nil  // one reference while it grows
+        held.writeBuffer(&buffer)
+        unparsed = held
+    }
+
+    /// Parses held bytes into the queue (never delivering them itself: `deliverPipelined`
+    /// does, in order) until it is full again; what is left stays held.
+    private func parseHeldBytes() {
+        guard var bytes = unparsed else { return }
+        unparsed = nil
+        do {
+            while pipelined.count < Self.maxQueuedParts, let part = try requestParser.next(&bytes) {
+                pipelined.append(.part(part))
+            }
+        } catch let error as HTTPSyntaxError {
+            pipelined.append(.parseError(error))  // nothing after it is read
+            return
+        } catch {
+            closeConnection()
+            return
+        }
+        if bytes.readableBytes > 0 {
+            unparsed = bytes
+        } else if inputClosed {
+            inputEnded()  // the FIN came after these bytes
+        }
+    }
+
+    /// Requests (their heads, body parts and ends) read and queued behind the one in progress
+    /// before the rest of a read is left unparsed: five small pipelined requests or so.
+    static let maxQueuedParts = 16
 
     private func deliver(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
@@ -203,6 +259,7 @@ extension ProxyHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         connectionGuard.channelInactive()
         pipelined.removeAll()
+        unparsed = nil
         // The client left: an unfinished exchange leaves its upstream connection in an unknown state.
         switch state {
         case .forwarding(let request, let upstream):
@@ -220,18 +277,10 @@ extension ProxyHandler: ChannelDuplexHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .some(.inputClosed) = event as? ChannelEvent {
-            if requestParser.isInsideRequest {
-                // FIN inside a request: its head or body can never be completed (NIO's decoder
-                // refused this too).
-                refuse(HTTPSyntaxError("connection closed inside a request"))
-            }
             inputClosed = true
-            if case .closed = state { return }  // refused, or closing after the answer it had
-            if isIdle && pipelined.isEmpty {
-                closeAfterPendingWrites()
-            } else if pipelined.isEmpty && !currentRequestEnded {
-                // The request's body can never be completed.
-                closeConnection()
+            // Bytes still held unparsed came before the FIN: it is dealt with once they are parsed.
+            if unparsed == nil {
+                inputEnded()
             }
             return
         }
@@ -263,6 +312,22 @@ extension ProxyHandler: ChannelDuplexHandler {
                 guard isIdle, !requestParser.isInsideRequest else { return }
                 closeAfterPendingWrites()
             }
+        }
+    }
+
+    /// The client sent FIN and every byte before it has been parsed.
+    private func inputEnded() {
+        if requestParser.isInsideRequest {
+            // FIN inside a request: its head or body can never be completed (NIO's decoder
+            // refused this too).
+            refuse(HTTPSyntaxError("connection closed inside a request"))
+        }
+        if case .closed = state { return }  // refused, or closing after the answer it had
+        if isIdle && pipelined.isEmpty {
+            closeAfterPendingWrites()
+        } else if pipelined.isEmpty && !currentRequestEnded {
+            // The request's body can never be completed.
+            closeConnection()
         }
     }
 
@@ -337,11 +402,17 @@ extension ProxyHandler: ChannelDuplexHandler {
         guard !deliveringPipelined, let context else { return }
         deliveringPipelined = true
         defer { deliveringPipelined = false }
-        while let next = pipelined.first {
+        while true {
             if case .closed = state {
                 pipelined.removeAll()
+                unparsed = nil
                 return
             }
+            if pipelined.isEmpty {
+                guard unparsed != nil else { return }  // the usual case: nothing queued, nothing held
+                parseHeldBytes()
+            }
+            guard let next = pipelined.first else { return }
             let ready: Bool
             switch next {
             case .part(.head):
@@ -369,7 +440,7 @@ extension ProxyHandler: ChannelDuplexHandler {
     }
 
     private var shouldPauseClientReads: Bool {
-        if !pipelined.isEmpty { return true }
+        if !pipelined.isEmpty || unparsed != nil { return true }
         return switch state {
         case .connecting(let request):
             // A body still to come waits, bounded, in `pendingBody` until there is an upstream.
@@ -822,7 +893,7 @@ extension ProxyHandler {
         state = .idle
         connectionGuard.requestFinished()
         deliverPipelined()
-        if inputClosed && isIdle && pipelined.isEmpty {
+        if inputClosed && isIdle && pipelined.isEmpty && unparsed == nil {
             closeAfterPendingWrites()
             return
         }

@@ -96,6 +96,25 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// A GET with content (Elasticsearch's `GET _search`): the origin answers by the body, which
+    /// the key does not hold, so one body's answer is neither stored nor served for another.
+    @Test func getRequestsWithABodyBypassTheCache() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: Self.reflecting(["Content-Length"]))
+        let search = { (body: String) in
+            try await TestHTTPClient.request(port: proxy.port, "GET", "/index/_search", body: Array(body.utf8))
+        }
+        let first = try await search("{}")
+        #expect(first.bodyString == "content-length=2\n")
+        #expect(first.header("cache-status") == "gatehouse; fwd=bypass")
+        #expect(try await search("{\"q\":1}").bodyString == "content-length=7\n")
+        let bare = try await TestHTTPClient.request(port: proxy.port, "GET", "/index/_search")
+        #expect(bare.bodyString == "content-length=-\n")
+        #expect(bare.header("cache-status") == "gatehouse; fwd=uri-miss; stored")
+        #expect(upstream.receivedRequests.count == 3)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     /// A trusted proxy in front relays X-Forwarded-Host (set from its own Host, or passed on from
     /// its client); the origin builds links from it; the key has only the Host Gatehouse saw.
     @Test func forwardedHostFromATrustedProxyIsPartOfTheKey() async throws {

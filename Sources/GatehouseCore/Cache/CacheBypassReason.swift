@@ -13,4 +13,8 @@ public enum CacheBypassReason: String, Sendable, Equatable {
     /// The path holds a `%2F` whose two readings (separator, or data) fall under different
     /// cache rules: which one the origin serves is unknown.
     case ambiguousPath = "ambiguous-path"
+    /// A GET or HEAD with content: RFC 9110 §9.3.1 gives it no defined meaning, yet origins
+    /// answer by it (Elasticsearch's `GET _search`), and the key does not hold it: one body's
+    /// answer must neither be served to another nor stored for the bare URL.
+    case requestBody = "request-body"
 }

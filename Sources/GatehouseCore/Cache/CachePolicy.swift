@@ -52,12 +52,16 @@ public final class CachePolicy: Sendable {
     /// the GET entry. `forwarded`, from a trusted proxy in front, overrides scheme and host.
     /// `path` is the request's `NormalizedPath(requestTarget:)` when the caller made it already
     /// (the proxy makes it once per request, for rate limits too); nil: made here if a rule needs it.
+    /// `hasBody`: the request carries content, which keeps the cache out of it.
     public func classify(
         _ head: HTTPRequestHead, scheme: String = "http", forwarded: ForwardedOrigin? = nil, user: String? = nil,
-        path: NormalizedPath? = nil
+        path: NormalizedPath? = nil, hasBody: Bool = false
     ) -> CacheRequestDecision {
         guard head.method == .GET || head.method == .HEAD else {
             return .bypass(.method)
+        }
+        if hasBody {
+            return .bypass(.requestBody)
         }
         let fields = CacheRequestFields(head.headers)
         let directives = fields.cacheControl

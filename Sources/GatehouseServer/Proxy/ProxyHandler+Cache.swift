@@ -22,7 +22,9 @@ extension ProxyHandler {
             return
         }
         let path = Self.rulePath(of: request, policy: cache.policy)
-        switch cache.policy.classify(request.head, forwarded: request.forwardedOrigin, user: request.user, path: path) {
+        switch cache.policy.classify(
+            request.head, forwarded: request.forwardedOrigin, user: request.user, path: path, hasBody: request.framing != .none
+        ) {
         case .bypass(let reason):
             request.cacheStatus = .forward(reason == .method ? .method : .bypass)
             connectUpstream(for: request, allowReuse: true)

@@ -43,6 +43,11 @@ extension RedisCacheStore {
             return copy.epoch
         }
 
+        /// The copy, fresh or not; nil until an epoch was first read or written.
+        var known: UInt64? {
+            copy.withLockedValue { $0?.epoch }
+        }
+
         /// Records an epoch read or written by a command sent at `sentAt` whose reply arrived at
         /// `receivedAt`, and returns the epoch to use from now on.
         ///

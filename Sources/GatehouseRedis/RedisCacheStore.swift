@@ -7,7 +7,8 @@ import NIOCore
 /// versions.
 ///
 /// Keys (the URL key starts with its `{hash}` tag, so one URL's keys share a Cluster slot):
-/// - entry or slot: `keyPrefix + "e" + epoch + ":" + key value`, value a ``Record``, TTL = retention;
+/// - entry or slot: `keyPrefix + "e" + epoch + ":" + key value`, value a ``Record``, TTL = retention
+///   (stored under the epoch its fetch went upstream in, so a `purgeAll` meanwhile hides it too);
 /// - URL index: `keyPrefix + "i" + epoch + ":" + URL key`, a SET of the URL's keys, for `purge`;
 /// - namespace version: `keyPrefix + "ns:" + name` (INCR), no TTL;
 /// - purge epoch: `keyPrefix + "epoch"` (INCR on `purgeAll`), see ``EpochCache``;
@@ -59,19 +60,36 @@ public final class RedisCacheStore: CacheStore {
     }
 
     public func store(_ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime, on eventLoop: any EventLoop) -> EventLoopFuture<Bool> {
-        store(entry, for: key, retention: retention, now: now, fetchBeganSecond: 0, on: eventLoop)
+        store(entry, for: key, retention: retention, now: now, fetchBeganSecond: 0, fetchEpoch: nil, on: eventLoop)
     }
 
     /// Refused when the URL's purge mark (set by any instance's `purge`) is at or after
-    /// `fetchBegan` less a second.
+    /// `fetch.time` less a second, and when the epoch has moved on from `fetch.epoch` (a
+    /// `purgeAll` through any instance since the fetch went upstream) or that was not known.
     public func store(
-        _ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime, fetchBegan: CacheTime, on eventLoop: any EventLoop
+        _ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime, fetch: CacheFetchStart, on eventLoop: any EventLoop
     ) -> EventLoopFuture<Bool> {
-        store(entry, for: key, retention: retention, now: now, fetchBeganSecond: max(fetchBegan.secondsSince1970, 1), on: eventLoop)
+        // No epoch known when the fetch went upstream: its lookup could not read one, and a
+        // purge of everything may have come since. A miss more, never a stale entry.
+        guard let fetchEpoch = fetch.epoch else { return eventLoop.makeSucceededFuture(false) }
+        return store(
+            entry, for: key, retention: retention, now: now, fetchBeganSecond: max(fetch.time.secondsSince1970, 1), fetchEpoch: fetchEpoch,
+            on: eventLoop
+        )
     }
 
+    /// The local copy of the epoch, fresh or not (no round trip: every miss reads it).
+    public var purgeEpoch: UInt64? {
+        epoch.known
+    }
+
+    /// With a `fetchEpoch`, the entry goes under that epoch's keys, not under the one current
+    /// when the fetch ends: a `purgeAll` through another instance meanwhile leaves it where
+    /// nobody reads (however late this instance's copy learns of it). When the epoch known now
+    /// already differs, nothing is written at all.
     private func store(
-        _ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime, fetchBeganSecond: Int64, on eventLoop: any EventLoop
+        _ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime, fetchBeganSecond: Int64, fetchEpoch: UInt64?,
+        on eventLoop: any EventLoop
     ) -> EventLoopFuture<Bool> {
         guard retention > 0, key.varyNames == entry.varyNames, entry.storedBody.count <= maxObjectSize else {
             counters.withLockedValue { $0.refused += 1 }
@@ -81,8 +99,10 @@ public final class RedisCacheStore: CacheStore {
         let ttl = Int(clamping: retention.multipliedReportingOverflow(by: 1000).overflow ? .max : retention * 1000)
         let value = Record.encodeEntry(entry, expires: expires)
         let names = key.varyNames.joined(separator: String(Record.nameSeparator))
-        return epoch.current(client: client, on: eventLoop).flatMap { epoch in
-            self.client.evalsha(
+        return epoch.current(client: client, on: eventLoop).flatMap { current in
+            let epoch = fetchEpoch ?? current
+            guard epoch == current else { return eventLoop.makeSucceededFuture(RedisValue.integer(0)) }
+            return self.client.evalsha(
                 Self.storeScript,
                 keys: [
                     .string(self.entryKey(key.primary.value, epoch)), .string(self.entryKey(key.value, epoch)),

@@ -30,7 +30,7 @@ import Testing
     }
 
     /// An origin whose GETs answer the version of the data, which every write bumps; the first
-    /// GET reads now and answers 2 s later, so it outlasts a write sent meanwhile.
+    /// GET of `/item` reads now and answers 2 s later, so it outlasts a write sent meanwhile.
     private static func versionedOrigin() -> @Sendable (TestUpstreamRequest) -> TestUpstreamBehaviour {
         let version = NIOLockedValueBox(1)
         let firstRead = FirstCallFlag()
@@ -42,7 +42,7 @@ import Testing
             let read = TestUpstreamBehaviour.respond(
                 headers: [("Cache-Control", "max-age=60")], body: Array("v\(version.withLockedValue { $0 })".utf8)
             )
-            return firstRead.take() ? .delay(.seconds(2), then: read) : read
+            return request.uri == "/item" && firstRead.take() ? .delay(.seconds(2), then: read) : read
         }
     }
 
@@ -75,10 +75,11 @@ import Testing
         try await upstream.shutdown()
     }
 
-    /// The same race across instances sharing Redis: A's fetch began, a PUT through B purged
-    /// the URL (A's own log never hears of it), then A's fetch ended. The purge left a mark in
-    /// Redis that refuses A's store, so a read through B gets v2, not A's pre-write copy.
-    @Test func aWriteThroughAnotherInstanceStopsAFetchBegunBeforeIt() async throws {
+    /// Two instances (A, B) sharing one redis-server, in front of one `versionedOrigin`; `body`
+    /// gets them and the origin, which are stopped afterwards.
+    private static func withTwoInstances(
+        _ body: (_ first: ProxyHarness, _ second: ProxyHarness, _ upstream: TestUpstreamServer) async throws -> Void
+    ) async throws {
         try await RedisServerProcess.with { redis in
             let upstream = try await TestUpstreamServer.start(behaviour: Self.versionedOrigin())
             let shared = { (config: inout GatehouseConfig) in
@@ -87,9 +88,22 @@ import Testing
             }
             let first = try await ProxyHarness.start(upstreamPorts: [upstream.port], configure: shared)
             let second = try await ProxyHarness.start(upstreamPorts: [upstream.port], configure: shared)
+            try await body(first, second, upstream)
+            try await first.stop()
+            try await second.stop()
+            try await upstream.shutdown()
+        }
+    }
 
-            // One host name for both: the instances' ports differ, their keys must not.
-            let host = [("Host", "api.example")]
+    /// One host name for both instances: their ports differ, their keys must not.
+    private static let host = [("Host", "api.example")]
+
+    /// The same race across instances sharing Redis: A's fetch began, a PUT through B purged
+    /// the URL (A's own log never hears of it), then A's fetch ended. The purge left a mark in
+    /// Redis that refuses A's store, so a read through B gets v2, not A's pre-write copy.
+    @Test func aWriteThroughAnotherInstanceStopsAFetchBegunBeforeIt() async throws {
+        try await Self.withTwoInstances { first, second, upstream in
+            let host = Self.host
             async let read = TestHTTPClient.request(port: first.port, "GET", "/item", headers: host)
             #expect(await upstream.waitForRequests(1))
             #expect(try await TestHTTPClient.request(port: second.port, "PUT", "/item", headers: host, body: [1]).status == 204)
@@ -98,9 +112,34 @@ import Testing
             #expect(after.bodyString == "v2", "\(after.header("cache-status") ?? "")")
             // Stored now, for both instances.
             #expect(try await TestHTTPClient.request(port: first.port, "GET", "/item", headers: host).header("cache-status")?.contains("hit") == true)
-            try await first.stop()
-            try await second.stop()
-            try await upstream.shutdown()
+        }
+    }
+
+    /// The same across instances for a purge of everything: A's fetch began (v1), the data
+    /// changed at the origin (v2, no write through a proxy, so no URL was purged) and a purge of
+    /// everything went through B, then A's fetch ended. The purge moved the shared epoch past the
+    /// one A's fetch went upstream under, so A's v1 is not stored where anyone reads: B and A
+    /// both get v2, which a miss after the purge stores as usual. The fetch lasts 2 s, past A's
+    /// 1 s epoch refresh: A's store reads the new epoch.
+    @Test func aPurgeOfEverythingThroughAnotherInstanceStopsAFetchBegunBeforeIt() async throws {
+        try await Self.withTwoInstances { first, second, upstream in
+            let host = Self.host
+            // Another URL stored first loads the store script into Redis: were A's store to go
+            // through, it would land one round trip after A's answer, ahead of the reads below.
+            #expect(try await TestHTTPClient.request(port: second.port, "GET", "/other", headers: host).status == 200)
+            async let read = TestHTTPClient.request(port: first.port, "GET", "/item", headers: host)
+            #expect(await upstream.waitForRequests(2))
+            // Straight to the origin: the data changes without any proxy purging the URL.
+            #expect(try await TestHTTPClient.request(port: upstream.port, "PUT", "/item", body: [1]).status == 204)
+            try await CacheBodyFileEndToEndTests.purgeAll(adminPort: second.adminPort)
+            #expect(try await read.bodyString == "v1")
+
+            let afterOnB = try await TestHTTPClient.request(port: second.port, "GET", "/item", headers: host)
+            #expect(afterOnB.bodyString == "v2", "\(afterOnB.header("cache-status") ?? "")")
+            let afterOnA = try await TestHTTPClient.request(port: first.port, "GET", "/item", headers: host)
+            #expect(afterOnA.bodyString == "v2", "\(afterOnA.header("cache-status") ?? "")")
+            // B's miss after the purge was stored, for both instances.
+            #expect(afterOnA.header("cache-status")?.contains("hit") == true, "\(afterOnA.header("cache-status") ?? "")")
         }
     }
 }

@@ -91,6 +91,41 @@ import Testing
         }
     }
 
+    /// A fetch that went upstream before a purge of everything through another instance stores
+    /// nothing anyone reads after the purge: refused once this instance has read the new epoch,
+    /// and kept under the old epoch's keys while its copy is still the old one (which only
+    /// instances that have not yet heard of the purge read).
+    @Test func aPurgeOfEverythingThroughAnotherInstanceStopsTheStoreOfAnEarlierFetch() async throws {
+        try await StoreRedis.withClients(2) { clients, _ in
+            let current = RedisCacheStore(client: clients[0], keyPrefix: "gh:", epochRefresh: .zero)
+            let late = RedisCacheStore(client: clients[0], keyPrefix: "gh:", epochRefresh: .seconds(600))
+            let other = RedisCacheStore(client: clients[1], keyPrefix: "gh:", epochRefresh: .zero)
+            let key = CacheFixtures.key("/item")
+            // No epoch read yet: a purge of everything may have come, unseen.
+            #expect(current.purgeEpoch == nil)
+            let unknown = CacheFetchStart(time: t0, epoch: nil)
+            #expect(!(try await current.store(CacheFixtures.entry("v0"), for: key, retention: 60, now: t0, fetch: unknown, on: loop).get()))
+
+            // Each looks the URL up, as a miss does before it goes upstream, and learns epoch 0.
+            #expect(try await current.lookup(key.primary, now: t0, on: loop).get() == .miss)
+            #expect(try await late.lookup(key.primary, now: t0, on: loop).get() == .miss)
+            let before = CacheFetchStart(time: t0, epoch: current.purgeEpoch)
+            #expect(before.epoch == 0 && late.purgeEpoch == 0)
+            try await other.purgeAll(on: loop).get()
+
+            #expect(!(try await current.store(CacheFixtures.entry("v1"), for: key, retention: 60, now: t0, fetch: before, on: loop).get()))
+            #expect(try await late.store(CacheFixtures.entry("v1"), for: key, retention: 60, now: t0, fetch: before, on: loop).get())
+            #expect(try await other.lookup(key.primary, now: t0, on: loop).get() == .miss)
+            #expect(try await current.lookup(key.primary, now: t0, on: loop).get() == .miss)
+
+            // A fetch after the purge stores as usual, for every instance.
+            #expect(current.purgeEpoch == 1)
+            let after = CacheFetchStart(time: t0, epoch: current.purgeEpoch)
+            #expect(try await current.store(CacheFixtures.entry("v2"), for: key, retention: 60, now: t0, fetch: after, on: loop).get())
+            #expect(try await other.find(key.primary, requestHeaders: [:], now: t0, on: loop).get().entry?.body == CacheFixtures.buffer("v2"))
+        }
+    }
+
     @Test func entriesCarryTheirRetentionAsTTLAndStatsAnswer() async throws {
         try await StoreRedis.withClients { clients, _ in
             let store = RedisCacheStore(client: clients[0], keyPrefix: "gh:")

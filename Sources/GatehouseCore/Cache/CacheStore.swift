@@ -30,13 +30,20 @@ public protocol CacheStore: Sendable {
     /// allowance). `key.varyNames` must equal `entry.varyNames`. False when refused.
     func store(_ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime, on eventLoop: any EventLoop) -> EventLoopFuture<Bool>
 
-    /// The same, refused (false) when a purge of `key`'s URL recorded by the store itself came
-    /// at or after `fetchBegan` (less a second, for clocks apart): a store shared by instances
+    /// The same, refused (false) when a purge recorded by the store itself came after the fetch
+    /// began: one of `key`'s URL at or after `fetch.time` (less a second, for clocks apart), or
+    /// one of everything since the store's epoch was `fetch.epoch`. A store shared by instances
     /// sees the purges of all of them, where each process's own `CacheInvalidationLog` sees its
     /// own. A store without such records stores as `store(_:for:retention:now:on:)`.
     func store(
-        _ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime, fetchBegan: CacheTime, on eventLoop: any EventLoop
+        _ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime, fetch: CacheFetchStart, on eventLoop: any EventLoop
     ) -> EventLoopFuture<Bool>
+
+    /// What `purgeAll` moves on (through any instance sharing the store), as this process last
+    /// learned it, read without a round trip: a fetch notes it before going upstream and hands it
+    /// back in `CacheFetchStart`. nil for a store without one (the default), and for a shared
+    /// store that has not learned it yet.
+    var purgeEpoch: UInt64? { get }
 
     /// Drops the entry under `key` (one variant).
     func remove(_ key: CacheKey, on eventLoop: any EventLoop) -> EventLoopFuture<Void>
@@ -58,10 +65,14 @@ public protocol CacheStore: Sendable {
 
 extension CacheStore {
     public func store(
-        _ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime, fetchBegan: CacheTime, on eventLoop: any EventLoop
+        _ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime, fetch: CacheFetchStart, on eventLoop: any EventLoop
     ) -> EventLoopFuture<Bool> {
         store(entry, for: key, retention: retention, now: now, on: eventLoop)
     }
+
+    /// A store only this process uses: `purgeAll` empties it at once, and the process's own log
+    /// stops the fetches it overtook.
+    public var purgeEpoch: UInt64? { nil }
 
     /// `find` with the request's headers at hand.
     public func find(_ primary: CachePrimaryKey, requestHeaders: HTTPHeaders, now: CacheTime, on eventLoop: any EventLoop) -> EventLoopFuture<CacheLookupResult> {

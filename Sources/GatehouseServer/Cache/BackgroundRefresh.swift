@@ -19,6 +19,8 @@ final class BackgroundRefresh {
     private let flightKey: String
     /// `cache.invalidations.mark` when the refresh began: a write to the URL since stops its store.
     private let fetchMark: UInt64
+    /// The store's `purgeEpoch` when the refresh began: a purge of everything since stops its store.
+    private let fetchEpoch: UInt64?
     private let eventLoop: any EventLoop
     /// The recorder of `eventLoop`, the loop every step of the refresh runs on.
     private let recorder: RequestMetricsRecorder
@@ -47,6 +49,7 @@ final class BackgroundRefresh {
         self.eventLoop = eventLoop
         self.recorder = recorder
         self.fetchMark = cache.invalidations.mark
+        self.fetchEpoch = cache.store.purgeEpoch
     }
 
     /// Starts a refresh of `stale` unless one for the same key is already running. `recorder`
@@ -131,11 +134,12 @@ extension BackgroundRefresh: UpstreamResponseDelegate {
             pool.release(upstream)
         }
         let now = CacheTime.now()
+        let fetch = CacheFetchStart(time: requestTime, epoch: fetchEpoch)
         var stored: CacheEntry?
         if let absorbed {
             switch cache.policy.refresh(stale, with: absorbed, for: request, requestTime: requestTime, responseTime: now) {
             case .refreshed(let entry, let retention):
-                cache.insert(entry, for: key, retention: retention, fetchMark: fetchMark, fetchBegan: requestTime, now: now, on: eventLoop)
+                cache.insert(entry, for: key, retention: retention, fetchMark: fetchMark, fetch: fetch, now: now, on: eventLoop)
                 stored = entry
             case .serveOnly, .mismatch:
                 _ = cache.store.remove(key, on: eventLoop)
@@ -143,7 +147,7 @@ extension BackgroundRefresh: UpstreamResponseDelegate {
         } else if let plan {
             let entry = plan.entry(body: body ?? ByteBuffer())
             let newKey = CacheKey(primary: key.primary, varyNames: plan.varyNames, requestHeaders: varyHeaders)
-            cache.insert(entry, for: newKey, retention: plan.retention, fetchMark: fetchMark, fetchBegan: requestTime, now: now, on: eventLoop)
+            cache.insert(entry, for: newKey, retention: plan.retention, fetchMark: fetchMark, fetch: fetch, now: now, on: eventLoop)
             stored = entry
         }
         finish(stored: stored)

@@ -31,6 +31,9 @@ final class CacheExchange {
     var status: CacheStatus = .forward(.miss)
     /// When the request went upstream, for the stored entry's age.
     var requestTime: CacheTime = .now()
+    /// The store's `purgeEpoch` once the lookup found nothing fresh, before the request goes
+    /// upstream: a purge of everything since, through any instance, stops the store.
+    var fetchEpoch: UInt64?
     /// The response head being stored, and its body so far; nil when not storing.
     var plan: CacheStoragePlan?
     var captured: ByteBuffer?
@@ -47,6 +50,11 @@ final class CacheExchange {
         self.cache = cache
         self.storeCount = storeCount
         self.fetchMark = cache.invalidations.mark
+    }
+
+    /// What the store is told of this fetch when its response is stored.
+    var fetchStart: CacheFetchStart {
+        CacheFetchStart(time: requestTime, epoch: fetchEpoch)
     }
 
     /// Whether the response is being captured for the store: its origin is then read at the

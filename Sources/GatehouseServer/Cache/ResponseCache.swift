@@ -100,12 +100,12 @@ final class ResponseCache: Sendable {
     }
 
     /// Stores `entry` under `key` unless its URL was invalidated since its fetch began
-    /// (`fetchMark` here, `fetchBegan` in a shared store), and counts the store once it is in, which ends every pass memo's marks
+    /// (`fetchMark` here, `fetch` in a shared store), and counts the store once it is in, which ends every pass memo's marks
     /// (the URL they are about may be the one just stored), and in `gatehouse_cache_stores_total`.
     /// Completes with whether it stored.
     @discardableResult
     func insert(
-        _ entry: CacheEntry, for key: CacheKey, retention: Int64, fetchMark: UInt64, fetchBegan: CacheTime, now: CacheTime,
+        _ entry: CacheEntry, for key: CacheKey, retention: Int64, fetchMark: UInt64, fetch: CacheFetchStart, now: CacheTime,
         on eventLoop: any EventLoop
     ) -> EventLoopFuture<Bool> {
         guard mayStore(key, fetchMark: fetchMark) else { return eventLoop.makeSucceededFuture(false) }
@@ -113,9 +113,9 @@ final class ResponseCache: Sendable {
         let store = self.store
         let invalidations = self.invalidations
         let stores = self.stores
-        // A store shared with other instances also refuses it when one of them purged the URL
-        // after `fetchBegan` (a write through another instance, which this log cannot see).
-        return store.store(entry, for: key, retention: retention, now: now, fetchBegan: fetchBegan, on: eventLoop).flatMap { stored in
+        // A store shared with other instances also refuses it when one of them purged the URL or
+        // everything after the fetch began (through another instance, which this log cannot see).
+        return store.store(entry, for: key, retention: retention, now: now, fetch: fetch, on: eventLoop).flatMap { stored in
             guard stored else { return eventLoop.makeSucceededFuture(false) }
             // An invalidation that came between the check and the store may have purged before
             // this entry was in: looked at again now that it is, and undone. One that comes

@@ -107,6 +107,8 @@ extension ProxyHandler {
     /// range request that can't do either goes upstream as it came.
     private func forwardMiss(request: InFlightRequest, exchange: CacheExchange) {
         let wantsPart = exchange.request.hasRange
+        // Noted here, not with the lookup: a fresh hit (the hot path) goes without it.
+        exchange.fetchEpoch = exchange.cache.store.purgeEpoch
         guard let context, let primary = exchange.primary, !exchange.request.isHEAD, !wantsPart || request.framing == .none else {
             // HEAD responses are never stored, so a HEAD miss neither leads nor waits; nor does
             // a range request with a body, which could not be sent again for its part.
@@ -172,6 +174,7 @@ extension ProxyHandler {
     /// answers: the refreshed entry after a 304, the new one after a 200, the stale one on error.
     private func forwardStale(_ entry: CacheEntry, request: InFlightRequest, exchange: CacheExchange) {
         let wantsPart = exchange.request.hasRange
+        exchange.fetchEpoch = exchange.cache.store.purgeEpoch
         if wantsPart && request.framing != .none {
             forwardPart(request: request, exchange: exchange)
             return
@@ -317,7 +320,7 @@ extension ProxyHandler {
     private func store(_ entry: CacheEntry, under key: CacheKey, retention: Int64, exchange: CacheExchange) {
         guard let context else { return }
         exchange.cache.insert(
-            entry, for: key, retention: retention, fetchMark: exchange.fetchMark, fetchBegan: exchange.requestTime, now: .now(),
+            entry, for: key, retention: retention, fetchMark: exchange.fetchMark, fetch: exchange.fetchStart, now: .now(),
             on: context.eventLoop
         )
     }

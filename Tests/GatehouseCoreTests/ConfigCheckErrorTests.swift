@@ -80,6 +80,17 @@ struct ConfigErrorCase: Sendable, CustomTestStringConvertible {
                #"proxy.conf:6: server.trusted_proxies[2]: "proxy.local" is not a CIDR block or an IP address, e.g. "10.0.0.0/8" or "::1""#]),
         .init("trusted proxies not a list", ["server:", "  trusted_proxies: 10.0.0.0/8"],
               [#"proxy.conf:3: server.trusted_proxies: expected a list, got "10.0.0.0/8""#]),
+        .init("client ip header unknown", ["server:", "  client_ip_header: X-Real-IP"],
+              [#"proxy.conf:3: server.client_ip_header: expected auto, x-forwarded-for or forwarded, got "X-Real-IP""#]),
+        .init("client ip header misspelt", ["server:", "  client_ip_header: X-Forwarded-Fro"],
+              [#"proxy.conf:3: server.client_ip_header: expected auto, x-forwarded-for or forwarded, got "X-Forwarded-Fro"; did you mean "x-forwarded-for"?"#]),
+        .init("client ip header a list", ["server:", "  client_ip_header: [forwarded, x-forwarded-for]"],
+              ["proxy.conf:3: server.client_ip_header: expected auto, x-forwarded-for or forwarded, got a list"]),
+        .init("client ip header empty", ["server:", "  client_ip_header:"],
+              ["proxy.conf:3: server.client_ip_header: expected auto, x-forwarded-for or forwarded, got nothing"]),
+        // nginx's name for it points to Gatehouse's.
+        .init("nginx real_ip_header", ["server:", "  real_ip_header: X-Forwarded-For"],
+              [#"proxy.conf:3: server.real_ip_header: unknown key; did you mean "client_ip_header"?"#]),
         .init("admin token env not a name", ["server:", #"  admin_token_env: "MY TOKEN""#],
               [#"proxy.conf:3: server.admin_token_env: "MY TOKEN" is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)"#]),
     ]

@@ -12,6 +12,7 @@ import Testing
         #expect(config.server.adminListen == ListenAddress(host: "127.0.0.1", port: 9901))
         #expect(config.server.adminTokenEnv == "GATEHOUSE_ADMIN_TOKEN")
         #expect(config.server.trustedProxies == [IPNetwork(parsing: "127.0.0.1/32")])
+        #expect(config.server.clientIPHeader == .auto)
         #expect(config.server.threads == nil)
         #expect(config.server.idleTimeout == .seconds(60))
         #expect(config.server.minBodyRate == 500)
@@ -48,6 +49,7 @@ import Testing
           admin_listen: 127.0.0.1:0
           admin_token_env: ADMIN_TOKEN
           trusted_proxies: ["10.0.0.0/8", "fd00::/8", 192.168.1.1]
+          client_ip_header: forwarded
           threads: 4
           drain_timeout: 1m30s
           read_header_timeout: 5s
@@ -120,6 +122,7 @@ import Testing
         server.adminListen = ListenAddress(host: "127.0.0.1", port: 0)
         server.adminTokenEnv = "ADMIN_TOKEN"
         server.trustedProxies = ["10.0.0.0/8", "fd00::/8", "192.168.1.1/32"].compactMap(IPNetwork.init(parsing:))
+        server.clientIPHeader = .forwarded
         server.threads = 4
         server.drainTimeout = .seconds(90)
         server.readHeaderTimeout = .seconds(5)
@@ -197,6 +200,21 @@ import Testing
     func accessLogTakesWordsAsWritten(_ written: String, _ expected: AccessLogDestination) throws {
         let yaml = "\(ConfigTestSupport.upstreamLine)\nserver: {access_log: \(written)}"
         #expect(try ConfigLoader.parse(yaml: yaml, file: "proxy.conf").server.accessLog == expected)
+    }
+
+    /// Field names are case-insensitive, so `X-Forwarded-For` as nginx's real_ip_header spells it
+    /// is as good as the lower-case word.
+    @Test(arguments: [
+        ("auto", ClientIPHeader.auto),
+        ("forwarded", .forwarded),
+        ("Forwarded", .forwarded),
+        ("x-forwarded-for", .xForwardedFor),
+        ("X-Forwarded-For", .xForwardedFor),
+        ("\"X-FORWARDED-FOR\"", .xForwardedFor),
+    ])
+    func clientIPHeaderNamesAFieldInAnyCase(_ written: String, _ expected: ClientIPHeader) throws {
+        let yaml = "\(ConfigTestSupport.upstreamLine)\nserver: {client_ip_header: \(written)}"
+        #expect(try ConfigLoader.parse(yaml: yaml, file: "proxy.conf").server.clientIPHeader == expected)
     }
 
     @Test(arguments: ["\"\"", "~", "", "null"])

@@ -79,6 +79,8 @@ import Testing
             public_key_file: /etc/gatehouse/jwt.pem
             claim: email
             leeway: 0s
+            issuer: https://auth.example.com
+            audience: [orders-api, gatehouse]
         rate_limits:
           store: redis
           on_store_error: deny
@@ -154,6 +156,8 @@ import Testing
         var jwt = JWTConfig(publicKeyFile: "/etc/gatehouse/jwt.pem")
         jwt.claim = "email"
         jwt.leeway = .zero
+        jwt.issuer = "https://auth.example.com"
+        jwt.audiences = ["orders-api", "gatehouse"]
         identity.jwt = jwt
 
         var rateLimits = RateLimitsConfig()
@@ -244,6 +248,24 @@ import Testing
         #expect(jwt.publicKeyFile == nil)
         #expect(jwt.claim == "sub")
         #expect(jwt.leeway == .seconds(30))
+        #expect(jwt.issuer == nil)
+        #expect(jwt.audiences.isEmpty)
+    }
+
+    /// One audience may be written alone, several as a list; words stay words (`off` is an
+    /// audience called off, not YAML 1.1's false).
+    @Test(arguments: [
+        ("gatehouse", ["gatehouse"]),
+        ("off", ["off"]),
+        ("\"123\"", ["123"]),
+        ("[gatehouse]", ["gatehouse"]),
+        ("[orders-api, \"https://api.example.com\"]", ["orders-api", "https://api.example.com"]),
+    ])
+    func jwtAudienceIsOneOrAList(_ written: String, _ expected: [String]) throws {
+        let yaml = "\(ConfigTestSupport.upstreamLine)\nidentity: {jwt: {secret_env: S, issuer: auth, audience: \(written)}}"
+        let jwt = try #require(try ConfigLoader.parse(yaml: yaml, file: "proxy.conf").identity.jwt)
+        #expect(jwt.audiences == expected)
+        #expect(jwt.issuer == "auth")
     }
 
     @Test(arguments: [("true", true), ("yes", true), ("on", true), ("False", false), ("no", false), ("off", false)])

@@ -64,6 +64,27 @@ import Testing
         #expect(try Self.resolve(peer: peer, headers) == client)
     }
 
+    /// `server.client_ip_header` naming a field: only that field is read. A proxy passes the field
+    /// it does not write through as the client sent it, so believing that one would believe a forgery.
+    @Test(arguments: [
+        (ClientIPHeader.forwarded, "127.0.0.1", [("Forwarded", "for=192.0.2.1"), ("X-Forwarded-For", "6.6.6.6")], "192.0.2.1"),
+        (.forwarded, "127.0.0.1", [("X-Forwarded-For", "6.6.6.6"), ("Forwarded", "for=192.0.2.1, for=10.0.0.2")], "192.0.2.1"),
+        (.forwarded, "127.0.0.1", [("X-Forwarded-For", "6.6.6.6")], "127.0.0.1"),
+        (.forwarded, "203.0.113.5", [("Forwarded", "for=192.0.2.1")], "203.0.113.5"),
+        (.xForwardedFor, "127.0.0.1", [("Forwarded", "for=6.6.6.6"), ("X-Forwarded-For", "198.51.100.7")], "198.51.100.7"),
+        (.xForwardedFor, "127.0.0.1", [("Forwarded", "for=6.6.6.6")], "127.0.0.1"),
+        (.xForwardedFor, "203.0.113.5", [("X-Forwarded-For", "198.51.100.7")], "203.0.113.5"),
+        // auto (the default) is what Gatehouse always did: X-Forwarded-For, else Forwarded.
+        (.auto, "127.0.0.1", [("Forwarded", "for=192.0.2.1"), ("X-Forwarded-For", "198.51.100.7")], "198.51.100.7"),
+        (.auto, "127.0.0.1", [("Forwarded", "for=192.0.2.1")], "192.0.2.1"),
+        (.auto, "127.0.0.1", [("Forwarded", "for=192.0.2.1"), ("X-Forwarded-For", "garbage")], "127.0.0.1"),
+    ] as [(ClientIPHeader, String, [(String, String)], String)])
+    func namedFieldIsTheOnlyOneRead(header: ClientIPHeader, peer: String, headers: [(String, String)], client: String) throws {
+        let resolver = ClientIPResolver(trustedProxies: Self.resolver.trustedProxies, header: header)
+        let address = try #require(IPAddress(parsing: peer))
+        #expect(resolver.clientIP(peer: address, headers: HTTPHeaders(headers)).description == client)
+    }
+
     @Test(arguments: [
         ("1.2.3.4", "1.2.3.4"),
         (" 1.2.3.4\t", "1.2.3.4"),

@@ -12,6 +12,7 @@ import Testing
         #expect(config.server.adminListen == ListenAddress(host: "127.0.0.1", port: 9901))
         #expect(config.server.adminTokenEnv == "GATEHOUSE_ADMIN_TOKEN")
         #expect(config.server.trustedProxies == [IPNetwork(parsing: "127.0.0.1/32")])
+        #expect(config.server.clientIPHeader == .auto)
         #expect(config.server.threads == nil)
         #expect(config.server.idleTimeout == .seconds(60))
         #expect(config.server.minBodyRate == 500)
@@ -48,6 +49,7 @@ import Testing
           admin_listen: 127.0.0.1:0
           admin_token_env: ADMIN_TOKEN
           trusted_proxies: ["10.0.0.0/8", "fd00::/8", 192.168.1.1]
+          client_ip_header: forwarded
           threads: 4
           drain_timeout: 1m30s
           read_header_timeout: 5s
@@ -77,6 +79,8 @@ import Testing
             public_key_file: /etc/gatehouse/jwt.pem
             claim: email
             leeway: 0s
+            issuer: https://auth.example.com
+            audience: [orders-api, gatehouse]
         rate_limits:
           store: redis
           on_store_error: deny
@@ -120,6 +124,7 @@ import Testing
         server.adminListen = ListenAddress(host: "127.0.0.1", port: 0)
         server.adminTokenEnv = "ADMIN_TOKEN"
         server.trustedProxies = ["10.0.0.0/8", "fd00::/8", "192.168.1.1/32"].compactMap(IPNetwork.init(parsing:))
+        server.clientIPHeader = .forwarded
         server.threads = 4
         server.drainTimeout = .seconds(90)
         server.readHeaderTimeout = .seconds(5)
@@ -151,6 +156,8 @@ import Testing
         var jwt = JWTConfig(publicKeyFile: "/etc/gatehouse/jwt.pem")
         jwt.claim = "email"
         jwt.leeway = .zero
+        jwt.issuer = "https://auth.example.com"
+        jwt.audiences = ["orders-api", "gatehouse"]
         identity.jwt = jwt
 
         var rateLimits = RateLimitsConfig()
@@ -199,6 +206,21 @@ import Testing
         #expect(try ConfigLoader.parse(yaml: yaml, file: "proxy.conf").server.accessLog == expected)
     }
 
+    /// Field names are case-insensitive, so `X-Forwarded-For` as nginx's real_ip_header spells it
+    /// is as good as the lower-case word.
+    @Test(arguments: [
+        ("auto", ClientIPHeader.auto),
+        ("forwarded", .forwarded),
+        ("Forwarded", .forwarded),
+        ("x-forwarded-for", .xForwardedFor),
+        ("X-Forwarded-For", .xForwardedFor),
+        ("\"X-FORWARDED-FOR\"", .xForwardedFor),
+    ])
+    func clientIPHeaderNamesAFieldInAnyCase(_ written: String, _ expected: ClientIPHeader) throws {
+        let yaml = "\(ConfigTestSupport.upstreamLine)\nserver: {client_ip_header: \(written)}"
+        #expect(try ConfigLoader.parse(yaml: yaml, file: "proxy.conf").server.clientIPHeader == expected)
+    }
+
     @Test(arguments: ["\"\"", "~", "", "null"])
     func emptyAdminTokenEnvMeansNone(_ written: String) throws {
         let yaml = "\(ConfigTestSupport.upstreamLine)\nserver:\n  admin_token_env: \(written)"
@@ -226,6 +248,24 @@ import Testing
         #expect(jwt.publicKeyFile == nil)
         #expect(jwt.claim == "sub")
         #expect(jwt.leeway == .seconds(30))
+        #expect(jwt.issuer == nil)
+        #expect(jwt.audiences.isEmpty)
+    }
+
+    /// One audience may be written alone, several as a list; words stay words (`off` is an
+    /// audience called off, not YAML 1.1's false).
+    @Test(arguments: [
+        ("gatehouse", ["gatehouse"]),
+        ("off", ["off"]),
+        ("\"123\"", ["123"]),
+        ("[gatehouse]", ["gatehouse"]),
+        ("[orders-api, \"https://api.example.com\"]", ["orders-api", "https://api.example.com"]),
+    ])
+    func jwtAudienceIsOneOrAList(_ written: String, _ expected: [String]) throws {
+        let yaml = "\(ConfigTestSupport.upstreamLine)\nidentity: {jwt: {secret_env: S, issuer: auth, audience: \(written)}}"
+        let jwt = try #require(try ConfigLoader.parse(yaml: yaml, file: "proxy.conf").identity.jwt)
+        #expect(jwt.audiences == expected)
+        #expect(jwt.issuer == "auth")
     }
 
     @Test(arguments: [("true", true), ("yes", true), ("on", true), ("False", false), ("no", false), ("off", false)])

@@ -159,6 +159,70 @@ enum TestJWT {
         #expect(try Self.refusal(resolver, token: TestJWT.hs256(#"{"sub":"a","nbf":null}"#)) == "JWT nbf is not a number")
     }
 
+    // MARK: Issuer and audience
+
+    static func resolver(issuer: String?, audiences: [String]) async throws -> UserIdentityResolver {
+        var jwt = JWTConfig(secretEnv: "GATEHOUSE_JWT_SECRET")
+        jwt.issuer = issuer
+        jwt.audiences = audiences
+        return try await resolver(jwt: jwt, environment: ["GATEHOUSE_JWT_SECRET": secret])
+    }
+
+    /// A shared secret signs tokens for several services: with `issuer` set, one minted by
+    /// another issuer is refused like a forgery. `iss` is compared exactly (RFC 7519 §2
+    /// StringOrURI: case-sensitive, no normalisation), so a precomposed and a decomposed é differ.
+    @Test func issuerMustBeTheConfiguredOne() async throws {
+        let resolver = try await Self.resolver(issuer: "https://auth.example.com", audiences: [])
+        #expect(try Self.user(resolver, token: TestJWT.hs256(#"{"sub":"alice","iss":"https://auth.example.com"}"#))?.id == "alice")
+        for iss in [#""https://auth.example.com/""#, #""HTTPS://auth.example.com""#, #""https://other.example.com""#, #""""#] {
+            let token = TestJWT.hs256(#"{"sub":"alice","iss":\#(iss)}"#)
+            #expect(try Self.refusal(resolver, token: token) == "JWT issuer is not accepted")
+        }
+        #expect(try Self.refusal(resolver, token: TestJWT.hs256(#"{"sub":"alice"}"#)) == #"JWT has no "iss" claim"#)
+        #expect(try Self.refusal(resolver, token: TestJWT.hs256(#"{"sub":"alice","iss":7}"#)) == "JWT iss is not a string")
+        #expect(try Self.refusal(resolver, token: TestJWT.hs256(#"{"sub":"alice","iss":["https://auth.example.com"]}"#))
+            == "JWT iss is not a string")
+
+        let composed = try await Self.resolver(issuer: "caf\u{E9}", audiences: [])
+        #expect(try Self.user(composed, token: TestJWT.hs256(#"{"sub":"a","iss":"caf\u00e9"}"#))?.id == "a")
+        #expect(try Self.refusal(composed, token: TestJWT.hs256(#"{"sub":"a","iss":"cafe\u0301"}"#)) == "JWT issuer is not accepted")
+    }
+
+    /// RFC 7519 §4.1.3: `aud` is one string or an array of them, and the token is for us when it
+    /// names any audience we answer to.
+    @Test func audienceMustNameAConfiguredOne() async throws {
+        let resolver = try await Self.resolver(issuer: nil, audiences: ["orders-api", "gatehouse"])
+        for aud in [#""gatehouse""#, #"["gatehouse"]"#, #"["billing","orders-api"]"#, #"["orders-api","gatehouse"]"#] {
+            #expect(try Self.user(resolver, token: TestJWT.hs256(#"{"sub":"alice","aud":\#(aud)}"#))?.id == "alice")
+        }
+        for aud in [#""billing""#, #"["billing"]"#, "[]", #""Gatehouse""#, #""gatehouse ""#, #""orders-api,gatehouse""#] {
+            let token = TestJWT.hs256(#"{"sub":"alice","aud":\#(aud)}"#)
+            #expect(try Self.refusal(resolver, token: token) == "JWT audience is not accepted")
+        }
+        #expect(try Self.refusal(resolver, token: TestJWT.hs256(#"{"sub":"alice"}"#)) == #"JWT has no "aud" claim"#)
+        for aud in ["5", "null", #"{"gatehouse":true}"#, #"["gatehouse",5]"#, #"[["gatehouse"]]"#] {
+            let token = TestJWT.hs256(#"{"sub":"alice","aud":\#(aud)}"#)
+            #expect(try Self.refusal(resolver, token: token) == "JWT aud is not a string or an array of strings")
+        }
+    }
+
+    @Test func issuerAndAudienceMustBothHold() async throws {
+        let resolver = try await Self.resolver(issuer: "auth", audiences: ["gatehouse"])
+        #expect(try Self.user(resolver, token: TestJWT.hs256(#"{"sub":"alice","iss":"auth","aud":"gatehouse"}"#))?.id == "alice")
+        #expect(try Self.refusal(resolver, token: TestJWT.hs256(#"{"sub":"alice","iss":"auth","aud":"billing"}"#))
+            == "JWT audience is not accepted")
+        #expect(try Self.refusal(resolver, token: TestJWT.hs256(#"{"sub":"alice","iss":"other","aud":"gatehouse"}"#))
+            == "JWT issuer is not accepted")
+    }
+
+    /// Unset, neither claim is looked at, whatever it holds: the behaviour before the keys existed.
+    @Test func unsetIssuerAndAudienceAcceptAnyToken() async throws {
+        let resolver = try await Self.resolver()
+        for payload in [#"{"sub":"alice","iss":"anyone","aud":"anything"}"#, #"{"sub":"alice","iss":7,"aud":[1,{}]}"#] {
+            #expect(try Self.user(resolver, token: TestJWT.hs256(payload))?.id == "alice")
+        }
+    }
+
     // MARK: Algorithms
 
     @Test func algNoneIsRefused() async throws {

@@ -74,6 +74,40 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// One shared secret often signs tokens for several services. With `issuer` and `audience`
+    /// set, a token for another service — genuine signature, foreign `iss` or `aud` — is refused
+    /// as a forgery is: 401 UNAUTHENTICATED in JSON, counted by the address's limit all the same.
+    @Test func tokensForAnotherIssuerOrAudienceAre401() async throws {
+        let (proxy, upstream) = try await Self.start(behaviour: { _ in .respond() }) { config in
+            config.identity.jwt?.issuer = "https://auth.example.com"
+            config.identity.jwt?.audiences = ["orders-api", "gatehouse"]
+            config.rateLimits.policies = [
+                RateLimitPolicyConfig(name: "per-ip", key: .ip, limit: 4, window: .seconds(60)),
+                RateLimitPolicyConfig(name: "per-user", key: .user, limit: 100, window: .seconds(60)),
+            ]
+        }
+        let issuer = "https://auth.example.com"
+        let claims: [String: Any] = ["sub": "alice", "exp": TestJWT.now + 600]
+        let ours = claims.merging(["iss": issuer, "aud": ["billing", "gatehouse"]]) { $1 }
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/", headers: Self.bearer(ours)).status == 200)
+        let foreign: [[String: Any]] = [
+            claims.merging(["iss": "https://auth.billing.example.com", "aud": "gatehouse"]) { $1 },
+            claims.merging(["iss": issuer, "aud": "billing"]) { $1 },
+            claims.merging(["iss": issuer]) { $1 },
+        ]
+        for token in foreign {
+            let refused = try await TestHTTPClient.request(port: proxy.port, "GET", "/", headers: Self.bearer(token))
+            #expect(refused.status == 401)
+            #expect(refused.header("content-type") == "application/json")
+            #expect((refused.jsonObject()?["error"] as? [String: Any])?["code"] as? String == "UNAUTHENTICATED")
+        }
+        // Four requests from this address so far, three of them refused: the limit is spent.
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/", headers: Self.bearer(ours)).status == 429)
+        #expect(upstream.receivedRequests.count == 1)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     @Test func perUserLimitsFollowTheUserAcrossAddresses() async throws {
         let (proxy, upstream) = try await Self.start(behaviour: { _ in .respond() }) { config in
             config.server.trustedProxies = [IPNetwork(parsing: "127.0.0.1/32")].compactMap { $0 }

@@ -1,4 +1,5 @@
 // RateLimitEndToEndTests: policies enforced through real sockets, with the IETF fields and 429 JSON.
+import Foundation
 import GatehouseCore
 import GatehouseTesting
 import NIOCore
@@ -79,6 +80,39 @@ import Testing
         #expect(second.status == 200)
         #expect(again.status == 429)
         try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    /// Behind a proxy that appends only `Forwarded` (`client_ip_header: forwarded`), the client's
+    /// own X-Forwarded-For reaches Gatehouse untouched. Believed, each forged address would have a
+    /// quota of its own and be what the access log names; only `Forwarded` may name the client.
+    @Test func onlyTheNamedForwardingFieldNamesTheClient() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("client-ip-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
+            config.server.trustedProxies = [IPNetwork(parsing: "127.0.0.1/32")].compactMap { $0 }
+            config.server.clientIPHeader = .forwarded
+            config.server.accessLog = .file(path: file.path)
+            config.rateLimits.policies = [Self.policy("per-ip", key: .ip, limit: 2, window: .seconds(60))]
+        }
+        var statuses: [Int] = []
+        for index in 0..<3 {
+            let response = try await TestHTTPClient.request(port: proxy.port, "GET", "/", headers: [
+                ("X-Forwarded-For", "198.51.100.\(index)"), ("Forwarded", "for=203.0.113.9;proto=http"),
+            ])
+            statuses.append(response.status)
+        }
+        #expect(statuses == [200, 200, 429])
+        // Another client of the same proxy has its own quota.
+        let other = try await TestHTTPClient.request(port: proxy.port, "GET", "/", headers: [
+            ("X-Forwarded-For", "198.51.100.0"), ("Forwarded", "for=203.0.113.10"),
+        ])
+        #expect(other.status == 200)
+        #expect(await proxy.server.drain(timeout: .seconds(5)))
+        let clients = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["client"] as? String
+        }
+        #expect(clients == ["203.0.113.9", "203.0.113.9", "203.0.113.9", "203.0.113.10"])
         try await upstream.shutdown()
     }
 

@@ -21,6 +21,10 @@ public struct JWTConfig: Sendable, Equatable {
     /// The claim that names the user.
     public var claim: String = "sub"
     public var leeway: Duration = .seconds(30)
+    /// The `iss` a token must carry; nil accepts any issuer.
+    public var issuer: String? = nil
+    /// Audiences of which a token's `aud` must name at least one; empty accepts any audience.
+    public var audiences: [String] = []
 
     public init(secretEnv: String? = nil, publicKeyFile: String? = nil) {
         self.secretEnv = secretEnv

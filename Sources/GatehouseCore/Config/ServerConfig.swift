@@ -10,6 +10,8 @@ public struct ServerConfig: Sendable, Equatable {
     public var adminTokenEnv: String? = "GATEHOUSE_ADMIN_TOKEN"
     /// Peers whose X-Forwarded-For / Forwarded / user header are believed.
     public var trustedProxies: [IPNetwork] = [IPNetwork(parsing: "127.0.0.1/32")].compactMap { $0 }
+    /// Which forwarding field names the client when the peer is a trusted proxy.
+    public var clientIPHeader: ClientIPHeader = .auto
     /// Event-loop threads; nil = one per core (`auto`).
     public var threads: Int? = nil
     public var drainTimeout: Duration = .seconds(30)

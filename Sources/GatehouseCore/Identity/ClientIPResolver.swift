@@ -4,17 +4,21 @@ import NIOHTTP1
 
 /// Resolves the client address of a request from `server.trusted_proxies`.
 ///
-/// The peer is the client unless it is a trusted proxy. Then the forwarding chain
-/// (`X-Forwarded-For`, or RFC 7239 `Forwarded` when there is no X-Forwarded-For) is walked from the
-/// right — the hop our trusted peer itself appended — past every trusted address, and the first
-/// untrusted one is the client: everything to its left was written by the client and may be forged.
+/// The peer is the client unless it is a trusted proxy. Then the forwarding chain of the field
+/// `header` names (for `auto`, `X-Forwarded-For`, or RFC 7239 `Forwarded` when there is no
+/// X-Forwarded-For) is walked from the right — the hop our trusted peer itself appended — past every
+/// trusted address, and the first untrusted one is the client: everything to its left was written
+/// by the client and may be forged.
 /// Entries that are not addresses (`unknown`, obfuscated names, garbage) are skipped. When every
 /// address is trusted, the left-most one is the client; when none is usable, the peer is.
 public struct ClientIPResolver: Sendable {
     public let trustedProxies: [IPNetwork]
+    /// The forwarding field trusted proxies write (`server.client_ip_header`).
+    public let header: ClientIPHeader
 
-    public init(trustedProxies: [IPNetwork]) {
+    public init(trustedProxies: [IPNetwork], header: ClientIPHeader = .auto) {
         self.trustedProxies = trustedProxies
+        self.header = header
     }
 
     /// True when `address` lies in one of the trusted proxy blocks.
@@ -25,17 +29,30 @@ public struct ClientIPResolver: Sendable {
     /// The client address of a request that arrived from `peer` with `headers`.
     public func clientIP(peer: IPAddress, headers: HTTPHeaders) -> IPAddress {
         guard isTrusted(peer) else { return peer }
-        let forwardedFor = headers["X-Forwarded-For"]
-        if !forwardedFor.isEmpty {
-            // Several field lines are one list, in order (RFC 9110 §5.3).
-            let hops = forwardedFor.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
-            return client(in: hops.lazy.map { IPAddress(forwardedNode: $0) }, peer: peer)
+        switch header {
+        case .xForwardedFor:
+            return forwardedForClient(headers: headers, peer: peer) ?? peer
+        case .forwarded:
+            return forwardedClient(headers: headers, peer: peer) ?? peer
+        case .auto:
+            return forwardedForClient(headers: headers, peer: peer) ?? forwardedClient(headers: headers, peer: peer) ?? peer
         }
-        let forwarded = ForwardedHeader.forNodes(in: headers)
-        if !forwarded.isEmpty {
-            return client(in: forwarded.lazy.map { $0.flatMap { IPAddress(forwardedNode: $0) } }, peer: peer)
-        }
-        return peer
+    }
+
+    /// The client X-Forwarded-For names; nil when the request has no such field.
+    private func forwardedForClient(headers: HTTPHeaders, peer: IPAddress) -> IPAddress? {
+        let fields = headers["X-Forwarded-For"]
+        guard !fields.isEmpty else { return nil }
+        // Several field lines are one list, in order (RFC 9110 §5.3).
+        let hops = fields.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        return client(in: hops.lazy.map { IPAddress(forwardedNode: $0) }, peer: peer)
+    }
+
+    /// The client RFC 7239 Forwarded names; nil when the request has no forwarded element.
+    private func forwardedClient(headers: HTTPHeaders, peer: IPAddress) -> IPAddress? {
+        let nodes = ForwardedHeader.forNodes(in: headers)
+        guard !nodes.isEmpty else { return nil }
+        return client(in: nodes.lazy.map { $0.flatMap { IPAddress(forwardedNode: $0) } }, peer: peer)
     }
 
     /// The right-most untrusted address of `hops` (nil = unreadable hop), else the left-most

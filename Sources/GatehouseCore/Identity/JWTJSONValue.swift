@@ -5,7 +5,9 @@ enum JWTJSONValue: Decodable, Sendable, Equatable {
     case string(String)
     /// `text` is the integer's exact digits when it is one (ids beyond 2^53 must not round).
     case number(Double, text: String)
-    /// Booleans, null, arrays and objects: nothing verification reads.
+    /// An array of strings, as `aud` may be (RFC 7519 §4.1.3).
+    case strings([String])
+    /// Booleans, null, other arrays and objects: nothing verification reads.
     case other
 
     init(from decoder: any Decoder) throws {
@@ -18,6 +20,8 @@ enum JWTJSONValue: Decodable, Sendable, Equatable {
             self = .number(Double(integer), text: String(integer))
         } else if let number = try? container.decode(Double.self) {
             self = .number(number, text: String(number))
+        } else if let texts = try? container.decode([String].self) {
+            self = .strings(texts)
         } else {
             self = .other
         }

@@ -20,10 +20,16 @@ struct JWTVerifier: Sendable {
     let claim: String
     /// Clock skew tolerated on `exp` and `nbf`, in seconds.
     let leeway: Double
+    /// The `iss` required (`identity.jwt.issuer`); nil accepts any.
+    let issuer: String?
+    /// The audiences of which `aud` must name one (`identity.jwt.audience`); empty accepts any.
+    let audiences: [String]
 
-    init(algorithms: [String: any JWTAlgorithm], claim: String, leeway: Duration) {
+    init(algorithms: [String: any JWTAlgorithm], claim: String, leeway: Duration, issuer: String? = nil, audiences: [String] = []) {
         self.algorithms = algorithms
         self.claim = claim
+        self.issuer = issuer
+        self.audiences = audiences
         let parts = leeway.components
         self.leeway = Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
@@ -57,6 +63,8 @@ struct JWTVerifier: Sendable {
 
         let claims = try Self.object(token[(dots[0] + 1)..<dots[1]], part: "payload")
         try checkValidity(of: claims, now: now)
+        try checkIssuer(claims["iss"])
+        try checkAudience(claims["aud"])
         switch claims[claim] {
         case .string(let user) where !user.isEmpty:
             return user
@@ -77,6 +85,34 @@ struct JWTVerifier: Sendable {
             guard let notBefore = nbf.number else { throw Self.refusal("JWT nbf is not a number") }
             guard notBefore - leeway <= now else { throw Self.refusal("JWT is not valid yet") }
         }
+    }
+
+    /// `iss` against `issuer`. Compared byte for byte: StringOrURI values are case-sensitive and
+    /// never normalised (RFC 7519 §2), where Swift's `==` equates canonically equivalent text.
+    private func checkIssuer(_ iss: JWTJSONValue?) throws(GatehouseError) {
+        guard let issuer else { return }
+        guard let iss else { throw Self.refusal(#"JWT has no "iss" claim"#) }
+        guard case .string(let name) = iss else { throw Self.refusal("JWT iss is not a string") }
+        guard name.utf8.elementsEqual(issuer.utf8) else { throw Self.refusal("JWT issuer is not accepted") }
+    }
+
+    /// `aud`, one string or an array of them, must name one of `audiences` (RFC 7519 §4.1.3);
+    /// compared as `iss` is.
+    private func checkAudience(_ aud: JWTJSONValue?) throws(GatehouseError) {
+        guard !audiences.isEmpty else { return }
+        let isOurs = { (name: String) in audiences.contains { $0.utf8.elementsEqual(name.utf8) } }
+        let accepted: Bool
+        switch aud {
+        case nil:
+            throw Self.refusal(#"JWT has no "aud" claim"#)
+        case .string(let name)?:
+            accepted = isOurs(name)
+        case .strings(let names)?:
+            accepted = names.contains(where: isOurs)
+        default:
+            throw Self.refusal("JWT aud is not a string or an array of strings")
+        }
+        guard accepted else { throw Self.refusal("JWT audience is not accepted") }
     }
 
     /// A base64url segment holding a JSON object.

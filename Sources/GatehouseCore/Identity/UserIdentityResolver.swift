@@ -40,7 +40,9 @@ public final class UserIdentityResolver: Sendable {
         var verifier: JWTVerifier?
         if let jwt = config.jwt {
             let algorithms = try await JWTKeyLoader.algorithms(for: jwt, environment: environment)
-            verifier = JWTVerifier(algorithms: algorithms, claim: jwt.claim, leeway: jwt.leeway)
+            verifier = JWTVerifier(
+                algorithms: algorithms, claim: jwt.claim, leeway: jwt.leeway, issuer: jwt.issuer, audiences: jwt.audiences
+            )
         }
         return UserIdentityResolver(jwt: verifier, apiKeyHeader: config.apiKeyHeader, userHeader: config.userHeader)
     }

@@ -33,7 +33,7 @@ final class ProxyRuntime: Sendable, AtomicReference {
         self.config = config
         self.pools = pools
         self.accessLog = accessLog
-        self.clientIPs = ClientIPResolver(trustedProxies: config.server.trustedProxies)
+        self.clientIPs = ClientIPResolver(trustedProxies: config.server.trustedProxies, header: config.server.clientIPHeader)
         self.rateLimiter = rateLimiter
         self.logger = logger
         self.upstreamAuthority = config.upstream.servers.first?.authority

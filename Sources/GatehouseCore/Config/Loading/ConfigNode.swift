@@ -121,11 +121,13 @@ struct ConfigNode {
         }
     }
 
-    /// One of the words `options` are spelt as (their raw values).
-    func choice<Option: RawRepresentable>(_ options: [Option]) -> Option? where Option.RawValue == String {
+    /// One of the words `options` are spelt as (their raw values, lower-case when `ignoringCase`:
+    /// for words that name something case-insensitive, such as a header field).
+    func choice<Option: RawRepresentable>(_ options: [Option], ignoringCase: Bool = false) -> Option? where Option.RawValue == String {
         let words = options.map(\.rawValue)
         guard let text = text(ConfigText.alternatives(words)) else { return nil }
-        if let option = options.first(where: { $0.rawValue == text }) { return option }
+        let written = ignoringCase ? text.lowercased() : text
+        if let option = options.first(where: { $0.rawValue == written }) { return option }
         var message = "expected \(ConfigText.alternatives(words)), got \(ConfigText.quoted(text))"
         if let suggestion = KeySuggester.closest(to: text, among: words) {
             message += "; did you mean \(ConfigText.quoted(suggestion))?"

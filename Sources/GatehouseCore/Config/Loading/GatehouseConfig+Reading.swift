@@ -21,10 +21,10 @@ extension GatehouseConfig {
         }
         let rootSection = root.map { $0.mapping(keys: GatehouseConfig.sectionKeys.map(\.key), hints: hints) }
             ?? ConfigMapping(path: "", line: nil, reader: reader)
-        func section(_ key: String, _ keys: [String]) -> ConfigMapping? {
-            rootSection?[key]?.mapping(keys: keys)
+        func section(_ key: String, _ keys: [String], hints: [String: String] = [:]) -> ConfigMapping? {
+            rootSection?[key]?.mapping(keys: keys, hints: hints)
         }
-        let server = section("server", ServerConfig.keys).map(ServerConfig.init(reading:)) ?? ServerConfig()
+        let server = section("server", ServerConfig.keys, hints: ServerConfig.hints).map(ServerConfig.init(reading:)) ?? ServerConfig()
         let upstream = section("upstream", UpstreamConfig.keys).map(UpstreamConfig.init(reading:)) ?? UpstreamConfig(servers: [])
         // Only a missing section needs the reminder; a section of the wrong type is reported already.
         if let rootSection, rootSection["upstream"] == nil {

@@ -2,10 +2,13 @@
 
 extension ServerConfig {
     static let keys = [
-        "listen", "admin_listen", "admin_token_env", "trusted_proxies", "threads", "drain_timeout",
+        "listen", "admin_listen", "admin_token_env", "trusted_proxies", "client_ip_header", "threads", "drain_timeout",
         "read_header_timeout", "idle_timeout", "min_body_rate", "max_header_bytes", "max_body_bytes", "max_connections",
         "access_log",
     ]
+
+    /// nginx's names for keys Gatehouse spells its own way, so an operator's habit finds ours.
+    static let hints = ["real_ip_header": "client_ip_header"]
 
     init(reading section: ConfigMapping) {
         self.init()
@@ -27,6 +30,9 @@ extension ServerConfig {
                     return network
                 }
             }
+        }
+        if let value = section["client_ip_header"]?.choice(ClientIPHeader.allCases, ignoringCase: true) {
+            clientIPHeader = value
         }
         if let node = section["threads"] {
             if node.scalarText == "auto" {

@@ -29,8 +29,14 @@ import Testing
         }
     }
 
+    /// How long the first GET of `/item` takes. It must outlast the write sent meanwhile, and
+    /// with Redis the reads after it must begin past the write's purge mark, which refuses the
+    /// stores of fetches begun in the write's second or the next (clocks of instances apart):
+    /// 3 s leaves a loaded machine a whole second to complete the write.
+    static let firstReadDelay = TimeAmount.seconds(3)
+
     /// An origin whose GETs answer the version of the data, which every write bumps; the first
-    /// GET of `/item` reads now and answers 2 s later, so it outlasts a write sent meanwhile.
+    /// GET of `/item` reads now and answers `firstReadDelay` later.
     private static func versionedOrigin() -> @Sendable (TestUpstreamRequest) -> TestUpstreamBehaviour {
         let version = NIOLockedValueBox(1)
         let firstRead = FirstCallFlag()
@@ -42,7 +48,7 @@ import Testing
             let read = TestUpstreamBehaviour.respond(
                 headers: [("Cache-Control", "max-age=60")], body: Array("v\(version.withLockedValue { $0 })".utf8)
             )
-            return request.uri == "/item" && firstRead.take() ? .delay(.seconds(2), then: read) : read
+            return request.uri == "/item" && firstRead.take() ? .delay(firstReadDelay, then: read) : read
         }
     }
 
@@ -119,7 +125,7 @@ import Testing
     /// changed at the origin (v2, no write through a proxy, so no URL was purged) and a purge of
     /// everything went through B, then A's fetch ended. The purge moved the shared epoch past the
     /// one A's fetch went upstream under, so A's v1 is not stored where anyone reads: B and A
-    /// both get v2, which a miss after the purge stores as usual. The fetch lasts 2 s, past A's
+    /// both get v2, which a miss after the purge stores as usual. The fetch lasts 3 s, past A's
     /// 1 s epoch refresh: A's store reads the new epoch.
     @Test func aPurgeOfEverythingThroughAnotherInstanceStopsAFetchBegunBeforeIt() async throws {
         try await Self.withTwoInstances { first, second, upstream in

@@ -1,0 +1,88 @@
+// OriginFramingTests: an origin's framing, however it misstates it, reaches the client restated or refused, never mangled.
+import GatehouseTesting
+import NIOCore
+import Testing
+
+@Suite struct OriginFramingTests {
+    /// What the raw origins below answer to any other request: `ok <path>`, framed by its length.
+    static func ok(_ requestLine: String) -> RawTestOriginStep {
+        let path = requestLine.split(separator: " ").dropFirst().first.map(String.init) ?? ""
+        return .write("HTTP/1.1 200 OK\r\nContent-Length: \(path.utf8.count + 3)\r\n\r\nok \(path)")
+    }
+
+    /// `Connection: Content-Length` names the length as hop-by-hop. It was dropped as such while
+    /// the framing was still picked from it: the client got a head with neither Content-Length
+    /// nor Transfer-Encoding on a connection kept open, and could only read to a close that
+    /// never came (a pipelining client, or a pool in front, would desync instead).
+    @Test func aConnectionOptionNamingTheLengthLeavesTheResponseFramedByIt() async throws {
+        let origin = try await RawTestOrigin.start { line, _ in
+            line.hasPrefix("GET /conn-cl ")
+                ? [.write("HTTP/1.1 200 OK\r\nConnection: Content-Length\r\nContent-Length: 5\r\n\r\nhello")]
+                : [Self.ok(line)]
+        }
+        let proxy = try await ProxyHarness.start(upstreamPorts: [origin.port])
+        let pipelined = try await RawHTTPConnection.connect(port: proxy.port)
+        try await pipelined.write("GET /conn-cl HTTP/1.1\r\nHost: t\r\n\r\nGET /after HTTP/1.1\r\nHost: t\r\n\r\n")
+        let first = try #require(try await pipelined.readResponse(timeout: .seconds(3)))
+        #expect(first.headerValues("content-length") == ["5"])
+        #expect(first.header("transfer-encoding") == nil)
+        #expect(first.bodyString == "hello")
+        let second = try #require(try await pipelined.readResponse(timeout: .seconds(3)))
+        #expect(second.bodyString == "ok /after")
+
+        // An HTTP/1.0 client is kept alive only with a length: it must get it too.
+        let old = try await RawHTTPConnection.connect(port: proxy.port)
+        try await old.write("GET /conn-cl HTTP/1.0\r\nHost: t\r\nConnection: keep-alive\r\n\r\n")
+        let response = try #require(try await old.readResponse(timeout: .seconds(3)))
+        #expect(response.headerValues("content-length") == ["5"])
+        #expect(response.header("connection") == "keep-alive")
+        #expect(response.bodyString == "hello")
+        try await old.write("GET /again HTTP/1.0\r\nHost: t\r\nConnection: keep-alive\r\n\r\n")
+        #expect(try await old.readResponse(timeout: .seconds(3))?.bodyString == "ok /again")
+        try await pipelined.close()
+        try await old.close()
+        try await proxy.stop()
+        try await origin.shutdown()
+    }
+
+    /// The request direction, checked for the same: the origin gets the client's body framed by
+    /// its length (restated from the body's framing), and the connection goes on.
+    @Test func aClientConnectionOptionNamingTheLengthLeavesTheRequestFramedByIt() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .drainRequestThenRespond() })
+        let connection = try await RawHTTPConnection.connect(port: proxy.port)
+        try await connection.write(
+            "POST /upload HTTP/1.1\r\nHost: t\r\nConnection: Content-Length\r\nContent-Length: 5\r\n\r\nhello"
+                + "GET /next HTTP/1.1\r\nHost: t\r\n\r\n"
+        )
+        #expect(try await connection.readResponse(timeout: .seconds(3))?.bodyString == "{\"received\": 5}")
+        #expect(try await connection.readResponse(timeout: .seconds(3))?.status == 200)
+        let upload = try #require(upstream.receivedRequests.first { $0.uri == "/upload" })
+        #expect(upload.headerValues("content-length") == ["5"])
+        #expect(upload.header("connection") == nil)
+        try await connection.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    /// A length given as a list of one repeated number, or in several fields, was passed on as
+    /// it came: RFC 9110 §8.6 has a recipient that accepts it replace it with one value. So do
+    /// responses to HEAD, whose length is the one a GET would have had.
+    @Test(arguments: ["Content-Length: 5, 5\r\n", "Content-Length: 5\r\nContent-Length: 5\r\n"])
+    func aRepeatedLengthReachesTheClientAsOne(lengthFields: String) async throws {
+        let origin = try await RawTestOrigin.start { line, _ in
+            [.write("HTTP/1.1 200 OK\r\n\(lengthFields)\r\n" + (line.hasPrefix("HEAD ") ? "" : "hello"))]
+        }
+        let proxy = try await ProxyHarness.start(upstreamPorts: [origin.port])
+        let connection = try await RawHTTPConnection.connect(port: proxy.port)
+        try await connection.write("GET /listed HTTP/1.1\r\nHost: t\r\n\r\n")
+        let response = try #require(try await connection.readResponse(timeout: .seconds(3)))
+        #expect(response.headerValues("content-length") == ["5"])
+        #expect(response.bodyString == "hello")
+        try await connection.write("HEAD /listed-head HTTP/1.1\r\nHost: t\r\n\r\n")
+        let head = try #require(try await connection.readResponse(forHEAD: true, timeout: .seconds(3)))
+        #expect(head.headerValues("content-length") == ["5"])
+        try await connection.close()
+        try await proxy.stop()
+        try await origin.shutdown()
+    }
+}

@@ -13,6 +13,8 @@ import Testing
         var ended = false
         /// Bytes left unread after `.end`.
         var leftover = 0
+        /// `framingAllowsReuse` once parsed.
+        var reusable = true
     }
 
     /// Parses `wire` fed in pieces cut at `cuts` (offsets), then a close when `closed`.
@@ -32,6 +34,7 @@ import Testing
         if closed, !parsed.ended, let event = parser.connectionClosed() {
             parsed.record(event)
         }
+        parsed.reusable = parser.framingAllowsReuse
         return parsed
     }
 
@@ -151,6 +154,35 @@ import Testing
         }
         let chunked = try Self.parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, CHUNKED\r\n\r\n2\r\nzz\r\n0\r\n\r\n")
         #expect(chunked.body == "zz" && chunked.ended, "chunked last, in any case, is chunked")
+    }
+
+    /// A 204 or 1xx declaring content it must not have (RFC 9110 §8.6, §15.3.5) may send it
+    /// later, where it would be read as the next response: its connection is not reused. A
+    /// length on a response to HEAD or on a 304 is the one a GET or 200 would have had: reused.
+    @Test func onlyA204Or1xxDeclaringContentEndsTheConnection() throws {
+        for (wire, toHEAD, reusable) in [
+            ("HTTP/1.1 204 No Content\r\nContent-Length: 64\r\n\r\n", false, false),
+            ("HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n", false, false),
+            ("HTTP/1.1 204 No Content\r\nContent-Length: 64\r\n\r\n", true, false),
+            ("HTTP/1.1 204 No Content\r\nContent-Length: x\r\n\r\n", false, false),
+            ("HTTP/1.1 103 Early Hints\r\nContent-Length: 3\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx", false, false),
+            ("HTTP/1.1 100 Continue\r\nTransfer-Encoding: chunked\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx", false, false),
+            ("HTTP/1.1 204 No Content\r\n\r\n", false, true),
+            ("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n", false, true),
+            ("HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx", false, true),
+            ("HTTP/1.1 200 OK\r\nContent-Length: 64\r\n\r\n", true, true),
+            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", true, true),
+            ("HTTP/1.1 304 Not Modified\r\nContent-Length: 64\r\n\r\n", false, true),
+        ] {
+            let parsed = try Self.parseEverySplit(wire, toHEAD: toHEAD)
+            #expect(parsed.ended && parsed.reusable == reusable, "\(wire)")
+        }
+        var parser = UpstreamResponseParser()
+        parser.expectResponse(toHEAD: false)
+        var declaring = ByteBuffer(string: "HTTP/1.1 204 No Content\r\nContent-Length: 64\r\n\r\n")
+        while try parser.next(&declaring) != nil {}
+        parser.expectResponse(toHEAD: false)
+        #expect(parser.framingAllowsReuse, "each exchange starts reusable")
     }
 
     @Test func repeatedEqualLengthsAreOneLength() throws {

@@ -64,6 +64,51 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// A 204 (or a 1xx) that declares a body it must not have (RFC 9110 §8.6, §15.3.5), the body
+    /// sent a moment later: the connection went back to the pool, and those bytes became the
+    /// answer to the next request on it (here a cacheable one, stored and served as hits).
+    /// Now the connection is not reused, and the 204's bogus length is not passed on.
+    @Test(arguments: [
+        "HTTP/1.1 204 No Content\r\nContent-Length: 64\r\n\r\n",
+        "HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "HTTP/1.1 103 Early Hints\r\nContent-Length: 64\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+    ])
+    func aResponseDeclaringABodyItMustNotHaveEndsItsConnection(answer: String) async throws {
+        let poison = "HTTP/1.1 200 OK\r\nContent-Length: 8\r\nCache-Control: max-age=600\r\n\r\nPOISONED"
+        let origin = try await RawTestOrigin.start { line, _ in
+            line.hasPrefix("GET /declares ") ? [.write(answer), .pause(.milliseconds(300)), .write(poison)] : [Self.ok(line)]
+        }
+        let proxy = try await ProxyHarness.start(upstreamPorts: [origin.port])
+        // One client connection: its requests share an event loop, so an upstream pool.
+        let connection = try await RawHTTPConnection.connect(port: proxy.port)
+        try await connection.write("GET /declares HTTP/1.1\r\nHost: t\r\n\r\n")
+        let first = try #require(try await connection.readResponse(timeout: .seconds(3)))
+        if first.status == 204 {
+            #expect(first.headerValues("content-length").isEmpty, "a 204 states no length (RFC 9110 §8.6)")
+            #expect(first.header("transfer-encoding") == nil)
+        } else {
+            #expect(first.bodyString == "ok")
+        }
+        try await Task.sleep(for: .milliseconds(100))  // before the late bytes, as in the report
+        for _ in 0..<2 {
+            try await connection.write("GET /next HTTP/1.1\r\nHost: t\r\n\r\n")
+            let next = try #require(try await connection.readResponse(timeout: .seconds(3)))
+            #expect(next.bodyString == "ok /next")
+        }
+        let next = Self.connections(of: "/next", at: origin)
+        #expect(next.count == 1, "the requests after it share a fresh connection")
+        #expect(next.isDisjoint(with: Self.connections(of: "/declares", at: origin)), "not the one of the 204 or 1xx")
+        try await connection.close()
+        try await proxy.stop()
+        try await origin.shutdown()
+    }
+
+    /// The numbers of the connections that carried requests for `path` (the proxy's health
+    /// probe opens connections of its own, with no request).
+    static func connections(of path: String, at origin: RawTestOrigin) -> Set<Int> {
+        Set(origin.requests.filter { $0.line.hasPrefix("GET \(path) ") }.map(\.connection))
+    }
+
     /// A length given as a list of one repeated number, or in several fields, was passed on as
     /// it came: RFC 9110 §8.6 has a recipient that accepts it replace it with one value. So do
     /// responses to HEAD, whose length is the one a GET would have had.

@@ -44,8 +44,22 @@ extension UpstreamResponseParser {
     }
 
     /// RFC 9112 §6.3, in its order.
-    private func bodyFraming(_ framingFields: Result<HTTPBodyReader.FramingFields, HTTPSyntaxError>) throws -> HTTPBodyReader.Framing {
-        if requestIsHEAD || statusCode == 204 || statusCode == 304 {
+    private mutating func bodyFraming(_ framingFields: Result<HTTPBodyReader.FramingFields, HTTPSyntaxError>) throws -> HTTPBodyReader.Framing {
+        if statusCode == 204 {
+            // A 204 has no content and must not declare any (RFC 9110 §8.6, §15.3.5). One that
+            // does may send it after all, in a later read than this head, where it would be
+            // taken for the next request's response: that connection is not reused.
+            if HTTPBodyReader.FramingFields.declareContent(framingFields) {
+                framingAllowsReuse = false
+            }
+            return .length(0)
+        }
+        if requestIsHEAD || statusCode == 304 {
+            // Here a length is legitimate: it is the length a GET, or a 200, would have had
+            // (§8.6). Nothing follows, so the connection is reused, as nginx reuses it: a server
+            // that sent a body anyway, later than this head, would have it read as the next
+            // response, but closing after every HEAD or revalidation would cost every origin
+            // that states its lengths correctly.
             return .length(0)
         }
         let fields = try framingFields.get()

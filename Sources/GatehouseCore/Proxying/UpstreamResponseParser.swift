@@ -24,7 +24,8 @@ public struct UpstreamResponseParser {
         /// No request is outstanding: any byte is an error.
         case idle
         case statusLine
-        /// Field lines of an informational (1xx) response, which are dropped.
+        /// Field lines of an informational (1xx) response, which are dropped once their framing
+        /// fields were looked at.
         case informationalFields
         case fields
         case body
@@ -43,6 +44,12 @@ public struct UpstreamResponseParser {
     let maxHeadBytes: Int
     /// A `100 Continue` was read and not yet taken.
     var continueReceived = false
+
+    /// Whether, as far as the response's heads can tell, the connection is fit for another
+    /// exchange once the response ends: false after a 1xx or 204 that declared content it must
+    /// not have (RFC 9110 §8.6, §15.3.5), content its server may send after all, in a later read,
+    /// where it would be taken for the next request's response. Known with the head.
+    public internal(set) var framingAllowsReuse = true
 
     /// `maxHeadBytes`: the status line and fields together (NIO's decoder allowed 80 KiB), and
     /// again the trailers.
@@ -65,6 +72,7 @@ public struct UpstreamResponseParser {
     public mutating func expectResponse(toHEAD: Bool) {
         requestIsHEAD = toHEAD
         continueReceived = false
+        framingAllowsReuse = true
         state = .statusLine
         lines.reset()
         headBudget = maxHeadBytes
@@ -85,13 +93,12 @@ public struct UpstreamResponseParser {
             case .informationalFields, .fields:
                 guard let line = try nextHeadLine(&buffer) else { return nil }
                 if line.readableBytes > 0 {
-                    if state == .fields {
-                        try fields.add(line)
-                    } else {
-                        _ = try HTTPFieldLine.check(line)
-                    }
+                    try fields.add(line)
                 } else if state == .informationalFields {
                     continueReceived = continueReceived || statusCode == 100
+                    if HTTPBodyReader.FramingFields.declareContent(fields.discard()) {
+                        framingAllowsReuse = false
+                    }
                     state = .statusLine
                 } else {
                     return try headComplete()

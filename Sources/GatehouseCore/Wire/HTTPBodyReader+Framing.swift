@@ -9,6 +9,14 @@ extension HTTPBodyReader {
         var chunkedLast = false
         /// The `Content-Length`, when present and valid.
         var length: Int?
+
+        /// Whether these fields declare content where a response must have none (a 1xx or
+        /// 204, RFC 9110 §8.6, §15.3.5): a length other than 0, any transfer coding, or a length
+        /// that is invalid.
+        static func declareContent(_ fields: Result<FramingFields, HTTPSyntaxError>) -> Bool {
+            guard case .success(let fields) = fields else { return true }
+            return fields.transferCoded || (fields.length ?? 0) != 0
+        }
     }
 
     /// A `Content-Length` value: one number, or a list of the same number repeated (RFC 9110

@@ -109,6 +109,38 @@ import Testing
         Set(origin.requests.filter { $0.line.hasPrefix("GET \(path) ") }.map(\.connection))
     }
 
+    /// A transfer coding other than chunked alone (and any from an HTTP/1.0 server, where it is
+    /// faulty framing): Transfer-Encoding is hop-by-hop, so the body reached the client stripped
+    /// of its coding, gzip bytes served as content. A proxy may remove a coding only by decoding
+    /// it (RFC 9112 §6.1): 502, counted as an invalid response, and the connection not reused.
+    @Test(arguments: [
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\nzz", true),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\nzz\r\n0\r\n\r\n", false),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nzz\r\n0\r\n\r\n", false),
+        ("HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nzz\r\n0\r\n\r\n", true),
+    ])
+    func aTransferCodingTheProxyCannotRemoveIs502(answer: String, closes: Bool) async throws {
+        let origin = try await RawTestOrigin.start { line, _ in
+            line.hasPrefix("GET /coded ") ? [.write(answer)] + (closes ? [.close] : []) : [Self.ok(line)]
+        }
+        let proxy = try await ProxyHarness.start(upstreamPorts: [origin.port])
+        let connection = try await RawHTTPConnection.connect(port: proxy.port)
+        try await connection.write("GET /coded HTTP/1.1\r\nHost: t\r\n\r\n")
+        let refused = try #require(try await connection.readResponse(timeout: .seconds(3)))
+        #expect(refused.status == 502)
+        #expect(refused.header("content-type") == "application/json")
+        let error = try #require(refused.jsonObject()?["error"] as? [String: Any])
+        #expect(error["code"] as? String == "BAD_GATEWAY")
+        try await connection.write("GET /next HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try await connection.readResponse(timeout: .seconds(3))?.bodyString == "ok /next")
+        #expect(Self.connections(of: "/next", at: origin).isDisjoint(with: Self.connections(of: "/coded", at: origin)))
+        let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+        #expect(metrics.value("gatehouse_upstream_errors_total", ["kind": "invalid_response"]) == 1)
+        try await connection.close()
+        try await proxy.stop()
+        try await origin.shutdown()
+    }
+
     /// A length given as a list of one repeated number, or in several fields, was passed on as
     /// it came: RFC 9110 §8.6 has a recipient that accepts it replace it with one value. So do
     /// responses to HEAD, whose length is the one a GET would have had.

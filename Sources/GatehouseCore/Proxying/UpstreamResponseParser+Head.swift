@@ -64,8 +64,14 @@ extension UpstreamResponseParser {
         }
         let fields = try framingFields.get()
         if fields.transferCoded {
-            // Chunked from an HTTP/1.0 server is faulty framing (§6.1): read until it closes.
-            return fields.chunkedLast && version.minor >= 1 ? .chunked : .untilClose
+            // A recipient may take a transfer coding off only by decoding it (RFC 9112 §6.1),
+            // and Transfer-Encoding is hop-by-hop: gzip, or anything but chunked alone, would
+            // reach the client as content stripped of its coding. From an HTTP/1.0 server even
+            // chunked is faulty framing (§6.1). Refused (502), as nginx refuses unknown codings.
+            guard fields.chunkedOnly, version.minor >= 1 else {
+                throw HTTPSyntaxError("Transfer-Encoding other than chunked alone, or from an HTTP/1.0 server")
+            }
+            return .chunked
         }
         return fields.length.map { .length($0) } ?? .untilClose
     }

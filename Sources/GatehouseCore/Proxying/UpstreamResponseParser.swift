@@ -9,8 +9,9 @@ import NIOHTTP1
 /// in one pass and body bytes are handed on as slices of the read buffer, never copied.
 ///
 /// As strict as llhttp in NIO's default mode where it matters for a proxy that caches: a
-/// response with both `Content-Length` and `Transfer-Encoding`, conflicting lengths, a folded
-/// (obs-fold) field line, a control character in a field, or a bare CR is refused. A bare LF
+/// response with both `Content-Length` and `Transfer-Encoding`, conflicting lengths, a transfer
+/// coding other than `chunked` alone, a folded (obs-fold) field line, a control character in a
+/// field, or a bare CR is refused. A bare LF
 /// ends a line (RFC 9112 §2.2 allows it; nginx reads origins so too), unlike in a client's
 /// request. Informational responses other than 101 are not events: a `100 Continue` is noted
 /// (`takeContinue`, for a client waiting to send its body) and the rest are skipped, as NIO's

@@ -54,8 +54,13 @@ struct HTTPFieldCollector {
         switch framingField {
         case .transferEncoding:
             framing.transferCoded = true
-            // Only the last coding of the last field counts; an empty list element changes nothing.
-            if let last = value.split(separator: ",").last(where: { !$0.trimmingOWS().isEmpty }) {
+            // The last coding of the last field frames the body; an empty list element changes nothing.
+            var last: Substring?
+            for coding in value.split(separator: ",") where !coding.trimmingOWS().isEmpty {
+                framing.codings += 1
+                last = coding
+            }
+            if let last {
                 framing.chunkedLast = FieldName.equals(String(last.trimmingOWS()), "chunked")
             }
         case .contentLength:

@@ -2,19 +2,20 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
 /// An HTTP/1.1 origin for tests: keep-alive, real sockets, behaviour chosen per request.
 public final class TestUpstreamServer: Sendable {
-    /// The port it listens on (chosen by the system).
-    public let port: Int
-    private let serverChannel: any Channel
+    private let listener: TestListener
     private let state: NIOLockedValueBox<TestUpstreamServerState>
 
-    private init(port: Int, serverChannel: any Channel, state: NIOLockedValueBox<TestUpstreamServerState>) {
-        self.port = port
-        self.serverChannel = serverChannel
+    private init(listener: TestListener, state: NIOLockedValueBox<TestUpstreamServerState>) {
+        self.listener = listener
         self.state = state
+    }
+
+    /// The port it listens on (chosen by the system).
+    public var port: Int {
+        self.listener.port
     }
 
     /// Starts on 127.0.0.1, port 0. `behaviour` is called (on an event loop; it must not block)
@@ -23,35 +24,13 @@ public final class TestUpstreamServer: Sendable {
         behaviour: @escaping @Sendable (TestUpstreamRequest) -> TestUpstreamBehaviour
     ) async throws -> TestUpstreamServer {
         let state = NIOLockedValueBox(TestUpstreamServerState())
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelOption(.backlog, value: 256)
-            // Half-closing clients still get their answer, as from a real origin.
-            .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .childChannelInitializer { child in
-                let connectionNumber = state.withLockedValue { state -> Int? in
-                    state.shuttingDown ? nil : state.accept(child)
-                }
-                guard let connectionNumber else {
-                    return child.close()
-                }
-                child.closeFuture.whenComplete { _ in
-                    state.withLockedValue { $0.closed(child) }
-                }
-                return child.eventLoop.makeCompletedFuture {
-                    try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try child.pipeline.syncOperations.addHandler(
-                        TestUpstreamHandler(connectionNumber: connectionNumber, behaviour: behaviour, serverState: state)
-                    )
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0)
-            .get()
-        guard let port = channel.localAddress?.port else {
-            try? await channel.close()
-            throw TestUpstreamServerError.noLocalPort
+        let listener = try await TestListener.start { child, connectionNumber in
+            try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+            try child.pipeline.syncOperations.addHandler(
+                TestUpstreamHandler(connectionNumber: connectionNumber, behaviour: behaviour, serverState: state)
+            )
         }
-        return TestUpstreamServer(port: port, serverChannel: channel, state: state)
+        return TestUpstreamServer(listener: listener, state: state)
     }
 
     /// Starts a server that answers every request the same way.
@@ -71,13 +50,13 @@ public final class TestUpstreamServer: Sendable {
 
     /// TCP connections accepted so far (tests check keep-alive reuse with it).
     public var acceptedConnections: Int {
-        self.state.withLockedValue { $0.acceptedConnections }
+        self.listener.acceptedConnections
     }
 
     /// Waits, without polling, until at least `n` request heads have arrived or `timeout` passed;
     /// returns whether `n` was reached.
     public func waitForRequests(_ n: Int, timeout: TimeAmount = .seconds(10)) async -> Bool {
-        let loop = self.serverChannel.eventLoop
+        let loop = self.listener.eventLoop
         let promise = loop.makePromise(of: Bool.self)
         guard let waiterID = self.state.withLockedValue({ $0.addWaiter(count: n, promise: promise) }) else {
             promise.succeed(true)
@@ -95,18 +74,12 @@ public final class TestUpstreamServer: Sendable {
     /// they all closed. Call it once the connections of interest exist (after
     /// ``waitForRequests(_:timeout:)``): later connections are not waited for.
     public func waitForOpenConnectionsToClose(timeout: TimeAmount = .seconds(10)) async -> Bool {
-        let closes = self.state.withLockedValue { $0.openConnections }.map(\.closeFuture)
-        let loop = self.serverChannel.eventLoop
-        return await EventWait.completes(EventLoopFuture.andAllComplete(closes, on: loop), within: timeout)
+        let closes = self.listener.openConnections.map(\.closeFuture)
+        return await EventWait.completes(EventLoopFuture.andAllComplete(closes, on: self.listener.eventLoop), within: timeout)
     }
 
     /// Stops listening and closes every open connection (including hanging ones).
     public func shutdown() async throws {
-        try await EventWait.close(self.serverChannel)
-        let open = self.state.withLockedValue { $0.beginShutdown() }
-        for channel in open {
-            // A connection may close by itself meanwhile; any outcome is fine here.
-            try? await EventWait.close(channel)
-        }
+        try await self.listener.shutdown()
     }
 }

@@ -9,27 +9,8 @@ struct TestUpstreamServerState {
 
     private(set) var receivedRequests: [TestUpstreamRequest] = []
     private(set) var requestCount = 0
-    private(set) var acceptedConnections = 0
-    private(set) var shuttingDown = false
-    private var openChannels: [ObjectIdentifier: any Channel] = [:]
     private var waiters: [Int: RequestWaiter] = [:]
     private var nextWaiterID = 0
-
-    /// Registers an accepted connection and returns its number (1 for the first).
-    mutating func accept(_ channel: any Channel) -> Int {
-        self.acceptedConnections += 1
-        self.openChannels[ObjectIdentifier(channel)] = channel
-        return self.acceptedConnections
-    }
-
-    mutating func closed(_ channel: any Channel) {
-        self.openChannels[ObjectIdentifier(channel)] = nil
-    }
-
-    /// The connections not closed yet.
-    var openConnections: [any Channel] {
-        Array(self.openChannels.values)
-    }
 
     /// Counts a request head; returns the waiters it satisfied, to be completed outside the lock.
     mutating func requestHeadReceived() -> [EventLoopPromise<Bool>] {
@@ -56,11 +37,5 @@ struct TestUpstreamServerState {
     /// Removes a waiter whose time is up; nil if it was satisfied meanwhile.
     mutating func removeWaiter(_ id: Int) -> EventLoopPromise<Bool>? {
         self.waiters.removeValue(forKey: id)?.promise
-    }
-
-    /// Marks the server as stopping and returns the connections still open.
-    mutating func beginShutdown() -> [any Channel] {
-        self.shuttingDown = true
-        return self.openConnections
     }
 }

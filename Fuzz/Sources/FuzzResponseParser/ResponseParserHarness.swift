@@ -10,7 +10,8 @@ import NIOHTTP1
 /// - where the input is cut makes no difference (same head, body bytes, end and verdict);
 /// - where both parsers accept the response, they read the same head and the same body.
 ///   They may differ in what they refuse: this parser is stricter (obs-fold, a reason phrase with
-///   control characters, 101) and reads a bare LF as a line end. NIO keeps a field value's
+///   control characters, 101, a transfer coding other than chunked alone) and reads a bare LF as
+///   a line end. NIO keeps a field value's
 ///   trailing whitespace, which RFC 9110 §5.5 excludes from the value; it is trimmed before comparing.
 enum ResponseParserHarness {
     /// What one parse made of the bytes.

@@ -2,27 +2,42 @@
 import NIOCore
 import NIOHTTP1
 
-/// Writes the downstream response's fields: the upstream's minus hop-by-hop ones (the encoder
-/// restates the framing for the client's connection), `Via` with Gatehouse's hop added,
-/// `X-Request-Id` unless the origin set one, `Connection` when the client needs to be told.
+/// Writes the downstream response's fields: the upstream's minus hop-by-hop ones and minus
+/// `Content-Length`, `Via` with Gatehouse's hop added, `X-Request-Id` unless the origin set one.
+/// The framing fields and `Connection` are the client connection's, stated after these by the
+/// encoder from the framing it actually uses (`DownstreamResponseEncoder.endHead`), so the head
+/// cannot declare one framing while the body goes out in another.
 ///
 /// Written straight into the response buffer in one pass over the upstream fields, never as a
 /// second `HTTPHeaders`: this runs for every response that is not a cache hit.
 public enum ResponseHeadRewriter {
-    /// Returns whether the origin's fields included `Date` (a proxy adds one when not).
-    @discardableResult
+    /// Returns whether the origin's fields included `Date` (a proxy adds one when not), and the
+    /// length its `Content-Length` fields state: one number, also when given as a list or in
+    /// several fields of the same number (RFC 9110 §8.6 has a recipient restate those as one);
+    /// nil when there is none, or none that is valid and consistent (possible only where there
+    /// is no body: the parser refuses them elsewhere).
     public static func writeFields(
         of head: HTTPResponseHead,
-        requestVersion: HTTPVersion,
         requestID: String,
-        keepAlive: Bool,
         into buffer: inout ByteBuffer
-    ) -> Bool {
+    ) -> (hasDate: Bool, contentLength: Int?) {
         let connectionOptions = HopByHopHeaders.connectionOptions(in: head.headers)
         var sawVia = false
         var sawRequestID = false
         var sawDate = false
+        var length: Int?
+        var lengthIsInvalid = false
         for (name, value) in head.headers {
+            // Before the hop-by-hop check: `Connection: Content-Length` does not take the length
+            // away (the parser framed the body by it), it only keeps this field from being copied.
+            if FieldName.equals(name, "content-length") {
+                if let stated = HTTPBodyReader.contentLength(value), length == nil || length == stated {
+                    length = stated
+                } else {
+                    lengthIsInvalid = true
+                }
+                continue  // restated by the encoder
+            }
             if HopByHopHeaders.isHopByHop(name, connectionOptions: connectionOptions) {
                 continue
             }
@@ -42,21 +57,6 @@ public enum ResponseHeadRewriter {
         if !sawRequestID {
             buffer.writeHTTPField(name: RequestID.canonicalHeaderName, value: requestID)
         }
-        if !keepAlive {
-            buffer.writeStaticString("Connection: close\r\n")
-        } else if requestVersion.minor == 0 {
-            buffer.writeStaticString("Connection: keep-alive\r\n")
-        }
-        return sawDate
-    }
-
-    /// Whether a response can be sent on a kept-alive connection: an HTTP/1.0 client cannot
-    /// read a chunked body, so a response without a length ends its connection.
-    public static func canKeepAlive(_ head: HTTPResponseHead, requestVersion: HTTPVersion, requestIsHEAD: Bool) -> Bool {
-        guard requestVersion.minor == 0 else { return true }
-        if requestIsHEAD || head.status.code == 204 || head.status.code == 304 || head.status.code < 200 {
-            return true
-        }
-        return head.headers.contains(name: "content-length")
+        return (sawDate, lengthIsInvalid ? nil : length)
     }
 }

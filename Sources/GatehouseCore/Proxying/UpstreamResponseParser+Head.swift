@@ -44,14 +44,34 @@ extension UpstreamResponseParser {
     }
 
     /// RFC 9112 §6.3, in its order.
-    private func bodyFraming(_ framingFields: Result<HTTPBodyReader.FramingFields, HTTPSyntaxError>) throws -> HTTPBodyReader.Framing {
-        if requestIsHEAD || statusCode == 204 || statusCode == 304 {
+    private mutating func bodyFraming(_ framingFields: Result<HTTPBodyReader.FramingFields, HTTPSyntaxError>) throws -> HTTPBodyReader.Framing {
+        if statusCode == 204 {
+            // A 204 has no content and must not declare any (RFC 9110 §8.6, §15.3.5). One that
+            // does may send it after all, in a later read than this head, where it would be
+            // taken for the next request's response: that connection is not reused.
+            if HTTPBodyReader.FramingFields.declareContent(framingFields) {
+                framingAllowsReuse = false
+            }
+            return .length(0)
+        }
+        if requestIsHEAD || statusCode == 304 {
+            // Here a length is legitimate: it is the length a GET, or a 200, would have had
+            // (§8.6). Nothing follows, so the connection is reused, as nginx reuses it: a server
+            // that sent a body anyway, later than this head, would have it read as the next
+            // response, but closing after every HEAD or revalidation would cost every origin
+            // that states its lengths correctly.
             return .length(0)
         }
         let fields = try framingFields.get()
         if fields.transferCoded {
-            // Chunked from an HTTP/1.0 server is faulty framing (§6.1): read until it closes.
-            return fields.chunkedLast && version.minor >= 1 ? .chunked : .untilClose
+            // A recipient may take a transfer coding off only by decoding it (RFC 9112 §6.1),
+            // and Transfer-Encoding is hop-by-hop: gzip, or anything but chunked alone, would
+            // reach the client as content stripped of its coding. From an HTTP/1.0 server even
+            // chunked is faulty framing (§6.1). Refused (502), as nginx refuses unknown codings.
+            guard fields.chunkedOnly, version.minor >= 1 else {
+                throw HTTPSyntaxError("Transfer-Encoding other than chunked alone, or from an HTTP/1.0 server")
+            }
+            return .chunked
         }
         return fields.length.map { .length($0) } ?? .untilClose
     }

@@ -9,8 +9,9 @@ import NIOHTTP1
 /// in one pass and body bytes are handed on as slices of the read buffer, never copied.
 ///
 /// As strict as llhttp in NIO's default mode where it matters for a proxy that caches: a
-/// response with both `Content-Length` and `Transfer-Encoding`, conflicting lengths, a folded
-/// (obs-fold) field line, a control character in a field, or a bare CR is refused. A bare LF
+/// response with both `Content-Length` and `Transfer-Encoding`, conflicting lengths, a transfer
+/// coding other than `chunked` alone, a folded (obs-fold) field line, a control character in a
+/// field, or a bare CR is refused. A bare LF
 /// ends a line (RFC 9112 §2.2 allows it; nginx reads origins so too), unlike in a client's
 /// request. Informational responses other than 101 are not events: a `100 Continue` is noted
 /// (`takeContinue`, for a client waiting to send its body) and the rest are skipped, as NIO's
@@ -24,7 +25,8 @@ public struct UpstreamResponseParser {
         /// No request is outstanding: any byte is an error.
         case idle
         case statusLine
-        /// Field lines of an informational (1xx) response, which are dropped.
+        /// Field lines of an informational (1xx) response, which are dropped once their framing
+        /// fields were looked at.
         case informationalFields
         case fields
         case body
@@ -43,6 +45,12 @@ public struct UpstreamResponseParser {
     let maxHeadBytes: Int
     /// A `100 Continue` was read and not yet taken.
     var continueReceived = false
+
+    /// Whether, as far as the response's heads can tell, the connection is fit for another
+    /// exchange once the response ends: false after a 1xx or 204 that declared content it must
+    /// not have (RFC 9110 §8.6, §15.3.5), content its server may send after all, in a later read,
+    /// where it would be taken for the next request's response. Known with the head.
+    public internal(set) var framingAllowsReuse = true
 
     /// `maxHeadBytes`: the status line and fields together (NIO's decoder allowed 80 KiB), and
     /// again the trailers.
@@ -65,6 +73,7 @@ public struct UpstreamResponseParser {
     public mutating func expectResponse(toHEAD: Bool) {
         requestIsHEAD = toHEAD
         continueReceived = false
+        framingAllowsReuse = true
         state = .statusLine
         lines.reset()
         headBudget = maxHeadBytes
@@ -85,13 +94,12 @@ public struct UpstreamResponseParser {
             case .informationalFields, .fields:
                 guard let line = try nextHeadLine(&buffer) else { return nil }
                 if line.readableBytes > 0 {
-                    if state == .fields {
-                        try fields.add(line)
-                    } else {
-                        _ = try HTTPFieldLine.check(line)
-                    }
+                    try fields.add(line)
                 } else if state == .informationalFields {
                     continueReceived = continueReceived || statusCode == 100
+                    if HTTPBodyReader.FramingFields.declareContent(fields.discard()) {
+                        framingAllowsReuse = false
+                    }
                     state = .statusLine
                 } else {
                     return try headComplete()

@@ -7,8 +7,24 @@ extension HTTPBodyReader {
         var transferCoded = false
         /// The last coding of the last `Transfer-Encoding` field is `chunked`.
         var chunkedLast = false
+        /// How many codings the `Transfer-Encoding` fields list in all (empty list elements aside).
+        var codings = 0
         /// The `Content-Length`, when present and valid.
         var length: Int?
+
+        /// The one coding is `chunked`: the only transfer coding a proxy can take off a
+        /// response, by decoding it, and put back as it relays it (RFC 9112 §6.1, §7).
+        var chunkedOnly: Bool {
+            codings == 1 && chunkedLast
+        }
+
+        /// Whether these fields declare content where a response must have none (a 1xx or
+        /// 204, RFC 9110 §8.6, §15.3.5): a length other than 0, any transfer coding, or a length
+        /// that is invalid.
+        static func declareContent(_ fields: Result<FramingFields, HTTPSyntaxError>) -> Bool {
+            guard case .success(let fields) = fields else { return true }
+            return fields.transferCoded || (fields.length ?? 0) != 0
+        }
     }
 
     /// A `Content-Length` value: one number, or a list of the same number repeated (RFC 9110

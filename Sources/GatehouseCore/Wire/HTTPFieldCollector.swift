@@ -54,8 +54,13 @@ struct HTTPFieldCollector {
         switch framingField {
         case .transferEncoding:
             framing.transferCoded = true
-            // Only the last coding of the last field counts; an empty list element changes nothing.
-            if let last = value.split(separator: ",").last(where: { !$0.trimmingOWS().isEmpty }) {
+            // The last coding of the last field frames the body; an empty list element changes nothing.
+            var last: Substring?
+            for coding in value.split(separator: ",") where !coding.trimmingOWS().isEmpty {
+                framing.codings += 1
+                last = coding
+            }
+            if let last {
                 framing.chunkedLast = FieldName.equals(String(last.trimmingOWS()), "chunked")
             }
         case .contentLength:
@@ -83,14 +88,7 @@ struct HTTPFieldCollector {
     /// smuggled past one parser and into another; llhttp refuses it too). Starts over empty.
     mutating func finish() -> (headers: HTTPHeaders, framing: Result<HTTPBodyReader.FramingFields, HTTPSyntaxError>) {
         let headers = HTTPHeaders(fields)
-        let framing: Result<HTTPBodyReader.FramingFields, HTTPSyntaxError>
-        if lengthIsInvalid {
-            framing = .failure(HTTPSyntaxError("invalid or conflicting Content-Length"))
-        } else if self.framing.transferCoded && self.framing.length != nil {
-            framing = .failure(HTTPSyntaxError("both Content-Length and Transfer-Encoding"))
-        } else {
-            framing = .success(self.framing)
-        }
+        let framing = framingSoFar
         // Shared with the headers handed out (a reference, not a copy) until the next head.
         previous = fieldBytes <= Self.maxKeptBytes ? fields : []
         fields = Self.emptyFields()
@@ -98,6 +96,23 @@ struct HTTPFieldCollector {
         lengthIsInvalid = false
         fieldBytes = 0
         return (headers, framing)
+    }
+
+    /// What the fields of a head that is dropped (a 1xx) say about its framing; starts over.
+    mutating func discard() -> Result<HTTPBodyReader.FramingFields, HTTPSyntaxError> {
+        let framing = framingSoFar
+        reset()
+        return framing
+    }
+
+    private var framingSoFar: Result<HTTPBodyReader.FramingFields, HTTPSyntaxError> {
+        if lengthIsInvalid {
+            return .failure(HTTPSyntaxError("invalid or conflicting Content-Length"))
+        }
+        if framing.transferCoded && framing.length != nil {
+            return .failure(HTTPSyntaxError("both Content-Length and Transfer-Encoding"))
+        }
+        return .success(framing)
     }
 
     /// Whether `line`'s name and value are byte for byte those of `field`.

@@ -5,9 +5,14 @@ import NIOHTTP1
 
 /// Turns response heads and body parts into wire bytes for the client connection. It replaces
 /// NIO's `HTTPResponseEncoder` so that a cached response goes out as one pre-encoded buffer
-/// (DESIGN.md §3) while streamed responses keep their framing: the length the head states, or
+/// (DESIGN.md §3) while streamed responses keep their framing: the length the origin stated, or
 /// chunked for an HTTP/1.1 client when none is known; nothing after the head of a response to
 /// HEAD or of a 1xx/204/304.
+///
+/// The head's framing fields (`Content-Length`, `Transfer-Encoding`) and `Connection` are always
+/// the ones it writes itself, from the framing it then uses: the origin's are never copied
+/// (`ResponseHeadRewriter` leaves them out), so what the head declares and how the body is sent
+/// cannot disagree, whatever the origin's `Connection` named or how it listed its length.
 struct DownstreamResponseEncoder {
     enum Framing {
         /// HEAD, 1xx, 204, 304: the head is the whole response.
@@ -19,37 +24,57 @@ struct DownstreamResponseEncoder {
     }
 
     private(set) var framing: Framing = .identity
+    /// Of the response whose head is being written: whether a length may be stated (not for a
+    /// 1xx or a 204, RFC 9110 §8.6), and the client's version.
+    private var statesLength = true
+    private var clientIsHTTP10 = false
 
-    /// The framing of a response to `head` for a client speaking `version`.
-    static func framing(for head: HTTPResponseHead, version: HTTPVersion, requestIsHEAD: Bool) -> Framing {
-        let code = head.status.code
-        if requestIsHEAD || code < 200 || code == 204 || code == 304 {
-            return .noBody
-        }
-        if head.headers.contains(name: "content-length") || version.minor == 0 {
-            return .identity
-        }
-        return .chunked
-    }
-
-    /// Starts the head of a streamed response to a client speaking `version`, which fixes the
-    /// framing of what follows: the status line, written into `buffer` (empty, with room for
-    /// `headCapacity`). The caller writes the fields, then `endHead`.
+    /// Starts the head of a streamed response to a client speaking `version`: the status line,
+    /// written into `buffer` (empty, with room for `headCapacity`). The caller writes the fields
+    /// (`ResponseHeadRewriter.writeFields` and Gatehouse's own), then `endHead`.
     mutating func beginHead(
         _ head: HTTPResponseHead, version: HTTPVersion, requestIsHEAD: Bool, into buffer: inout ByteBuffer
     ) {
-        framing = Self.framing(for: head, version: version, requestIsHEAD: requestIsHEAD)
+        let code = head.status.code
+        clientIsHTTP10 = version.minor == 0
+        statesLength = code >= 200 && code != 204
+        if requestIsHEAD || code < 200 || code == 204 || code == 304 {
+            framing = .noBody
+        } else {
+            framing = clientIsHTTP10 ? .identity : .chunked  // until a length says otherwise
+        }
         // In place: a buffer passed in and copied to a local had two references at its first
         // write, which made ByteBuffer copy it (an allocation and a copy per proxied response).
         buffer.writeHTTPStatusLine(version: version, status: head.status)
     }
 
-    /// Ends the head begun by `beginHead`: the framing field and the blank line.
-    func endHead(_ buffer: inout ByteBuffer) {
-        if case .chunked = framing {
+    /// Ends the head begun by `beginHead`, which fixes the framing of what follows: the framing
+    /// field for `contentLength` (what the origin stated, as `writeFields` read it: for HEAD
+    /// and 304 the length a GET or 200 would have had, passed on), `Connection`, the blank line.
+    /// Returns whether the client's connection stays open after this response: `keepAlive`,
+    /// unless the body can only end with the connection (no length, an HTTP/1.0 client).
+    mutating func endHead(_ buffer: inout ByteBuffer, contentLength: Int?, keepAlive: Bool) -> Bool {
+        var closeDelimited = false
+        if statesLength, let contentLength {
+            if case .chunked = framing {
+                framing = .identity
+            }
+            buffer.writeStaticString("Content-Length: ")
+            buffer.writeDecimal(contentLength)
+            buffer.writeStaticString("\r\n")
+        } else if case .chunked = framing {
             buffer.writeStaticString("Transfer-Encoding: chunked\r\n")
+        } else if case .identity = framing {
+            closeDelimited = true
+        }
+        let keepAlive = keepAlive && !closeDelimited
+        if !keepAlive {
+            buffer.writeStaticString("Connection: close\r\n")
+        } else if clientIsHTTP10 {
+            buffer.writeStaticString("Connection: keep-alive\r\n")
         }
         buffer.writeStaticString("\r\n")
+        return keepAlive
     }
 
     /// Room for a typical head with Gatehouse's fields, so the buffer is allocated once

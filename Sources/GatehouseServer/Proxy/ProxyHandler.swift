@@ -971,20 +971,18 @@ extension ProxyHandler: UpstreamResponseDelegate {
         }
         request.responseStarted = true
         request.status = Int(head.status.code)
-        let version = request.head.version
-        request.keepAlive = request.keepAlive && !serverState.isDraining && !quiescing
-            && ResponseHeadRewriter.canKeepAlive(head, requestVersion: version, requestIsHEAD: request.isHEAD)
         var encoded = headBuffer.take(capacity: DownstreamResponseEncoder.headCapacity)
-        encoder.beginHead(head, version: version, requestIsHEAD: request.isHEAD, into: &encoded)
-        let hasDate = ResponseHeadRewriter.writeFields(
-            of: head, requestVersion: version, requestID: request.requestID, keepAlive: request.keepAlive, into: &encoded
-        )
-        if !hasDate {
+        encoder.beginHead(head, version: request.head.version, requestIsHEAD: request.isHEAD, into: &encoded)
+        let fields = ResponseHeadRewriter.writeFields(of: head, requestID: request.requestID, into: &encoded)
+        if !fields.hasDate {
             dateField.write(into: &encoded)
         }
         request.rateLimitHeaders?.write(into: &encoded)
         request.effectiveCacheStatus.write(into: &encoded)
-        encoder.endHead(&encoded)
+        request.keepAlive = encoder.endHead(
+            &encoded, contentLength: fields.contentLength,
+            keepAlive: request.keepAlive && !serverState.isDraining && !quiescing
+        )
         // Held until the first body part (or the end of this read): a small body usually
         // arrives with the head and then goes out in the same buffer, one write less.
         heldHead = encoded

@@ -239,7 +239,7 @@ extension UpstreamHandler: ChannelDuplexHandler {
         switch (state, event) {
         case (.awaitingHead, .head(let head)), (.sendingRequest, .head(let head)):
             state = .streamingBody
-            lastResponseKeepAlive = head.isKeepAlive && !parser.isReadingUntilClose
+            lastResponseKeepAlive = head.isKeepAlive && !parser.isReadingUntilClose && parser.framingAllowsReuse
             armTimeout()
             delegate?.upstreamReceivedHead(head)
         case (.streamingBody, .body(let buffer)):

@@ -1,0 +1,104 @@
+// Channel handler behind RawTestOrigin: reads request heads and answers each with its steps, one request at a time.
+import NIOCore
+
+/// Requests on the connection are answered in the order they came, each once the steps of the
+/// one before it ran (a pipelined request waits, as at an origin that reads one at a time).
+/// Request bodies are not read: the tests that use it send none.
+final class RawTestOriginHandler {
+    private let connectionNumber: Int
+    private let answer: @Sendable (_ requestLine: String, _ connection: Int) -> [RawTestOriginStep]
+    /// Told of each request line as it arrives.
+    private let received: @Sendable (String) -> Void
+    private var unread = ByteBuffer()
+    /// Request lines waiting for the answer in progress to finish.
+    private var waiting: [String] = []
+    private var answering = false
+    private var timer: Scheduled<Void>?
+
+    init(
+        connectionNumber: Int,
+        answer: @escaping @Sendable (_ requestLine: String, _ connection: Int) -> [RawTestOriginStep],
+        received: @escaping @Sendable (String) -> Void
+    ) {
+        self.connectionNumber = connectionNumber
+        self.answer = answer
+        self.received = received
+    }
+}
+
+extension RawTestOriginHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = Self.unwrapInboundIn(data)
+        self.unread.writeBuffer(&buffer)
+        while let line = self.nextRequestLine() {
+            self.received(line)
+            self.waiting.append(line)
+        }
+        self.answerNext(context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            // The proxy closed its side (the listener allows half-closure): no more requests.
+            context.close(promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.timer?.cancel()
+        self.waiting = []
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
+
+extension RawTestOriginHandler {
+    /// The request line of the next complete head in `unread`, which is consumed.
+    private func nextRequestLine() -> String? {
+        let bytes = Array(self.unread.readableBytesView)
+        let end: [UInt8] = Array("\r\n\r\n".utf8)
+        guard let found = bytes.indices.dropLast(3).first(where: { bytes[$0..<($0 + 4)].elementsEqual(end) }) else {
+            return nil
+        }
+        let head = String(decoding: bytes[..<found], as: UTF8.self)
+        self.unread.moveReaderIndex(forwardBy: found + 4)
+        self.unread.discardReadBytes()
+        return head.split(separator: "\r\n", maxSplits: 1).first.map(String.init) ?? ""
+    }
+
+    private func answerNext(context: ChannelHandlerContext) {
+        guard !self.answering, !self.waiting.isEmpty else { return }
+        let line = self.waiting.removeFirst()
+        self.answering = true
+        self.run(self.answer(line, self.connectionNumber)[...], context: context)
+    }
+
+    private func run(_ steps: ArraySlice<RawTestOriginStep>, context: ChannelHandlerContext) {
+        var steps = steps
+        while let step = steps.popFirst() {
+            switch step {
+            case .write(let text):
+                context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(string: text)), promise: nil)
+            case .pause(let amount):
+                self.timer = context.eventLoop.assumeIsolated().scheduleTask(in: amount) {
+                    self.timer = nil
+                    self.run(steps, context: context)
+                }
+                return
+            case .close:
+                self.waiting = []
+                context.close(promise: nil)
+                return
+            }
+        }
+        self.answering = false
+        self.answerNext(context: context)
+    }
+}

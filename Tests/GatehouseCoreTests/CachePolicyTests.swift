@@ -462,6 +462,28 @@ struct StorageCase: Sendable, CustomTestStringConvertible {
         #expect(entry.responseTime == CacheFixtures.t0 + 70)
         #expect(entry.freshness.lifetime == 60)
     }
+
+    /// A 304 without `Date` counts as generated when it arrived (RFC 9110 §6.6.1): the entry it
+    /// refreshes is fresh again, not judged by the stored Date's age (it stayed stale for ever,
+    /// revalidated by every request). The same `refresh` serves a background refresh.
+    @Test func a304WithoutDateMakesTheEntryFreshAgain() {
+        let stored = CacheFixtures.entry(
+            "body",
+            headers: [("Cache-Control", "max-age=60"), ("ETag", "\"v1\""), ("Date", HTTPDate.format(CacheFixtures.t0))],
+            lifetime: 60
+        )
+        let result = CacheFixtures.policy.refresh(
+            stored, with: CacheFixtures.response(304, [("ETag", "\"v1\""), ("Cache-Control", "max-age=60")]),
+            for: CacheFixtures.request(), requestTime: CacheFixtures.t0 + 70, responseTime: CacheFixtures.t0 + 70
+        )
+        guard case .refreshed(let entry, _) = result else {
+            Issue.record("expected refreshed, got \(result)")
+            return
+        }
+        #expect(entry.headers["date"] == [HTTPDate.format(CacheFixtures.t0 + 70)])
+        #expect(entry.currentAge(at: CacheFixtures.t0 + 71) == 1)
+        #expect(CacheFixtures.policy.state(of: entry, for: nil, now: CacheFixtures.t0 + 71) == .fresh(ttlRemaining: 59))
+    }
 }
 
 @Suite struct CacheInvalidationTests {

@@ -5,7 +5,8 @@ extension CachePolicy {
     /// `entry` updated by the 304 that answered its revalidation: the 304's fields replace the
     /// stored ones, except those the stored body depends on (`Content-Length`, `Content-Encoding`,
     /// `Content-Range`), the key depends on (`Vary`), or that must never be shared
-    /// (`Set-Cookie`); then freshness and age are computed afresh from the merged response.
+    /// (`Set-Cookie`); then freshness and age are computed afresh from the merged response. A 304
+    /// without `Date` brings `Date: responseTime`.
     public func refresh(
         _ entry: CacheEntry,
         with notModified: HTTPResponseHead,
@@ -15,6 +16,11 @@ extension CachePolicy {
     ) -> CacheRefreshResult {
         var update = notModified.headers
         HopByHopHeaders.remove(from: &update)
+        if !update.contains(name: "date") {
+            // A 304 without Date counts as generated when it arrived (RFC 9110 §6.6.1); keeping
+            // the stored Date would judge the refreshed entry by its old apparent age, stale for ever.
+            update.add(name: "Date", value: HTTPDate.format(responseTime))
+        }
         guard validatorsAgree(entry, update) else {
             return .mismatch
         }

@@ -32,13 +32,8 @@ import Testing
         async let leader = TestHTTPClient.request(port: proxy.port, "GET", "/hot")
         #expect(await old.waitForRequests(1))
         async let follower = TestHTTPClient.request(port: proxy.port, "GET", "/hot")
-        // The follower is in flight once the gauge counts both (bounded: 500 scrapes).
-        var inFlight = 0.0
-        for _ in 0..<500 where inFlight < 2 {
-            let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
-            inFlight = metrics.value("gatehouse_requests_in_flight") ?? 0
-        }
-        #expect(inFlight == 2)
+        // The follower is in flight once the gauge counts both.
+        #expect(try await proxy.waitForGauge("gatehouse_requests_in_flight", toRead: 2))
         try config(new.port).write(to: file, atomically: true, encoding: .utf8)
         #expect(await proxy.server.reload())
         #expect(try await leader.bodyString == "old")

@@ -29,8 +29,14 @@ final class CacheExchange {
     var revalidating = false
     /// What the cache did, for Cache-Status, metrics and the access log.
     var status: CacheStatus = .forward(.miss)
-    /// When the request went upstream, for the stored entry's age.
-    var requestTime: CacheTime = .now()
+    /// When the exchange began, before its lookup: what a shared store compares the URL's purge
+    /// marks with. Never later than the request went upstream, so a purge after the origin may
+    /// have read the old data always stops the store.
+    let fetchBegan: CacheTime
+    /// When the request last went upstream (`sentUpstream()`), for the stored entry's age: the
+    /// lookup and a wait behind a single-flight leader are no part of the response's delay
+    /// (RFC 9111 §4.2.3), and counting them aged the entry by the leader's whole wait.
+    private(set) var requestTime: CacheTime
     /// The store's `purgeEpoch` once the lookup found nothing fresh, before the request goes
     /// upstream: a purge of everything since, through any instance, stops the store.
     var fetchEpoch: UInt64?
@@ -50,11 +56,19 @@ final class CacheExchange {
         self.cache = cache
         self.storeCount = storeCount
         self.fetchMark = cache.invalidations.mark
+        self.fetchBegan = .now()
+        self.requestTime = fetchBegan
+    }
+
+    /// The request is being sent upstream (again, after a retry or a refetch): its response's
+    /// delay counts from now.
+    func sentUpstream() {
+        requestTime = .now()
     }
 
     /// What the store is told of this fetch when its response is stored.
     var fetchStart: CacheFetchStart {
-        CacheFetchStart(time: requestTime, epoch: fetchEpoch)
+        CacheFetchStart(time: fetchBegan, epoch: fetchEpoch)
     }
 
     /// Whether the response is being captured for the store: its origin is then read at the

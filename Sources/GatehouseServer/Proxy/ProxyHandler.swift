@@ -696,6 +696,7 @@ extension ProxyHandler {
             if let context, !context.channel.isWritable {
                 upstream.handler.pauseReads()
             }
+            request.cache?.sentUpstream()
             request.writeUpstreamHead(to: upstream, headBuffer: headBuffer)
             do {
                 for buffer in request.pendingBody {

@@ -39,6 +39,12 @@ public protocol CacheStore: Sendable {
         _ entry: CacheEntry, for key: CacheKey, retention: Int64, now: CacheTime, fetch: CacheFetchStart, on eventLoop: any EventLoop
     ) -> EventLoopFuture<Bool>
 
+    /// Whether a store of a response whose fetch began at `fetch`, with a body of `bodyLength`
+    /// bytes (nil: not known yet), is sure to be refused, as far as the store can tell at once
+    /// (no round trip, no lock): a body that cannot fit, a link to a shared store that is down.
+    /// `Cache-Status` then leaves out `stored`, which goes out with the head, before the store.
+    func refusesStore(bodyLength: Int?, fetch: CacheFetchStart) -> Bool
+
     /// What `purgeAll` moves on (through any instance sharing the store), as this process last
     /// learned it, read without a round trip: a fetch notes it before going upstream and hands it
     /// back in `CacheFetchStart`. nil for a store without one (the default), and for a shared
@@ -69,6 +75,9 @@ extension CacheStore {
     ) -> EventLoopFuture<Bool> {
         store(entry, for: key, retention: retention, now: now, on: eventLoop)
     }
+
+    /// A store that cannot tell in advance: only the store itself refuses.
+    public func refusesStore(bodyLength: Int?, fetch: CacheFetchStart) -> Bool { false }
 
     /// A store only this process uses: `purgeAll` empties it at once, and the process's own log
     /// stops the fetches it overtook.

@@ -21,6 +21,13 @@ extension MemoryCacheStore {
         eventLoop.makeSucceededFuture(store(entry, for: key, retention: retention, now: now))
     }
 
+    /// A body that alone, with an entry's fixed overhead, is over the budget never fits (the
+    /// entry's cost is at least that much). `max_object_size` is the policy's to judge.
+    public func refusesStore(bodyLength: Int?, fetch: CacheFetchStart) -> Bool {
+        guard let bodyLength else { return false }
+        return bodyLength > budget - CacheEntry.overhead
+    }
+
     public func remove(_ key: CacheKey, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
         remove(key)
         return eventLoop.makeSucceededVoidFuture()

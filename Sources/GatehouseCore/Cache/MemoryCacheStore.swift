@@ -14,7 +14,9 @@ public final class MemoryCacheStore: CacheStore {
 
     /// `budget`: most bytes held (entries, keys, indexes); `maxObjectSize`: largest body stored.
     public init(budget: Int, maxObjectSize: Int, bodyFiler: CacheBodyFiler = CacheBodyFiler()) {
-        self.state = Mutex(MemoryCacheState(budget: budget, maxObjectSize: maxObjectSize))
+        let state = MemoryCacheState(budget: budget, maxObjectSize: maxObjectSize)
+        self.budget = state.budget
+        self.state = Mutex(state)
         self.bodyFiler = bodyFiler
     }
 
@@ -22,9 +24,8 @@ public final class MemoryCacheStore: CacheStore {
         self.init(budget: config.memoryBudget, maxObjectSize: config.maxObjectSize)
     }
 
-    public var budget: Int {
-        state.withLock { $0.budget }
-    }
+    /// Most bytes held; fixed, so read without the lock.
+    public let budget: Int
 
     public func lookup(_ primary: CachePrimaryKey, now: CacheTime) -> CachePrimaryLookup {
         state.withLock { $0.lookup(primary, now: now) }

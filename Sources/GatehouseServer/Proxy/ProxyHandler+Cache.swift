@@ -234,11 +234,18 @@ extension ProxyHandler {
             exchange.absorbed = head
             return false
         }
-        var stored = false
+        var storable = false
+        var claimsStored = false
         switch policy.storageDecision(for: head, to: exchange.request, requestTime: exchange.requestTime, responseTime: now) {
         case .store(let plan):
             exchange.plan = plan
-            stored = true
+            storable = true
+            // `stored` goes out with this head, before the store has answered: left out when the
+            // store is sure to refuse (Redis down, a body over the memory budget). The store may
+            // still refuse what it could not foresee (a Redis write failing, a body without a
+            // length outgrowing the budget) after the head claimed it.
+            let length = head.headers.first(name: "content-length").flatMap { Int($0) }
+            claimsStored = !exchange.cache.store.refusesStore(bodyLength: length, fetch: exchange.fetchStart)
             // Captured for the store: read at the origin's pace (see `channelWritabilityChanged`).
             if case .forwarding(_, let upstream) = state {
                 upstream.handler.resumeReads()
@@ -250,10 +257,10 @@ extension ProxyHandler {
         }
         if case .forward(let reason, _, _, _, _) = exchange.status {
             let forwardedStatus: UInt? = exchange.revalidating ? head.status.code : nil
-            exchange.status = .forward(reason, fwdStatus: forwardedStatus, stored: stored)
+            exchange.status = .forward(reason, fwdStatus: forwardedStatus, stored: claimsStored)
         }
         if exchange.fillsRange {
-            return rangeFillReceivedHead(head, stored: stored, exchange: exchange)
+            return rangeFillReceivedHead(head, storable: storable, exchange: exchange)
         }
         return true
     }
@@ -349,7 +356,9 @@ extension ProxyHandler {
         switch policy.refresh(stale, with: head, for: exchange.request, requestTime: exchange.requestTime, responseTime: now) {
         case .refreshed(let entry, let retention):
             store(entry, under: key, retention: retention, exchange: exchange)
-            serveFromCache(entry, status: .forward(.stale, fwdStatus: 304, ttl: entry.ttl(at: now), stored: true), request: request)
+            // Served before the store answers, as for a 200 (see `cacheReceivedHead`).
+            let claimsStored = !exchange.cache.store.refusesStore(bodyLength: entry.storedBody.count, fetch: exchange.fetchStart)
+            serveFromCache(entry, status: .forward(.stale, fwdStatus: 304, ttl: entry.ttl(at: now), stored: claimsStored), request: request)
         case .serveOnly(let entry, _):
             if let context { _ = exchange.cache.store.remove(key, on: context.eventLoop) }
             serveFromCache(entry, status: .forward(.stale, fwdStatus: 304), request: request)

@@ -28,8 +28,8 @@ extension ProxyHandler {
     /// The fill's response head: withheld when it will be stored (false: not relayed); a 200
     /// that won't be is fetched again as the part; anything else goes to the client as it is
     /// (a 404 or a 5xx is the answer to a part as much as to the whole).
-    func rangeFillReceivedHead(_ head: HTTPResponseHead, stored: Bool, exchange: CacheExchange) -> Bool {
-        if stored {
+    func rangeFillReceivedHead(_ head: HTTPResponseHead, storable: Bool, exchange: CacheExchange) -> Bool {
+        if storable {
             return false
         }
         exchange.fillsRange = false

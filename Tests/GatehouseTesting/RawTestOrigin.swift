@@ -8,9 +8,9 @@ import NIOCore
 /// ``TestUpstreamBehaviour/rawResponse(_:)``, which closes after its bytes).
 public final class RawTestOrigin: Sendable {
     private let listener: TestListener
-    private let received: NIOLockedValueBox<[(connection: Int, line: String)]>
+    private let received: NIOLockedValueBox<[(connection: Int, line: String, head: [UInt8])]>
 
-    private init(listener: TestListener, received: NIOLockedValueBox<[(connection: Int, line: String)]>) {
+    private init(listener: TestListener, received: NIOLockedValueBox<[(connection: Int, line: String, head: [UInt8])]>) {
         self.listener = listener
         self.received = received
     }
@@ -26,10 +26,10 @@ public final class RawTestOrigin: Sendable {
     public static func start(
         answer: @escaping @Sendable (_ requestLine: String, _ connection: Int) -> [RawTestOriginStep]
     ) async throws -> RawTestOrigin {
-        let received = NIOLockedValueBox<[(connection: Int, line: String)]>([])
+        let received = NIOLockedValueBox<[(connection: Int, line: String, head: [UInt8])]>([])
         let listener = try await TestListener.start { child, connectionNumber in
-            let handler = RawTestOriginHandler(connectionNumber: connectionNumber, answer: answer) { line in
-                received.withLockedValue { $0.append((connectionNumber, line)) }
+            let handler = RawTestOriginHandler(connectionNumber: connectionNumber, answer: answer) { line, head in
+                received.withLockedValue { $0.append((connectionNumber, line, head)) }
             }
             try child.pipeline.syncOperations.addHandler(handler)
         }
@@ -38,7 +38,12 @@ public final class RawTestOrigin: Sendable {
 
     /// Request lines received so far, in arrival order, each with its connection's number.
     public var requests: [(connection: Int, line: String)] {
-        self.received.withLockedValue { $0 }
+        self.received.withLockedValue { $0.map { ($0.connection, $0.line) } }
+    }
+
+    /// The bytes of each request head received so far (request line to blank line), in arrival order.
+    public var heads: [[UInt8]] {
+        self.received.withLockedValue { $0.map(\.head) }
     }
 
     /// TCP connections accepted so far.

@@ -7,8 +7,8 @@ import NIOCore
 final class RawTestOriginHandler {
     private let connectionNumber: Int
     private let answer: @Sendable (_ requestLine: String, _ connection: Int) -> [RawTestOriginStep]
-    /// Told of each request line as it arrives.
-    private let received: @Sendable (String) -> Void
+    /// Told of each request line as it arrives, with the bytes of its whole head.
+    private let received: @Sendable (_ line: String, _ head: [UInt8]) -> Void
     private var unread = ByteBuffer()
     /// Request lines waiting for the answer in progress to finish.
     private var waiting: [String] = []
@@ -18,7 +18,7 @@ final class RawTestOriginHandler {
     init(
         connectionNumber: Int,
         answer: @escaping @Sendable (_ requestLine: String, _ connection: Int) -> [RawTestOriginStep],
-        received: @escaping @Sendable (String) -> Void
+        received: @escaping @Sendable (_ line: String, _ head: [UInt8]) -> Void
     ) {
         self.connectionNumber = connectionNumber
         self.answer = answer
@@ -33,8 +33,8 @@ extension RawTestOriginHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = Self.unwrapInboundIn(data)
         self.unread.writeBuffer(&buffer)
-        while let line = self.nextRequestLine() {
-            self.received(line)
+        while let (line, head) = self.nextRequest() {
+            self.received(line, head)
             self.waiting.append(line)
         }
         self.answerNext(context: context)
@@ -60,8 +60,8 @@ extension RawTestOriginHandler: ChannelInboundHandler {
 }
 
 extension RawTestOriginHandler {
-    /// The request line of the next complete head in `unread`, which is consumed.
-    private func nextRequestLine() -> String? {
+    /// The request line and the bytes of the next complete head in `unread`, which is consumed.
+    private func nextRequest() -> (line: String, head: [UInt8])? {
         let bytes = Array(self.unread.readableBytesView)
         let end: [UInt8] = Array("\r\n\r\n".utf8)
         guard let found = bytes.indices.dropLast(3).first(where: { bytes[$0..<($0 + 4)].elementsEqual(end) }) else {
@@ -70,7 +70,7 @@ extension RawTestOriginHandler {
         let head = String(decoding: bytes[..<found], as: UTF8.self)
         self.unread.moveReaderIndex(forwardBy: found + 4)
         self.unread.discardReadBytes()
-        return head.split(separator: "\r\n", maxSplits: 1).first.map(String.init) ?? ""
+        return (head.split(separator: "\r\n", maxSplits: 1).first.map(String.init) ?? "", Array(bytes[..<(found + 4)]))
     }
 
     private func answerNext(context: ChannelHandlerContext) {
@@ -86,6 +86,8 @@ extension RawTestOriginHandler {
             switch step {
             case .write(let text):
                 context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(string: text)), promise: nil)
+            case .writeBytes(let bytes):
+                context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(bytes: bytes)), promise: nil)
             case .pause(let amount):
                 self.timer = context.eventLoop.assumeIsolated().scheduleTask(in: amount) {
                     self.timer = nil

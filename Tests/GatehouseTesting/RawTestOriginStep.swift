@@ -6,6 +6,8 @@ public enum RawTestOriginStep: Sendable {
     /// Writes the UTF-8 of the text as it is (write `"\r\n"` line endings yourself) and flushes:
     /// one send, so usually one read on the other side.
     case write(String)
+    /// Writes the bytes exactly as given and flushes: for what a String cannot hold (obs-text).
+    case writeBytes([UInt8])
     /// Waits (a scheduled task, never blocking) before the next step: what follows arrives in a
     /// later read than what came before.
     case pause(TimeAmount)

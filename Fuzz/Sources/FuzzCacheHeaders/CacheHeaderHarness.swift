@@ -88,7 +88,8 @@ enum CacheHeaderHarness {
         for line in bytes.split(separator: UInt8(ascii: "\n")) {
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
             let name = String(decoding: trimmed(line[..<colon]), as: UTF8.self)
-            let value = String(decoding: trimmed(line[(colon + 1)...]), as: UTF8.self)
+            // Held as the parsers hold a value (obs-text kept byte for byte).
+            let value = trimmed(line[(colon + 1)...]).withUnsafeBytes(FieldValueBytes.string)
             guard !name.isEmpty, name.utf8.allSatisfy(isTokenByte) else { continue }
             // llhttp refuses a value holding CR or NUL; the Redis decoder refuses them too.
             guard !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x00 }) else { continue }

@@ -8,7 +8,9 @@ import NIOHTTP1
 /// u16 count × (u16+bytes Vary name) · u32 count × (u16+bytes name, u32+bytes value) ·
 /// u32 FNV-1a checksum of everything before it · u32+bytes body.
 /// The checksum covers the metadata, not the body: decoding a hit stays cheap, and a corrupt
-/// body cannot make the entry lie about its freshness or headers.
+/// body cannot make the entry lie about its freshness or headers. A field value is its bytes as
+/// on the wire (`FieldValueBytes`), which for every value a version 1 record held before
+/// obs-text was kept (ASCII and valid UTF-8) is what it already was.
 extension CacheEntry {
     static let serializationMagic: [UInt8] = Array("GHCE".utf8)
     static let serializationVersion: UInt8 = 1
@@ -33,7 +35,7 @@ extension CacheEntry {
         buffer.writeInteger(UInt32(clamping: headers.count))
         for (name, value) in headers {
             Self.write(name, lengthAs: UInt16.self, to: &buffer)
-            Self.write(value, lengthAs: UInt32.self, to: &buffer)
+            Self.writeValue(value, to: &buffer)
         }
         let checksum = buffer.withUnsafeReadableBytes { FNV1a.hash32($0) }
         buffer.writeInteger(checksum)
@@ -70,10 +72,11 @@ extension CacheEntry {
         headers.reserveCapacity(Int(headerCount))
         for _ in 0..<headerCount {
             guard let name = Self.readString(lengthAs: UInt16.self, from: &buffer), !name.isEmpty,
-                  let value = Self.readString(lengthAs: UInt32.self, from: &buffer),
-                  Self.isFieldSafe(name, isName: true), Self.isFieldSafe(value, isName: false)
+                  let valueLength = buffer.readInteger(as: UInt32.self),
+                  let value = buffer.readSlice(length: Int(valueLength)),
+                  Self.isFieldSafe(name.utf8, isName: true), Self.isFieldSafe(value.readableBytesView, isName: false)
             else { return nil }
-            headers.append((name, value))
+            headers.append((name, value.withUnsafeReadableBytes(FieldValueBytes.string)))
         }
         let metadataLength = buffer.readerIndex - serialized.readerIndex
         let expected = serialized.getSlice(at: serialized.readerIndex, length: metadataLength)
@@ -112,12 +115,23 @@ extension CacheEntry {
         buffer.writeBytes(bytes)
     }
 
+    /// A u32 length and the value's wire bytes, written in place (a value is far below 4 GiB:
+    /// the head it came in was bounded by `max_header_bytes`).
+    private static func writeValue(_ value: String, to buffer: inout ByteBuffer) {
+        let lengthAt = buffer.writerIndex
+        buffer.writeInteger(UInt32(0))
+        let length = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: value.utf8.count) { out in
+            FieldValueBytes.write(value, into: out, at: 0)
+        }
+        buffer.setInteger(UInt32(clamping: length), at: lengthAt)
+    }
+
     /// A record from Redis is written by any instance (or anyone with access): a field that
     /// could end a line, or a name that could end a name, would split the responses and the
     /// revalidation requests it is copied into. Fields Gatehouse stores came through llhttp
     /// and never hold these bytes.
-    private static func isFieldSafe(_ text: String, isName: Bool) -> Bool {
-        !text.utf8.contains { byte in
+    private static func isFieldSafe(_ bytes: some Sequence<UInt8>, isName: Bool) -> Bool {
+        !bytes.contains { byte in
             byte == 0x0D || byte == 0x0A || byte == 0x00 || (isName && (byte == UInt8(ascii: ":") || byte <= 0x20))
         }
     }

@@ -12,14 +12,19 @@ enum APIKeyDigest {
     /// 32 hex digits (128 bits): collisions stay out of reach while log lines stay short.
     static let hexDigits = 32
 
-    /// `key:` followed by the first 32 hex digits of SHA-256 of the key's UTF-8 bytes.
+    /// `key:` followed by the first 32 hex digits of SHA-256 of the key's bytes as sent (a
+    /// field value, held as `FieldValueBytes` describes: its UTF-8 would differ for non-ASCII).
     static func identifier(for key: some StringProtocol) -> String {
-        prefixedDigest(of: key, prefix: prefix)
+        digest(of: FieldValueBytes.bytes(of: key), prefix: prefix)
     }
 
     /// `prefix` followed by the first 32 hex digits of SHA-256 of `text`'s UTF-8 bytes.
     static func prefixedDigest(of text: some StringProtocol, prefix: String) -> String {
-        let digest = SHA256.hash(data: Array(text.utf8))
+        digest(of: Array(text.utf8), prefix: prefix)
+    }
+
+    private static func digest(of bytes: [UInt8], prefix: String) -> String {
+        let digest = SHA256.hash(data: bytes)
         var result = prefix
         result.reserveCapacity(prefix.utf8.count + hexDigits)
         for byte in digest.prefix(hexDigits / 2) {

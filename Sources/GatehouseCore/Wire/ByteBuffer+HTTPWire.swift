@@ -30,38 +30,23 @@ extension ByteBuffer {
     }
 
     /// Writes one `name: value\r\n` line. Values come from a parsed message or from Gatehouse
-    /// itself, so they hold no CR or LF (llhttp rejects them on the way in).
+    /// itself, so they hold no CR or LF (the parsers refuse them on the way in); each is written
+    /// as the bytes it was read from (`FieldValueBytes`).
     @discardableResult
     public mutating func writeHTTPField(name: String, value: String) -> Int {
         // One reservation and one copy per part: four separate writes each re-checked the
         // buffer's capacity and uniqueness, a measurable share of every relayed head.
         let count = name.utf8.count + value.utf8.count + 4
         return writeWithUnsafeMutableBytes(minimumWritableBytes: count) { out in
-            var at = Self.copy(name, into: out, at: 0)
+            // A name is a token (ASCII), copied as it is.
+            var at = FieldValueBytes.write(name, into: out, at: 0)
             out[at] = UInt8(ascii: ":")
             out[at + 1] = UInt8(ascii: " ")
-            at = Self.copy(value, into: out, at: at + 2)
+            at = FieldValueBytes.write(value, into: out, at: at + 2)
             out[at] = UInt8(ascii: "\r")
             out[at + 1] = UInt8(ascii: "\n")
             return at + 2
         }
-    }
-
-    /// Copies the UTF-8 of `string` into `out` at `offset`; returns the offset after it.
-    private static func copy(_ string: String, into out: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
-        let utf8 = string.utf8
-        let copied = utf8.withContiguousStorageIfAvailable { bytes in
-            UnsafeMutableRawBufferPointer(rebasing: out[offset...]).copyMemory(from: UnsafeRawBufferPointer(bytes))
-            return bytes.count
-        }
-        if let copied { return offset + copied }
-        // Not contiguous (a bridged string): byte by byte.
-        var at = offset
-        for byte in utf8 {
-            out[at] = byte
-            at += 1
-        }
-        return at
     }
 
     /// Writes every field of `headers`, in order.

@@ -45,7 +45,7 @@ struct HTTPFieldCollector {
         } else {
             let base = line.readerIndex
             name = line.getString(at: base, length: nameLength) ?? ""
-            value = line.getString(at: base + valueRange.lowerBound, length: valueRange.count) ?? ""
+            value = FieldValueBytes.string(line, at: base + valueRange.lowerBound, length: valueRange.count) ?? ""
         }
         fieldBytes += line.readableBytes
         let framingField = line.withUnsafeReadableBytes { bytes in
@@ -123,11 +123,14 @@ struct HTTPFieldCollector {
         }
     }
 
+    /// Compares the String's UTF-8 with the bytes, which is the same as comparing what each is
+    /// on the wire only when they are ASCII: `é` (held as two scalars, C3 83 C2 A9 in UTF-8)
+    /// was read from the two bytes C3 A9, never from these four (`FieldValueBytes`).
     private static func same(_ bytes: UnsafeRawBufferPointer, _ text: String) -> Bool {
         text.withUTF8Bytes { utf8 in
             guard utf8.count == bytes.count else { return false }
             guard let left = bytes.baseAddress, let right = utf8.baseAddress else { return true }
-            return memcmp(left, right, utf8.count) == 0
+            return memcmp(left, right, utf8.count) == 0 && FieldValueBytes.nonASCIICount(bytes) == 0
         }
     }
 

@@ -171,6 +171,7 @@ let package = Package(
             dependencies: [
                 "GatehouseServer",
                 "GatehouseCore",
+                "GatehouseRedis",
                 "GatehouseTesting",
                 "DemoAPI",
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -88,7 +88,7 @@ import Testing
 
     /// An origin whose GETs answer the current version ("v1", cacheable) and whose writes
     /// (204) move it on.
-    private static func versionedByWrites() -> @Sendable (TestUpstreamRequest) -> TestUpstreamBehaviour {
+    static func versionedByWrites() -> @Sendable (TestUpstreamRequest) -> TestUpstreamBehaviour {
         let version = NIOLockedValueBox(1)
         return { request in
             if request.method != "GET" {

@@ -4,7 +4,8 @@ import NIOConcurrencyHelpers
 
 /// The store keeps its own counts (it is shared by every event loop); a scrape reads them into
 /// `gatehouse_cache_bytes`, `gatehouse_cache_entries`, `gatehouse_cache_body_files` and
-/// `gatehouse_cache_evictions_total`.
+/// `gatehouse_cache_evictions_total`, and the failed invalidations waiting for their retry into
+/// `gatehouse_cache_invalidations_pending`.
 final class CacheMetricsSampler: Sendable {
     private let metrics: GatehouseMetrics
     private let evictions = NIOLockedValueBox(CacheEvictionTally())
@@ -14,6 +15,8 @@ final class CacheMetricsSampler: Sendable {
     }
 
     func sample(_ cache: ResponseCache?) {
+        // Whatever the store: a Redis store's failed invalidations are the ones that wait.
+        metrics.cacheInvalidationsPending.set(Int64(cache?.tombstones.pending ?? 0))
         guard let memory = cache?.store as? MemoryCacheStore else {
             // No memory store (the cache is off, or in Redis): nothing is held here. Left as they
             // were, the gauges would show a reload's old store for ever.

@@ -32,15 +32,13 @@ struct CachePurger: Sendable {
         }
         if let namespace = object["namespace"] as? String {
             counter.increment()
-            return cache.store.bumpNamespace(namespace, on: eventLoop).map { version in
+            return cache.bumpNamespace(namespace, on: eventLoop).map { version in
                 .json(200, .object([("namespace", .string(namespace)), ("version", .int(Int(clamping: version)))]))
             }
         }
         if object["all"] as? Bool == true {
             counter.increment()
-            // Noted first: no fetch begun before the purge stores what it read.
-            cache.invalidations.recordAll()
-            return cache.store.purgeAll(on: eventLoop).map { .json(200, .object([("purged", "all")])) }
+            return cache.purgeAll(on: eventLoop).map { .json(200, .object([("purged", "all")])) }
         }
         return eventLoop.makeSucceededFuture(.error(GatehouseError(
             .badRequest, #"Body must be {"url": ...}, {"namespace": ...} or {"all": true}"#

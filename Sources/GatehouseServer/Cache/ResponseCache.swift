@@ -14,6 +14,9 @@ final class ResponseCache: Sendable {
     let flights: CacheFlights
     /// The URLs invalidated lately: a fetch begun before its URL's invalidation stores nothing.
     let invalidations: CacheInvalidationLog
+    /// Invalidations the store failed to carry out: what they meant to drop reads as a miss here
+    /// until their retry succeeds.
+    let tombstones: CacheTombstones
     /// `gatehouse_cache_stores_total`: counted here, where every store (a client's fetch, a
     /// background refresh) is known to be in.
     private let stores: Metrics.Counter
@@ -55,7 +58,7 @@ final class ResponseCache: Sendable {
         if let previous, previous.storeSettings == settings {
             return ResponseCache(
                 policy: CachePolicy(config: cache), store: previous.store, flights: previous.flights,
-                invalidations: previous.invalidations, settings: settings, remoteDeadline: previous.remoteDeadline, group: group,
+                invalidations: previous.invalidations, tombstones: previous.tombstones, settings: settings, remoteDeadline: previous.remoteDeadline, group: group,
                 metrics: metrics
             )
         }
@@ -67,21 +70,27 @@ final class ResponseCache: Sendable {
             store = MemoryCacheStore(budget: cache.memoryBudget, maxObjectSize: cache.maxObjectSize)
         }
         let deadline: TimeAmount? = cache.store == .redis ? config.redis.storeDeadline : nil
+        let invalidations = CacheInvalidationLog()
+        let tombstones = CacheTombstones(
+            store: store, invalidations: invalidations, eventLoop: group.next(), connects: cache.store == .redis ? redis?.connects : nil,
+            metrics: metrics
+        )
         return ResponseCache(
-            policy: CachePolicy(config: cache), store: store, flights: CacheFlights(), invalidations: CacheInvalidationLog(),
-            settings: settings, remoteDeadline: deadline, group: group, metrics: metrics
+            policy: CachePolicy(config: cache), store: store, flights: CacheFlights(), invalidations: invalidations,
+            tombstones: tombstones, settings: settings, remoteDeadline: deadline, group: group, metrics: metrics
         )
     }
 
     private init(
         policy: CachePolicy, store: any CacheStore, flights: CacheFlights, invalidations: CacheInvalidationLog,
-        settings: StoreSettings, remoteDeadline: TimeAmount?, group: any EventLoopGroup, metrics: GatehouseMetrics
+        tombstones: CacheTombstones, settings: StoreSettings, remoteDeadline: TimeAmount?, group: any EventLoopGroup, metrics: GatehouseMetrics
     ) {
         self.stores = metrics.counter(GatehouseMetrics.Name.cacheStores, [:])
         self.policy = policy
         self.store = store
         self.flights = flights
         self.invalidations = invalidations
+        self.tombstones = tombstones
         self.storeSettings = settings
         self.remoteDeadline = remoteDeadline
         self.memoryStore = store as? MemoryCacheStore
@@ -108,10 +117,13 @@ final class ResponseCache: Sendable {
         _ entry: CacheEntry, for key: CacheKey, retention: Int64, fetchMark: UInt64, fetch: CacheFetchStart, now: CacheTime,
         on eventLoop: any EventLoop
     ) -> EventLoopFuture<Bool> {
-        guard mayStore(key, fetchMark: fetchMark) else { return eventLoop.makeSucceededFuture(false) }
+        guard mayStore(key, fetchMark: fetchMark), !tombstones.refusesFetch(begunAt: fetch.time) else {
+            return eventLoop.makeSucceededFuture(false)
+        }
         let flights = self.flights
         let store = self.store
         let invalidations = self.invalidations
+        let tombstones = self.tombstones
         let stores = self.stores
         // A store shared with other instances also refuses it when one of them purged the URL or
         // everything after the fetch began (through another instance, which this log cannot see).
@@ -120,7 +132,7 @@ final class ResponseCache: Sendable {
             // An invalidation that came between the check and the store may have purged before
             // this entry was in: looked at again now that it is, and undone. One that comes
             // after this look purges after the store, which removes the entry itself.
-            guard !invalidations.invalidated(key.primary.url, since: fetchMark) else {
+            guard !invalidations.invalidated(key.primary.url, since: fetchMark), !tombstones.refusesFetch(begunAt: fetch.time) else {
                 return store.remove(key, on: eventLoop).map { false }
             }
             flights.noteStored()
@@ -138,7 +150,9 @@ final class ResponseCache: Sendable {
         let version = exchange.request.rule?.namespace.map { memoryStore.namespaceVersion($0) } ?? 0
         let primary = policy.keys.primaryKey(for: exchange.request, namespaceVersion: version)
         exchange.primary = primary
-        return memoryStore.find(primary, requestHeaders: varyHeaders, now: .now())
+        let found = memoryStore.find(primary, requestHeaders: varyHeaders, now: .now())
+        guard tombstones.isActive, let bar = tombstones.bar(for: exchange.request) else { return found }
+        return found.hidingEntries(storedBy: bar)
     }
 
     /// What is stored for `request`; a remote store that does not answer in time is a miss.
@@ -148,8 +162,13 @@ final class ResponseCache: Sendable {
         deadlines: StoreDeadlines
     ) -> EventLoopFuture<(CachePrimaryKey, CacheLookupResult)> {
         let store = self.store
+        // Taken now, not when the answer comes: a retry that succeeds meanwhile may have purged
+        // after this lookup read what it purged.
+        let bar = tombstones.isActive ? tombstones.bar(for: request) : nil
         let find = { (primary: CachePrimaryKey) -> EventLoopFuture<(CachePrimaryKey, CacheLookupResult)> in
-            store.find(primary, requestHeaders: varyHeaders, now: .now(), on: eventLoop).map { (primary, $0) }
+            let found = store.find(primary, requestHeaders: varyHeaders, now: .now(), on: eventLoop)
+            guard let bar else { return found.map { (primary, $0) } }
+            return found.map { (primary, $0.hidingEntries(storedBy: bar)) }
         }
         let found: EventLoopFuture<(CachePrimaryKey, CacheLookupResult)>
         if request.rule?.namespace == nil {
@@ -175,28 +194,49 @@ final class ResponseCache: Sendable {
 
     /// Applies what a successful write invalidates (RFC 9111 §4.4): purges its URLs (under the
     /// current namespace versions), then bumps the namespaces. Completes when done, so the
-    /// writer's response goes out after its effect on the cache.
+    /// writer's response goes out after its effect on the cache; what the store failed to do is
+    /// buried in `tombstones` by then (hidden here, and retried).
     func invalidate(_ invalidation: CacheInvalidation, on eventLoop: any EventLoop) -> EventLoopFuture<Int> {
         let store = self.store
         let policy = self.policy
         let invalidations = self.invalidations
+        let tombstones = self.tombstones
+        let time = CacheTime.now()
         let purges = invalidation.targets.map { target -> EventLoopFuture<Int> in
             // Looked up once per target: it normalises the target's path.
             let namespace = policy.namespace(of: target)
-            let versioned: EventLoopFuture<UInt64> = namespace.map {
-                store.namespaceVersion($0, on: eventLoop)
-            } ?? eventLoop.makeSucceededFuture(0)
-            return versioned.flatMap { version in
-                let url = policy.keys.urlKey(for: target, namespace: namespace, namespaceVersion: version)
-                // Noted before the purge: a store that checks after the purge sees it.
-                invalidations.record(url)
-                return store.purge(url, on: eventLoop)
-            }
+            return store.purge(target, namespace: namespace, keys: policy.keys, noting: invalidations, on: eventLoop)
+                .flatMapError { _ in
+                    tombstones.bury(.url(target, namespace: namespace, keys: policy.keys), at: time)
+                    return eventLoop.makeSucceededFuture(0)
+                }
         }
-        return EventLoopFuture.whenAllComplete(purges, on: eventLoop).flatMap { results in
-            let purged = results.reduce(0) { $0 + ((try? $1.get()) ?? 0) }
-            let bumps = invalidation.namespaces.map { store.bumpNamespace($0, on: eventLoop) }
-            return EventLoopFuture.whenAllComplete(bumps, on: eventLoop).map { _ in purged }
+        return EventLoopFuture.whenAllSucceed(purges, on: eventLoop).flatMap { counts in
+            let bumps = invalidation.namespaces.map { self.bumpNamespace($0, at: time, on: eventLoop).map { _ in () } }
+            return EventLoopFuture.whenAllComplete(bumps, on: eventLoop).map { _ in counts.reduce(0, +) }
+        }
+    }
+
+    /// Bumps `namespace` (`POST /admin/purge {"namespace": …}`, or a write); a failure is buried
+    /// in `tombstones` and then passed on.
+    func bumpNamespace(_ namespace: String, at time: CacheTime = .now(), on eventLoop: any EventLoop) -> EventLoopFuture<UInt64> {
+        let tombstones = self.tombstones
+        return store.bumpNamespace(namespace, on: eventLoop).flatMapErrorThrowing { error in
+            tombstones.bury(.namespace(namespace), at: time)
+            throw error
+        }
+    }
+
+    /// Drops everything (`POST /admin/purge {"all": true}`); a failure is buried in `tombstones`
+    /// and then passed on.
+    func purgeAll(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        let tombstones = self.tombstones
+        let time = CacheTime.now()
+        // Noted first: no fetch begun before the purge stores what it read.
+        invalidations.recordAll()
+        return store.purgeAll(on: eventLoop).flatMapErrorThrowing { error in
+            tombstones.bury(.everything, at: time)
+            throw error
         }
     }
 }

@@ -24,6 +24,11 @@ public final class GatehouseMetrics: Sendable {
         public static let cacheEntries = "gatehouse_cache_entries"
         /// Stored bodies held in memory files and sent with sendfile (an extension of DESIGN.md's list).
         public static let cacheBodyFiles = "gatehouse_cache_body_files"
+        /// Invalidations (purges, namespace bumps, purges of everything) the store failed to
+        /// carry out, by `op` (an extension of DESIGN.md's list); each is retried until it succeeds.
+        public static let cacheInvalidationFailures = "gatehouse_cache_invalidation_failures_total"
+        /// Failed invalidations still waiting for their retry (an extension of DESIGN.md's list).
+        public static let cacheInvalidationsPending = "gatehouse_cache_invalidations_pending"
         public static let rateLimitDecisions = "gatehouse_ratelimit_decisions_total"
         public static let connectionsActive = "gatehouse_connections_active"
         public static let requestsInFlight = "gatehouse_requests_in_flight"
@@ -54,6 +59,9 @@ public final class GatehouseMetrics: Sendable {
     public let cacheBytes: Metrics.Meter
     public let cacheEntries: Metrics.Meter
     public let cacheBodyFiles: Metrics.Meter
+    public let cacheInvalidationsPending: Metrics.Meter
+    /// The `op` labels of `gatehouse_cache_invalidation_failures_total`.
+    static let invalidationFailureOps = ["purge", "namespace", "all"]
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -70,6 +78,8 @@ public final class GatehouseMetrics: Sendable {
         self.cacheBytes = Metrics.Meter(label: Name.cacheBytes, dimensions: [], factory: factory)
         self.cacheEntries = Metrics.Meter(label: Name.cacheEntries, dimensions: [], factory: factory)
         self.cacheBodyFiles = Metrics.Meter(label: Name.cacheBodyFiles, dimensions: [], factory: factory)
+        self.cacheInvalidationsPending = Metrics.Meter(label: Name.cacheInvalidationsPending, dimensions: [], factory: factory)
+        cacheInvalidationsPending.set(0)
         draining.set(0)
         connectionsActive.set(0)
         requestsInFlight.set(0)
@@ -81,6 +91,9 @@ public final class GatehouseMetrics: Sendable {
         counter(Name.cacheStores, [:]).increment(by: 0)
         counter(Name.cacheEvictions, [:]).increment(by: 0)
         counter(Name.accessLogDropped, [:]).increment(by: 0)
+        for op in Self.invalidationFailureOps {
+            counter(Name.cacheInvalidationFailures, ["op": op]).increment(by: 0)
+        }
     }
 
     /// The counter `name{labels}`, made on first use and cached.

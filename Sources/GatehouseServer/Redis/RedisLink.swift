@@ -11,10 +11,13 @@ import NIOCore
 final class RedisLink: Sendable {
     let config: RedisConfig
     let client: RedisClient
+    /// Told of every connection coming up (a failed cache invalidation retries then).
+    let connects: RedisConnectWatch
 
-    private init(config: RedisConfig, client: RedisClient) {
+    private init(config: RedisConfig, client: RedisClient, connects: RedisConnectWatch) {
         self.config = config
         self.client = client
+        self.connects = connects
     }
 
     /// The link `config` needs: nil when no store is `redis`; the previous one when its
@@ -29,15 +32,18 @@ final class RedisLink: Sendable {
         redisLogger[metadataKey: "component"] = "redis"
         // `gatehouse_redis_up` is sampled from `isConnected` at each scrape (the pool has
         // several connections; one event says little about the whole).
+        let connects = RedisConnectWatch()
         let client = RedisClient.connect(config: config.redis, group: group, logger: redisLogger) { event in
             switch event {
-            case .connected, .disconnected:
+            case .connected:
+                connects.connected()
+            case .disconnected:
                 break
             case .connectFailed, .commandFailed:
                 errors.increment()
             }
         }
-        return RedisLink(config: config.redis, client: client)
+        return RedisLink(config: config.redis, client: client, connects: connects)
     }
 
     var isConnected: Bool { client.isConnected }

@@ -55,4 +55,23 @@ import Testing
         #expect(try await second.get() == 2)
         withExtendedLifetime(deadlines) {}
     }
+
+    /// The last connections' teardown runs while the loop drains its final tasks: a lookup
+    /// bounded then armed the timer, and the server state released with them cancelled it. A
+    /// cancelled scheduled task is dropped with its promise unfulfilled, a leak that traps in
+    /// debug builds (a crash at exit in RedisScaleOutTests). The timer is now a scheduled
+    /// callback, which carries no promise.
+    @Test func aTimerArmedAndCancelledWhileTheLoopShutsDownLeaksNothing() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        try await loop.submit {
+            // Failed by the shutdown, on the loop, while it drains.
+            loop.scheduleTask(in: .hours(1)) {}.futureResult.whenFailure { _ in
+                let deadlines = StoreDeadlines(eventLoop: loop)
+                _ = deadlines.bound(loop.makeSucceededFuture(1), by: .seconds(10))
+                // Released here: its deinit cancels the timer it just armed.
+            }
+        }.get()
+        try await group.shutdownGracefully()
+    }
 }

@@ -16,7 +16,11 @@ struct StoreDeadlineExceeded: Error {}
 final class StoreDeadlines {
     private let eventLoop: any EventLoop
     private var waiting = CircularBuffer<any StoreDeadlineWaiter>()
-    private var timer: Scheduled<Void>?
+    /// A callback rather than a scheduled task: a task carries a promise, and one scheduled as
+    /// the loop shuts down (a lookup started by the last connections' teardown) was never
+    /// completed — a leaked promise, which traps in debug builds. Scheduling a callback on a
+    /// loop that has shut down throws instead, and cancelling one needs nothing of the loop.
+    private var timer: NIOScheduledCallback?
 
     init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
@@ -43,12 +47,11 @@ final class StoreDeadlines {
 
     private func armIfNeeded() {
         guard timer == nil, let first = waiting.first else { return }
-        timer = eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: first.deadline) { [weak self] in
-            self?.timerFired()
-        }
+        // Nil when the loop has shut down: nothing will run on it again, so nothing waits.
+        timer = try? eventLoop.scheduleCallback(at: first.deadline, handler: StoreDeadlineTimer(owner: self))
     }
 
-    private func timerFired() {
+    fileprivate func timerFired() {
         timer = nil
         let now = NIODeadline.now()
         while let first = waiting.first, first.isSettled || first.deadline <= now {
@@ -60,6 +63,18 @@ final class StoreDeadlines {
 
     deinit {
         timer?.cancel()
+    }
+}
+
+/// The one timer's callback: fails what is overdue, unless the deadlines are gone. Sendable
+/// unchecked: the loop runs it, the loop its deadlines belong to, and its cancellation (from
+/// `deinit`, on any thread) does nothing with it. (The loop-isolated variant checks, when
+/// cancelled, that it is on its loop, which a deinit after shutdown is not.)
+private struct StoreDeadlineTimer: NIOScheduledCallbackHandler, @unchecked Sendable {
+    weak var owner: StoreDeadlines?
+
+    func handleScheduledCallback(eventLoop: some EventLoop) {
+        owner?.timerFired()
     }
 }
 

@@ -113,6 +113,10 @@ public final class ProxyServer: Sendable {
 
     public var metrics: GatehouseMetrics { state.metrics }
 
+    /// Requests waiting on a single flight, all keys together: what tests watch to know a
+    /// follower has joined, which nothing outside shows.
+    var cacheFollowersWaiting: Int { state.runtime.cache?.flights.followersWaiting ?? 0 }
+
     /// `server.drain_timeout` of the config in force: a reload changes it.
     public var drainTimeout: Duration { state.runtime.config.server.drainTimeout }
 

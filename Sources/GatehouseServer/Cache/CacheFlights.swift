@@ -8,6 +8,9 @@ import Synchronization
 /// nginx's proxy_cache_lock without its polling): followers are woken by a promise the moment
 /// the leader's response is known, never by a timer.
 ///
+/// Revalidations of a stale entry collapse the same way, under their own keys
+/// (`revalidationKey`): a miss's followers and a revalidation's learn different things.
+///
 /// A key whose response turned out uncacheable is remembered for `passDuration` (hit-for-pass),
 /// so later requests for it go upstream in parallel at once instead of queueing behind a leader.
 final class CacheFlights: Sendable {
@@ -15,6 +18,11 @@ final class CacheFlights: Sendable {
     enum Outcome: Sendable {
         /// Stored under this key: serve the entry to followers it is the variant of.
         case stored(CacheEntry, CacheKey)
+        /// A revalidation's 304 refreshed the stale entry, now stored under this key.
+        case refreshed(CacheEntry, CacheKey)
+        /// A revalidation found the origin failing (no response, or this 5xx) and answered
+        /// with the stale copy: followers serve theirs too, where stale-if-error allows.
+        case failed(upstreamStatus: UInt?)
         /// Not storable, or the fetch failed: go upstream yourself.
         case notStored
         /// The fetch began before a write to its URL, so its response was not stored: what
@@ -56,6 +64,11 @@ final class CacheFlights: Sendable {
         stores.wrappingAdd(1, ordering: .releasing)
     }
 
+    /// The flight key of the revalidation of the stale entry stored under `key`.
+    static func revalidationKey(_ key: CacheKey) -> String {
+        "revalidate:" + key.value
+    }
+
     /// Joins the flight for `key`: the first caller leads, later callers follow until `finish`.
     func join(_ key: String, on eventLoop: any EventLoop, now: CacheTime) -> Role {
         state.withLockedValue { state in
@@ -79,6 +92,7 @@ final class CacheFlights: Sendable {
     /// background refresh, whose callers are served the stale entry meanwhile and wait for
     /// nothing. (A follower's promise per stale hit would pile up for as long as the refresh
     /// runs: at hit rates, hundreds of thousands during a slow origin's response timeout.)
+    /// And for a client's own `no-cache`, which may lead a revalidation but never follow one.
     func leadIfIdle(_ key: String) -> Bool {
         state.withLockedValue { state in
             guard state.waiting[key] == nil else { return false }

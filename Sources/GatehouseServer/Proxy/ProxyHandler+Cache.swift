@@ -143,10 +143,7 @@ extension ProxyHandler {
                     return
                 }
                 // A follower of a URL miss may want another variant than the leader got.
-                if case .success(.stored(let entry, let key)) = result,
-                   entry.varyNames.isEmpty
-                    || CacheKey(primary: key.primary, varyNames: entry.varyNames, requestHeaders: request.varyHeaders) == key
-                {
+                if case .success(.stored(let entry, let key)) = result, Self.entry(entry, storedUnder: key, answers: request) {
                     let reason: CacheForwardReason = exchange.key == nil ? .uriMiss : .varyMiss
                     self.serveFromCache(entry, status: .forward(reason, collapsed: true), request: request)
                 } else {
@@ -154,6 +151,12 @@ extension ProxyHandler {
                 }
             }
         }
+    }
+
+    /// Whether `entry`, stored under `key` by another request's fetch, is the variant `request` asks for.
+    private static func entry(_ entry: CacheEntry, storedUnder key: CacheKey, answers request: InFlightRequest) -> Bool {
+        entry.varyNames.isEmpty
+            || CacheKey(primary: key.primary, varyNames: entry.varyNames, requestHeaders: request.varyHeaders) == key
     }
 
     /// Upstream outside the single flight: a range request for its part alone, anything else
@@ -172,9 +175,70 @@ extension ProxyHandler {
     /// to be sent again, and its body has gone upstream already. A range request does the same for the whole entry
     /// (its `Range` taken off, see `ProxyHandler+RangeFill`) and gets its part from whatever
     /// answers: the refreshed entry after a 304, the new one after a 200, the stale one on error.
+    ///
+    /// Concurrent revalidations of one entry collapse into one (`CacheFlights.revalidationKey`):
+    /// the first GET without a body or range leads; the rest wait for its outcome (see
+    /// `staleFlightLanded`). A client's own `no-cache` (or `max-age=0`) may lead but never
+    /// follows: it asked for the origin's word given after it asked, and a flight it joins may
+    /// have been answered before. Range requests and HEAD neither lead nor follow.
     private func forwardStale(_ entry: CacheEntry, request: InFlightRequest, exchange: CacheExchange) {
-        let wantsPart = exchange.request.hasRange
         exchange.fetchEpoch = exchange.cache.store.purgeEpoch
+        guard let context, let key = exchange.key, !exchange.request.hasRange, !exchange.request.isHEAD, request.framing == .none else {
+            revalidate(entry, request: request, exchange: exchange)
+            return
+        }
+        let flights = exchange.cache.flights
+        let flightKey = CacheFlights.revalidationKey(key)
+        if exchange.request.forcesRevalidation {
+            if flights.leadIfIdle(flightKey) {
+                exchange.leadsFlight = flightKey
+            }
+            revalidate(entry, request: request, exchange: exchange)
+            return
+        }
+        switch flights.join(flightKey, on: context.eventLoop, now: .now()) {
+        case .leader:
+            exchange.leadsFlight = flightKey
+            revalidate(entry, request: request, exchange: exchange)
+        case .pass:
+            // The last revalidation's answer could not be stored: each goes upstream, as for a miss.
+            revalidate(entry, request: request, exchange: exchange)
+        case .follower(let outcome):
+            outcome.whenComplete { result in
+                guard case .connecting(let current) = self.state, current === request else { return }
+                self.staleFlightLanded(result, stale: entry, request: request, exchange: exchange)
+            }
+        }
+    }
+
+    /// A follower's answer from the revalidation it waited for: the refreshed or replacing entry
+    /// (`collapsed`, with the status the origin gave the leader), the stale copy when the origin
+    /// failed, or, when the leader's fetch came to nothing (its client left, the answer was not
+    /// storable), a revalidation of its own, as a miss's follower goes upstream itself.
+    private func staleFlightLanded(
+        _ result: Result<CacheFlights.Outcome, any Error>, stale: CacheEntry, request: InFlightRequest, exchange: CacheExchange
+    ) {
+        switch result {
+        case .success(.refetch):
+            // A write to the URL came during the fetch: through the cache stage again.
+            consultCache(for: request)
+        case .success(.refreshed(let entry, let key)) where Self.entry(entry, storedUnder: key, answers: request):
+            let ttl = entry.ttl(at: .now())
+            serveFromCache(entry, status: .forward(.stale, fwdStatus: 304, ttl: ttl, collapsed: true), request: request)
+        case .success(.stored(let entry, let key)) where Self.entry(entry, storedUnder: key, answers: request):
+            serveFromCache(entry, status: .forward(.stale, fwdStatus: entry.status.code, collapsed: true), request: request)
+        case .success(.failed(let upstreamStatus)):
+            if !serveStaleOnError(exchange, request: request, upstreamStatus: upstreamStatus) {
+                revalidate(stale, request: request, exchange: exchange)
+            }
+        case .success, .failure:
+            revalidate(stale, request: request, exchange: exchange)
+        }
+    }
+
+    /// Sends the revalidation (or, without a validator, the whole request) upstream.
+    private func revalidate(_ entry: CacheEntry, request: InFlightRequest, exchange: CacheExchange) {
+        let wantsPart = exchange.request.hasRange
         if wantsPart && request.framing != .none {
             forwardPart(request: request, exchange: exchange)
             return
@@ -311,11 +375,12 @@ extension ProxyHandler {
         return entry
     }
 
-    /// The fetch failed: followers go upstream themselves (no hit-for-pass: it may work next time).
-    func cacheFetchFailed(_ exchange: CacheExchange) {
+    /// The fetch failed: followers go upstream themselves (no hit-for-pass: it may work next
+    /// time), or, told `.failed`, serve their stale copies.
+    func cacheFetchFailed(_ exchange: CacheExchange, outcome: CacheFlights.Outcome = .notStored) {
         exchange.plan = nil
         exchange.captured = nil
-        finishFlight(exchange, outcome: .notStored, pass: false)
+        finishFlight(exchange, outcome: outcome, pass: false)
     }
 
     private func finishFlight(_ exchange: CacheExchange, outcome: CacheFlights.Outcome, pass: Bool) {
@@ -338,6 +403,8 @@ extension ProxyHandler {
         guard let stale = exchange.staleEntry,
               exchange.cache.policy.state(of: stale, for: exchange.request, now: now).isServableOnError
         else { return false }
+        // A revalidation's followers are told, and serve their copies without asking the failing origin.
+        cacheFetchFailed(exchange, outcome: .failed(upstreamStatus: upstreamStatus))
         serveFromCache(stale, status: .staleIfError(ttl: stale.ttl(at: now), fwdStatus: upstreamStatus), request: request)
         return true
     }
@@ -356,11 +423,16 @@ extension ProxyHandler {
         switch policy.refresh(stale, with: head, for: exchange.request, requestTime: exchange.requestTime, responseTime: now) {
         case .refreshed(let entry, let retention):
             store(entry, under: key, retention: retention, exchange: exchange)
+            // As for a 200 (`cacheResponseEnded`): followers that came after a write to the URL
+            // must not be answered with what the origin said before it.
+            let refreshed = exchange.cache.mayStore(key, fetchMark: exchange.fetchMark)
+            finishFlight(exchange, outcome: refreshed ? .refreshed(entry, key) : .refetch, pass: false)
             // Served before the store answers, as for a 200 (see `cacheReceivedHead`).
             let claimsStored = !exchange.cache.store.refusesStore(bodyLength: entry.storedBody.count, fetch: exchange.fetchStart)
             serveFromCache(entry, status: .forward(.stale, fwdStatus: 304, ttl: entry.ttl(at: now), stored: claimsStored), request: request)
         case .serveOnly(let entry, _):
             if let context { _ = exchange.cache.store.remove(key, on: context.eventLoop) }
+            finishFlight(exchange, outcome: .notStored, pass: false)
             serveFromCache(entry, status: .forward(.stale, fwdStatus: 304), request: request)
         case .mismatch:
             // The 304 names another representation: fetch it afresh, unconditionally.

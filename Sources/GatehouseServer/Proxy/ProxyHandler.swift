@@ -731,10 +731,11 @@ extension ProxyHandler {
         }
         recorder.upstreamFailed(kind: failure.metricKind)
         if let exchange = request.cache {
-            cacheFetchFailed(exchange)
+            // Stale first: serving it ends a revalidation's flight with `.failed`, so its followers serve theirs.
             if !request.responseStarted, serveStaleOnError(exchange, request: request, upstreamStatus: nil) {
                 return
             }
+            cacheFetchFailed(exchange)
         }
         // A framing mismatch is a bug of ours (caught before it reached the origin), not the origin's doing.
         let level: Logger.Level = if case .requestFramingMismatch = failure { .error } else { .warning }

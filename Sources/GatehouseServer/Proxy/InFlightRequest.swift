@@ -60,20 +60,6 @@ final class InFlightRequest {
             builtUpstreamHead = newValue
         }
     }
-    /// The upstream head of a request made on this one's behalf without its body (a background
-    /// refresh): `upstreamHead` when the client sent no body, else the same head with no body
-    /// framing and no `Expect`. A head promising a body that never follows makes an origin that
-    /// answers from the head (nginx, Node) read the next request on the pooled connection as
-    /// that body: a request of the client's choosing, answered and cached under this URL.
-    var bodilessUpstreamHead: HTTPRequestHead? {
-        guard framing != .none else { return upstreamHead }
-        guard let forwarding else { return nil }
-        var bodiless = RequestHeadRewriter.upstreamHead(
-            for: head, framing: .none, context: forwarding, droppedField: droppedUserHeader
-        )
-        bodiless.headers.remove(name: "expect")  // RFC 9110 §10.1.1: only a request with content expects 100-continue
-        return bodiless
-    }
     /// The request's fields as the origin gets them (forged or untrusted ones dropped, ours
     /// added), before the cache adjusts conditionals: what a response's `Vary` speaks of, so
     /// what variants are matched on.

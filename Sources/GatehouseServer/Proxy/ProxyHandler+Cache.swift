@@ -77,7 +77,7 @@ extension ProxyHandler {
             case .staleWhileRevalidate:
                 // Serve the stale copy now; one background exchange refreshes it for later requests:
                 // a GET of its own, so without this request's body (or any promise of one).
-                if let context, let upstreamHead = request.bodilessUpstreamHead,
+                if let context, let upstreamHead = request.upstreamHead,
                    let pool = request.runtime.pools.pool(for: context.eventLoop)
                 {
                     BackgroundRefresh.startIfIdle(
@@ -109,9 +109,8 @@ extension ProxyHandler {
         let wantsPart = exchange.request.hasRange
         // Noted here, not with the lookup: a fresh hit (the hot path) goes without it.
         exchange.fetchEpoch = exchange.cache.store.purgeEpoch
-        guard let context, let primary = exchange.primary, !exchange.request.isHEAD, !wantsPart || request.framing == .none else {
-            // HEAD responses are never stored, so a HEAD miss neither leads nor waits; nor does
-            // a range request with a body, which could not be sent again for its part.
+        guard let context, let primary = exchange.primary, !exchange.request.isHEAD else {
+            // HEAD responses are never stored, so a HEAD miss neither leads nor waits.
             forwardUnstored(request: request, exchange: exchange)
             return
         }
@@ -170,20 +169,19 @@ extension ProxyHandler {
     }
 
     /// A stale or must-revalidate entry: revalidate it upstream when it has a validator, and
-    /// keep it at hand for stale-if-error. A request with a body goes unconditionally instead:
-    /// a 304 whose validator matches no stored entry (`answerAbsorbed`) calls for the request
-    /// to be sent again, and its body has gone upstream already. A range request does the same for the whole entry
-    /// (its `Range` taken off, see `ProxyHandler+RangeFill`) and gets its part from whatever
+    /// keep it at hand for stale-if-error (a request here has no body: one with a body bypasses
+    /// the cache, so a 304 naming another representation can send it again whole). A range
+    /// request does the same for the whole entry (its `Range` taken off, see `ProxyHandler+RangeFill`) and gets its part from whatever
     /// answers: the refreshed entry after a 304, the new one after a 200, the stale one on error.
     ///
     /// Concurrent revalidations of one entry collapse into one (`CacheFlights.revalidationKey`):
-    /// the first GET without a body or range leads; the rest wait for its outcome (see
+    /// the first GET without a range leads; the rest wait for its outcome (see
     /// `staleFlightLanded`). A client's own `no-cache` (or `max-age=0`) may lead but never
     /// follows: it asked for the origin's word given after it asked, and a flight it joins may
     /// have been answered before. Range requests and HEAD neither lead nor follow.
     private func forwardStale(_ entry: CacheEntry, request: InFlightRequest, exchange: CacheExchange) {
         exchange.fetchEpoch = exchange.cache.store.purgeEpoch
-        guard let context, let key = exchange.key, !exchange.request.hasRange, !exchange.request.isHEAD, request.framing == .none else {
+        guard let context, let key = exchange.key, !exchange.request.hasRange, !exchange.request.isHEAD else {
             revalidate(entry, request: request, exchange: exchange)
             return
         }
@@ -239,11 +237,7 @@ extension ProxyHandler {
     /// Sends the revalidation (or, without a validator, the whole request) upstream.
     private func revalidate(_ entry: CacheEntry, request: InFlightRequest, exchange: CacheExchange) {
         let wantsPart = exchange.request.hasRange
-        if wantsPart && request.framing != .none {
-            forwardPart(request: request, exchange: exchange)
-            return
-        }
-        if entry.hasValidator, !exchange.request.isHEAD, request.framing == .none, let upstreamHead = request.upstreamHead {
+        if entry.hasValidator, !exchange.request.isHEAD, let upstreamHead = request.upstreamHead {
             exchange.revalidating = true
             request.upstreamHead = exchange.cache.policy.revalidationHead(for: upstreamHead, entry: entry)
         } else {
@@ -256,7 +250,7 @@ extension ProxyHandler {
     }
 
     /// A range request that is not filling the cache (a failing store, a URL known unstorable, a
-    /// fill that turned out unstorable, a request with a body) goes upstream as it came, `Range` and
+    /// fill that turned out unstorable) goes upstream as it came, `Range` and
     /// `If-Range` included: its answer is a part, which is never stored, and the cache never
     /// turns a small range into a whole download of something it won't keep (nginx does, without
     /// its slice module). `Cache-Status` still says why it went forward.
@@ -439,15 +433,7 @@ extension ProxyHandler {
             if let context { _ = exchange.cache.store.remove(key, on: context.eventLoop) }
             exchange.staleEntry = nil
             exchange.revalidating = false
-            guard request.framing == .none else {
-                // Not reached (`forwardStale` revalidates only requests without a body): a body
-                // that has gone upstream cannot be sent again, and nothing else answers this request.
-                respondLocally(
-                    GatehouseError(.badGateway, "Upstream answered with a validator the cache does not hold", source: .upstream),
-                    request: request, closeAfter: false
-                )
-                return
-            }
+            // Sent again whole: a request here has no body (one with a body bypasses the cache).
             var head = request.upstreamHead
             for name in Self.clientConditionalFields { head?.headers.remove(name: name) }
             request.upstreamHead = head

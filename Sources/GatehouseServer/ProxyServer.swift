@@ -117,6 +117,15 @@ public final class ProxyServer: Sendable {
     /// follower has joined, which nothing outside shows.
     var cacheFollowersWaiting: Int { state.runtime.cache?.flights.followersWaiting ?? 0 }
 
+    /// Waits until the Redis client of the config in force has a connection up (true at once
+    /// without Redis); false after `timeout`. Connections are made in the background, so a
+    /// request sent right after `start` may find Redis not up yet: tests whose outcome depends on
+    /// the store wait here first.
+    func redisConnected(within timeout: Duration) async -> Bool {
+        guard let redis = state.runtime.redis else { return true }
+        return await redis.client.waitUntilConnected(timeout: timeout)
+    }
+
     /// `server.drain_timeout` of the config in force: a reload changes it.
     public var drainTimeout: Duration { state.runtime.config.server.drainTimeout }
 

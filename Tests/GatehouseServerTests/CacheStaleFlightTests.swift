@@ -43,34 +43,46 @@ import Testing
     }
 
     /// The first GET is answered "body-v1" with ETag "v1", fresh for one second; every later
-    /// request (a revalidation) is answered `later` after `latency`.
-    private static func origin(latency: TimeAmount = .seconds(1), later: TestUpstreamBehaviour) -> @Sendable (TestUpstreamRequest) -> TestUpstreamBehaviour {
+    /// request (a revalidation) is answered `later` once the test opens `gate`.
+    private static func origin(gate: TestGate, later: TestUpstreamBehaviour) -> @Sendable (TestUpstreamRequest) -> TestUpstreamBehaviour {
         let first = FirstCallFlag()
         return { _ in
             first.take()
                 ? .respond(headers: [("Cache-Control", "max-age=1"), ("ETag", "\"v1\"")], body: Array("body-v1".utf8))
-                : .delay(latency, then: later)
+                : .gated(gate, then: later)
         }
     }
 
     /// Stores the entry and waits out its one-second lifetime (freshness is whole seconds: the
     /// clock is what makes it stale), then sends `concurrent` GETs at once, the last with the
-    /// client's own `If-None-Match: "v1"`.
-    private static func primeThenStampede(_ proxy: ProxyHarness) async throws -> (plain: [TestHTTPResponse], conditional: TestHTTPResponse) {
+    /// client's own `If-None-Match: "v1"`. The origin answers the revalidation only once every
+    /// other request waits on it, however slowly a loaded machine sends them.
+    private static func primeThenStampede(
+        _ proxy: ProxyHarness, _ upstream: TestUpstreamServer, gate: TestGate
+    ) async throws -> (plain: [TestHTTPResponse], conditional: TestHTTPResponse) {
         #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/hot").status == 200)
         try await Task.sleep(for: .milliseconds(2500))
         var plain: [TestHTTPResponse] = []
         var conditional: TestHTTPResponse?
-        try await withThrowingTaskGroup(of: (Bool, TestHTTPResponse).self) { group in
+        try await withThrowingTaskGroup(of: (asks: Bool, response: TestHTTPResponse)?.self) { group in
             for index in 0..<concurrent {
                 let asks = index == concurrent - 1
                 group.addTask {
                     let headers = asks ? [("If-None-Match", "\"v1\"")] : []
-                    return (asks, try await TestHTTPClient.request(port: proxy.port, "GET", "/hot", headers: headers, timeout: .seconds(10)))
+                    return (asks, try await TestHTTPClient.request(port: proxy.port, "GET", "/hot", headers: headers, timeout: .seconds(20)))
                 }
             }
-            for try await (asks, response) in group {
-                if asks { conditional = response } else { plain.append(response) }
+            group.addTask {
+                let revalidating = await upstream.waitForRequests(2)
+                let joined = revalidating ? try await Self.followers(of: proxy, reach: concurrent - 1) : false
+                gate.open()
+                #expect(revalidating)
+                #expect(joined, "every other request waits on the one revalidation")
+                return nil
+            }
+            for try await answer in group {
+                guard let answer else { continue }
+                if answer.asks { conditional = answer.response } else { plain.append(answer.response) }
             }
         }
         return (plain, try #require(conditional))
@@ -86,8 +98,9 @@ import Testing
     @Test(arguments: Store.allCases)
     func concurrentRevalidationsMakeOneConditionalRequest(store: Store) async throws {
         let notModified = TestUpstreamBehaviour.respond(status: 304, headers: [("ETag", "\"v1\""), ("Cache-Control", "max-age=60")])
-        try await Self.withProxy(store: store, behaviour: Self.origin(later: notModified)) { proxy, upstream in
-            let (plain, conditional) = try await Self.primeThenStampede(proxy)
+        let gate = TestGate()
+        try await Self.withProxy(store: store, behaviour: Self.origin(gate: gate, later: notModified)) { proxy, upstream in
+            let (plain, conditional) = try await Self.primeThenStampede(proxy, upstream, gate: gate)
             #expect(upstream.receivedRequests.count == 2, "one conditional request for all \(Self.concurrent)")
             #expect(upstream.receivedRequests.last?.header("if-none-match") == "\"v1\"")
             #expect(plain.allSatisfy { $0.status == 200 && $0.bodyString == "body-v1" })
@@ -108,8 +121,9 @@ import Testing
         let replaced = TestUpstreamBehaviour.respond(
             headers: [("Cache-Control", "max-age=60"), ("ETag", "\"v2\"")], body: Array("body-v2".utf8)
         )
-        try await Self.withProxy(store: store, behaviour: Self.origin(later: replaced)) { proxy, upstream in
-            let (plain, conditional) = try await Self.primeThenStampede(proxy)
+        let gate = TestGate()
+        try await Self.withProxy(store: store, behaviour: Self.origin(gate: gate, later: replaced)) { proxy, upstream in
+            let (plain, conditional) = try await Self.primeThenStampede(proxy, upstream, gate: gate)
             #expect(upstream.receivedRequests.count == 2)
             #expect(plain.allSatisfy { $0.status == 200 && $0.bodyString == "body-v2" })
             // Its validator names the old representation: the whole new one.
@@ -125,8 +139,9 @@ import Testing
     /// origin is asked once, not once per request.
     @Test(arguments: Store.allCases)
     func aFailingOriginServesStaleToAllWithOneRequest(store: Store) async throws {
-        try await Self.withProxy(store: store, behaviour: Self.origin(later: .respond(status: 503))) { proxy, upstream in
-            let (plain, conditional) = try await Self.primeThenStampede(proxy)
+        let gate = TestGate()
+        try await Self.withProxy(store: store, behaviour: Self.origin(gate: gate, later: .respond(status: 503))) { proxy, upstream in
+            let (plain, conditional) = try await Self.primeThenStampede(proxy, upstream, gate: gate)
             #expect(upstream.receivedRequests.count == 2)
             #expect(plain.allSatisfy { $0.status == 200 && $0.bodyString == "body-v1" })
             #expect(conditional.status == 304)
@@ -140,7 +155,8 @@ import Testing
     /// wait on a revalidation already under way, but sends its own.
     @Test func aClientsNoCacheDoesNotWaitOnARevalidationUnderWay() async throws {
         let notModified = TestUpstreamBehaviour.respond(status: 304, headers: [("ETag", "\"v1\""), ("Cache-Control", "max-age=60")])
-        try await Self.withProxy(store: .memory, behaviour: Self.origin(later: notModified)) { proxy, upstream in
+        let gate = TestGate()
+        try await Self.withProxy(store: .memory, behaviour: Self.origin(gate: gate, later: notModified)) { proxy, upstream in
             #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/hot").status == 200)
             try await Task.sleep(for: .milliseconds(2500))
             async let leader = TestHTTPClient.request(port: proxy.port, "GET", "/hot", timeout: .seconds(10))
@@ -148,7 +164,9 @@ import Testing
             async let insistent = TestHTTPClient.request(
                 port: proxy.port, "GET", "/hot", headers: [("Cache-Control", "no-cache")], timeout: .seconds(10)
             )
+            // The leader's revalidation is held until then, so this is sent while it is under way.
             #expect(await upstream.waitForRequests(3), "sent while the leader's revalidation is still under way")
+            gate.open()
             let (led, own) = try await (leader, insistent)
             #expect(led.bodyString == "body-v1")
             #expect(own.bodyString == "body-v1")
@@ -176,7 +194,7 @@ import Testing
             async let abandoned = leaving.send("GET", "/hot")
             #expect(await upstream.waitForRequests(2))
             async let waiting = TestHTTPClient.request(port: proxy.port, "GET", "/hot", timeout: .seconds(10))
-            #expect(try await Self.followerJoined(proxy))
+            #expect(try await Self.followers(of: proxy, reach: 1))
             try await leaving.reset()
             _ = try? await abandoned
             let answer = try await waiting
@@ -187,12 +205,12 @@ import Testing
         }
     }
 
-    /// Whether a request is waiting on a flight within 10 s: joining shows nowhere outside the
+    /// Whether `count` requests wait on flights within 10 s: joining shows nowhere outside the
     /// process, so it is looked at every 10 ms.
-    private static func followerJoined(_ proxy: ProxyHarness) async throws -> Bool {
-        for _ in 0..<1_000 where proxy.server.cacheFollowersWaiting == 0 {
+    private static func followers(of proxy: ProxyHarness, reach count: Int) async throws -> Bool {
+        for _ in 0..<1_000 where proxy.server.cacheFollowersWaiting < count {
             try await Task.sleep(for: .milliseconds(10))
         }
-        return proxy.server.cacheFollowersWaiting > 0
+        return proxy.server.cacheFollowersWaiting >= count
     }
 }

@@ -1,6 +1,6 @@
 // ProxyHarness: a Gatehouse ProxyServer on port 0 in front of a test upstream, for end-to-end tests.
 import GatehouseCore
-import GatehouseServer
+@testable import GatehouseServer
 import GatehouseTesting
 import Logging
 #if canImport(Glibc)
@@ -33,6 +33,8 @@ struct ProxyHarness {
             config: config, group: MultiThreadedEventLoopGroup.singleton, logger: logger, configPath: configPath
         )
         guard let port = server.port else { throw HarnessError.notBound }
+        // A test's first request must not find its store still connecting (and be bypassed).
+        guard await server.redisConnected(within: .seconds(10)) else { throw HarnessError.redisNotConnected }
         return ProxyHarness(server: server, port: port)
     }
 
@@ -52,6 +54,7 @@ struct ProxyHarness {
 
     enum HarnessError: Error {
         case notBound
+        case redisNotConnected
     }
 }
 

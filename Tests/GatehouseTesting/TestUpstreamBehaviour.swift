@@ -19,6 +19,9 @@ public enum TestUpstreamBehaviour: Sendable {
     /// Waits (a scheduled task, never blocking), then behaves as `then`; the request body is not
     /// read during the wait.
     indirect case delay(TimeAmount, then: TestUpstreamBehaviour)
+    /// Waits until the test opens `gate`, then behaves as `then`; as a delay, the request body is
+    /// not read meanwhile.
+    indirect case gated(TestGate, then: TestUpstreamBehaviour)
     /// Takes the request body slowly for `duration`: one read of at most 32 KiB every `interval`,
     /// through a 32 KiB socket receive buffer (an origin slower to take an upload than the client
     /// is to send it); then reads at full speed, and behaves as `then` once the body has ended.
@@ -59,7 +62,7 @@ public enum TestUpstreamBehaviour: Sendable {
         switch self {
         case .echo:
             return true
-        case .delay(_, let then):
+        case .delay(_, let then), .gated(_, let then):
             return then.startsBeforeRequestEnd
         default:
             return false

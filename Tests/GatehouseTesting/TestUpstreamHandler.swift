@@ -196,6 +196,13 @@ extension TestUpstreamHandler {
             self.delayTimer = context.eventLoop.assumeIsolated().scheduleTask(in: amount) {
                 self.delayElapsed(context: context)
             }
+        case .gated(let gate, let next):
+            self.phase = .delaying(next, queued: [])
+            self.delayHoldsReads = true
+            let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+            gate.whenOpen(on: context.eventLoop) {
+                bound.value.handler.delayElapsed(context: bound.value.context)
+            }
         case .echo:
             self.startEcho(queued: [], context: context)
         case .hang:
@@ -264,7 +271,7 @@ extension TestUpstreamHandler {
             self.perform(.json("{\"received\": \(received)}", status: status), context: context)
         case .rawResponse(let bytes):
             self.writeRaw(bytes, context: context)
-        case .echo, .delay, .hang, .respondBeforeBody, .readSlowly:
+        case .echo, .delay, .gated, .hang, .respondBeforeBody, .readSlowly:
             self.activate(behaviour, context: context)
         }
     }

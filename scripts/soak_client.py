@@ -31,6 +31,9 @@ import socket
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_runner import cpu_times, process_status as proc_status  # noqa: E402  (shared with scripts/bench)
+
 # ---------------------------------------------------------------------------------------------
 # What we send
 
@@ -848,33 +851,9 @@ def classify_drain(load, result, args):
 # Gatehouse's process and metrics
 
 
-def proc_status(pid, field):
-    """A line of /proc/PID/status in kB (VmRSS, VmHWM), or None."""
-    if not pid:
-        return None
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
-
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
 def cpu_seconds(pid):
-    """user + system CPU time of a process so far, or None."""
-    if not pid:
-        return None
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    except (OSError, IndexError, ValueError):
-        return None
+    """user + system CPU time of a process so far, or None without one."""
+    return sum(cpu_times([pid])) if pid else None
 
 
 async def fetch_metrics(port, timeout=10.0):

@@ -204,6 +204,32 @@ import Testing
         try await proxy.stop()
     }
 
+    /// A request another policy refused was not allowed, and this policy counted nothing for it:
+    /// `allowed` is what each policy let through (so never more than its limit per window) and
+    /// `limited` what it refused. Counting the policies that would have admitted a refused
+    /// request as `allowed` showed a client's 429s as admissions under them.
+    @Test func decisionMetricsCountOnlyWhatEachPolicyDecided() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
+            var api = Self.policy("api", key: .ip, limit: 2, window: .seconds(60))
+            api.match = RequestMatch(pathPrefix: "/api/")
+            config.rateLimits.policies = [Self.policy("per-ip", key: .ip, limit: 10, window: .seconds(60)), api]
+        }
+        let client = try await TestHTTPClient.connect(port: proxy.port)
+        var statuses: [Int] = []
+        for _ in 0..<4 {
+            statuses.append(try await client.send("GET", "/api/items").status)
+        }
+        #expect(statuses == [200, 200, 429, 429])
+        let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+        #expect(metrics.value("gatehouse_ratelimit_decisions_total", ["policy": "per-ip", "decision": "allowed"]) == 2)
+        #expect((metrics.value("gatehouse_ratelimit_decisions_total", ["policy": "per-ip", "decision": "limited"]) ?? 0) == 0)
+        #expect(metrics.value("gatehouse_ratelimit_decisions_total", ["policy": "api", "decision": "allowed"]) == 2)
+        #expect(metrics.value("gatehouse_ratelimit_decisions_total", ["policy": "api", "decision": "limited"]) == 2)
+        try await client.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     @Test func retryAfterIsHonouredToTheSecond() async throws {
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
             config.rateLimits.policies = [Self.policy("tight", key: .ip, limit: 1, window: .seconds(5))]

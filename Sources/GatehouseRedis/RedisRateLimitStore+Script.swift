@@ -9,7 +9,8 @@ extension RedisRateLimitStore {
     /// buckets, oldest first, with the same slot width (window / 32) and bucket capacity
     /// (⌈limit / 32⌉), so both stores decide alike. All checks are probed before anything is
     /// written, and nothing is written unless all admit, so a refusal consumes nothing. An admitted
-    /// counter is rewritten with a TTL of its window: it vanishes once nothing in it counts.
+    /// counter is rewritten with a TTL until its newest admission leaves the window (one window,
+    /// unless the clock stepped back): it vanishes once nothing in it counts.
     ///
     /// Returns `{admitted, then per check: admits, counted, retryAfter µs, nextRelease µs or -1}`.
     static let script = RedisScript(#"""
@@ -111,7 +112,9 @@ extension RedisRateLimitStore {
       local s = load(KEYS[i])
       if all then
         record(s, now, limits[i], windows[i])
-        ttls[KEYS[i]] = math.max(ttls[KEYS[i]] or 0, windows[i])
+        -- Until the newest admission leaves the window: after a clock stepped back that
+        -- admission lies ahead of `now`, and a TTL of one window would drop it early.
+        ttls[KEYS[i]] = math.max(ttls[KEYS[i]] or 0, s[#s][1] + windows[i] - now)
       end
       reply[#reply + 1] = admits[i] and 1 or 0
       reply[#reply + 1] = count(s, now, windows[i])
@@ -119,12 +122,12 @@ extension RedisRateLimitStore {
       reply[#reply + 1] = nextRelease(s, windows[i])
     end
 
-    for key, window in pairs(ttls) do
+    for key, ttl in pairs(ttls) do
       local parts = {}
       for i, b in ipairs(states[key]) do
         parts[i] = string.format('%d:%d', b[1], b[2])
       end
-      redis.call('SET', key, table.concat(parts, ','), 'PX', math.max(math.ceil(window / 1000), 1))
+      redis.call('SET', key, table.concat(parts, ','), 'PX', math.max(math.ceil(ttl / 1000), 1))
     end
     return reply
     """#)

@@ -31,8 +31,14 @@ import Testing
         // Several field lines are one list, in order.
         ("127.0.0.1", [("X-Forwarded-For", "6.6.6.6"), ("X-Forwarded-For", "198.51.100.7, 10.0.0.1")], "198.51.100.7"),
         ("127.0.0.1", [("X-Forwarded-For", "198.51.100.7"), ("X-Forwarded-For", "10.0.0.1")], "198.51.100.7"),
-        // Garbage hops are skipped; nothing usable leaves the peer.
-        ("127.0.0.1", [("X-Forwarded-For", "6.6.6.6, not-an-ip, 10.0.0.1")], "6.6.6.6"),
+        // The walk stops at a hop that names no address: what lies left of it was written by
+        // someone our proxies could not vouch for (nginx's realip stops there too), so the last
+        // trusted hop, or the peer, is the client. Nothing usable leaves the peer.
+        ("127.0.0.1", [("X-Forwarded-For", "6.6.6.6, not-an-ip, 10.0.0.1")], "10.0.0.1"),
+        ("127.0.0.1", [("X-Forwarded-For", "6.6.6.6, unknown")], "127.0.0.1"),
+        // Stray commas are no hop.
+        ("127.0.0.1", [("X-Forwarded-For", "6.6.6.6, 198.51.100.7, ,")], "198.51.100.7"),
+        ("127.0.0.1", [("Forwarded", "for=6.6.6.6, for=198.51.100.7, ")], "198.51.100.7"),
         ("127.0.0.1", [("X-Forwarded-For", "garbage")], "127.0.0.1"),
         ("127.0.0.1", [("X-Forwarded-For", "")], "127.0.0.1"),
         ("127.0.0.1", [("X-Forwarded-For", " , ,,")], "127.0.0.1"),
@@ -52,8 +58,12 @@ import Testing
         ("127.0.0.1", [("Forwarded", #"For="192.0.2.43:47011", for=10.0.0.2"#)], "192.0.2.43"),
         ("127.0.0.1", [("Forwarded", "for=192.0.2.43, for=198.51.100.17")], "198.51.100.17"),
         ("127.0.0.1", [("Forwarded", "for=192.0.2.43"), ("Forwarded", "for=198.51.100.17;by=10.0.0.1")], "198.51.100.17"),
-        ("127.0.0.1", [("Forwarded", "for=192.0.2.43, for=unknown")], "192.0.2.43"),
-        ("127.0.0.1", [("Forwarded", "for=192.0.2.43, for=_hidden, for=\"_SEVKISEK\"")], "192.0.2.43"),
+        // A trusted proxy that does not know or hides its client (RFC 7239 §6.2, §6.3) leaves
+        // the client unknown: the elements before its own were written by that client, forgeable.
+        ("127.0.0.1", [("Forwarded", "for=192.0.2.43, for=unknown")], "127.0.0.1"),
+        ("127.0.0.1", [("Forwarded", "for=192.0.2.43, for=_hidden, for=\"_SEVKISEK\"")], "127.0.0.1"),
+        ("127.0.0.1", [("Forwarded", "for=192.0.2.43, for=_hidden;by=10.0.0.3, for=10.0.0.3")], "10.0.0.3"),
+        ("127.0.0.1", [("Forwarded", "for=192.0.2.43, proto=https")], "127.0.0.1"),
         ("127.0.0.1", [("Forwarded", #"proto=https;by="a,b;c", for=192.0.2.9"#)], "192.0.2.9"),
         ("127.0.0.1", [("Forwarded", #"for="unterminated, for=192.0.2.9"#)], "127.0.0.1"),
         ("127.0.0.1", [("Forwarded", ";;,,=;for;for=,\"")], "127.0.0.1"),
@@ -105,6 +115,7 @@ import Testing
     @Test func forwardedElementsWithoutForAreKeptAsHoles() {
         #expect(ForwardedHeader.forNodes(inFieldValue: "by=1.2.3.4, for=5.6.7.8;by=x") == [nil, "5.6.7.8"])
         #expect(ForwardedHeader.forNodes(inFieldValue: #"for="a\"b""#) == [#"a"b"#])
+        #expect(ForwardedHeader.forNodes(inFieldValue: "for=1.2.3.4, , for=5.6.7.8 ,") == ["1.2.3.4", "5.6.7.8"])
     }
 
     @Test func socketAddresses() throws {

@@ -178,6 +178,58 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// A request a policy counted carries the policy's fields whoever answers it: an answer the
+    /// proxy makes itself after admitting the request (502 for an origin that refuses, 413 for a
+    /// body past the limit) spent quota like any other, and a client pacing itself by the fields
+    /// must see that.
+    @Test func errorsTheProxyMakesAfterAdmittingCarryTheFields() async throws {
+        let proxy = try await ProxyHarness.start(upstreamPorts: [try closedPort()]) { config in
+            config.server.maxBodyBytes = 16
+            config.rateLimits.policies = [Self.policy("per-ip", key: .ip, limit: 3, window: .seconds(60))]
+        }
+        let client = try await TestHTTPClient.connect(port: proxy.port)
+        let badGateway = try await client.send("GET", "/")
+        #expect(badGateway.status == 502)
+        #expect(badGateway.header("ratelimit-policy") == #""per-ip";q=3;w=60"#)
+        #expect(badGateway.header("ratelimit")?.hasPrefix(#""per-ip";r=2;t="#) == true)
+        #expect(badGateway.header("retry-after") == nil)
+        try await client.close()
+        // A chunked body's size is known only as it arrives: refused while streaming, after admission.
+        let connection = try await RawHTTPConnection.connect(port: proxy.port)
+        try await connection.write("POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n20\r\n" + String(repeating: "x", count: 32) + "\r\n")
+        let tooLarge = try #require(try await connection.readResponse())
+        #expect(tooLarge.status == 413)
+        #expect(tooLarge.header("ratelimit")?.hasPrefix(#""per-ip";r=1;t="#) == true)
+        try await connection.close()
+        try await proxy.stop()
+    }
+
+    /// A request another policy refused was not allowed, and this policy counted nothing for it:
+    /// `allowed` is what each policy let through (so never more than its limit per window) and
+    /// `limited` what it refused. Counting the policies that would have admitted a refused
+    /// request as `allowed` showed a client's 429s as admissions under them.
+    @Test func decisionMetricsCountOnlyWhatEachPolicyDecided() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
+            var api = Self.policy("api", key: .ip, limit: 2, window: .seconds(60))
+            api.match = RequestMatch(pathPrefix: "/api/")
+            config.rateLimits.policies = [Self.policy("per-ip", key: .ip, limit: 10, window: .seconds(60)), api]
+        }
+        let client = try await TestHTTPClient.connect(port: proxy.port)
+        var statuses: [Int] = []
+        for _ in 0..<4 {
+            statuses.append(try await client.send("GET", "/api/items").status)
+        }
+        #expect(statuses == [200, 200, 429, 429])
+        let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+        #expect(metrics.value("gatehouse_ratelimit_decisions_total", ["policy": "per-ip", "decision": "allowed"]) == 2)
+        #expect((metrics.value("gatehouse_ratelimit_decisions_total", ["policy": "per-ip", "decision": "limited"]) ?? 0) == 0)
+        #expect(metrics.value("gatehouse_ratelimit_decisions_total", ["policy": "api", "decision": "allowed"]) == 2)
+        #expect(metrics.value("gatehouse_ratelimit_decisions_total", ["policy": "api", "decision": "limited"]) == 2)
+        try await client.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     @Test func retryAfterIsHonouredToTheSecond() async throws {
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
             config.rateLimits.policies = [Self.policy("tight", key: .ip, limit: 1, window: .seconds(5))]

@@ -1,6 +1,6 @@
 // ReloadKeepsStateTests: a reload keeps a memory store's counters and entries when only Redis settings change.
 import Foundation
-import GatehouseCore
+@testable import GatehouseCore
 import GatehouseTesting
 import Testing
 
@@ -59,6 +59,42 @@ import Testing
             try await proxy.stop()
             try await upstream.shutdown()
         }
+    }
+
+    /// A reload that lengthens a policy's window keeps counting what was admitted under the
+    /// shorter one, for the longer one. The memory store reclaimed a quiet key by the window it
+    /// was last used with, so an address quiet for the old window got a fresh quota at once.
+    @Test func aLengthenedWindowStillCountsEarlierAdmissions() async throws {
+        let upstream = try await TestUpstreamServer.start(behaviour: { _ in .respond(body: Array("ok".utf8)) })
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("reload-window-\(UUID().uuidString).conf")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let text = { (window: String) in
+            Self.config(
+                upstream: upstream.port, redis: 6379, prefix: "gatehouse:",
+                rateLimits: """
+                  store: memory
+                  policies:
+                    - {name: per-ip, key: ip, limit: 1, window: \(window)}
+                """,
+                cache: "  store: off"
+            )
+        }
+        // Another client whose key shares the first one's shard, where its visit reclaims idle keys.
+        let first = "198.51.100.1"
+        let shard = TrackedKey("per-ip:" + first).shard(among: 16)
+        let other = try #require((2..<255).map { "198.51.100.\($0)" }.first { TrackedKey("per-ip:" + $0).shard(among: 16) == shard })
+        let proxy = try await Self.start(text("1s"), at: file, upstream: upstream.port)
+        let from = { (client: String) in
+            try await TestHTTPClient.request(port: proxy.port, "GET", "/", headers: [("X-Forwarded-For", client)]).status
+        }
+        #expect(try await from(first) == 200)
+        try await Self.reload(proxy, to: text("1h"), at: file)
+        // The old window passes (real time is what is under test), then the neighbour comes by.
+        try await Task.sleep(for: .milliseconds(1100))
+        #expect(try await from(other) == 200)
+        #expect(try await from(first) == 429)
+        try await proxy.stop()
+        try await upstream.shutdown()
     }
 
     @Test func memoryCacheEntriesSurviveRedisChanges() async throws {

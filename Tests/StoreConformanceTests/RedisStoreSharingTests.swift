@@ -65,6 +65,23 @@ import Testing
         }
     }
 
+    /// A clock that steps back (Redis' own, after an NTP correction) is read as the time of the
+    /// latest admission, which then counts for a whole window after that time: the key must live
+    /// as long, or the counter vanishes early and hands every client a fresh quota.
+    @Test func aCounterOutlivesAClockThatStepsBack() async throws {
+        try await StoreRedis.withClients { clients, _ in
+            let store = RedisRateLimitStore(client: clients[0], keyPrefix: "gh:", clock: .caller)
+            let check = RateLimitCheck(policyName: "p", key: "p:k", limit: 5, window: 10 * Self.second)
+            _ = try await store.evaluate([check], now: 100 * Self.second, on: loop).get()
+            // Five seconds back: recorded at 100 s, so both admissions count until 110 s, 15 s
+            // after this call's `now`.
+            let outcome = try await store.evaluate([check], now: 95 * Self.second, on: loop).get()
+            #expect(outcome.results.first?.resetSeconds == 15)
+            let ttl = try await clients[0].send(["PTTL", .string(store.redisKey(for: check))], on: loop).get()
+            #expect((10_001...15_000).contains(ttl.integer ?? -1))
+        }
+    }
+
     @Test func aWriteThroughOneCacheInstanceIsSeenByAnother() async throws {
         try await StoreRedis.withClients(2) { clients, _ in
             let a = RedisCacheStore(client: clients[0], keyPrefix: "gh:", epochRefresh: .zero)

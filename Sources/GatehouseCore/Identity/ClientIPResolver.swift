@@ -9,8 +9,11 @@ import NIOHTTP1
 /// X-Forwarded-For) is walked from the right — the hop our trusted peer itself appended — past every
 /// trusted address, and the first untrusted one is the client: everything to its left was written
 /// by the client and may be forged.
-/// Entries that are not addresses (`unknown`, obfuscated names, garbage) are skipped. When every
-/// address is trusted, the left-most one is the client; when none is usable, the peer is.
+/// A hop that names no address (`unknown`, an obfuscated name, garbage) ends the walk: a trusted
+/// proxy that wrote it did not know or would not say who its client was, and everything to its left
+/// came from that client, so the last trusted address passed (or the peer) is the client, as with
+/// nginx's realip. Empty list members (stray commas) are no hop. When every address is trusted, the
+/// left-most one is the client.
 public struct ClientIPResolver: Sendable {
     public let trustedProxies: [IPNetwork]
     /// The forwarding field trusted proxies write (`server.client_ip_header`).
@@ -45,6 +48,7 @@ public struct ClientIPResolver: Sendable {
         guard !fields.isEmpty else { return nil }
         // Several field lines are one list, in order (RFC 9110 §5.3).
         let hops = fields.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            .filter { !$0.trimmingForwardingWhitespace().isEmpty }
         return client(in: hops.lazy.map { IPAddress(forwardedNode: $0) }, peer: peer)
     }
 
@@ -55,15 +59,15 @@ public struct ClientIPResolver: Sendable {
         return client(in: nodes.lazy.map { $0.flatMap { IPAddress(forwardedNode: $0) } }, peer: peer)
     }
 
-    /// The right-most untrusted address of `hops` (nil = unreadable hop), else the left-most
-    /// address, else `peer`.
+    /// The right-most untrusted address of `hops` reached past trusted ones only (nil = a hop
+    /// naming no address, which ends the walk), else the last trusted address passed, else `peer`.
     private func client(in hops: some BidirectionalCollection<IPAddress?>, peer: IPAddress) -> IPAddress {
-        var leftmost: IPAddress?
+        var nearest = peer
         for hop in hops.reversed() {
-            guard let address = hop else { continue }
+            guard let address = hop else { return nearest }
             if !isTrusted(address) { return address }
-            leftmost = address
+            nearest = address
         }
-        return leftmost ?? peer
+        return nearest
     }
 }

@@ -6,7 +6,8 @@ import NIOHTTP1
 /// `Forwarded: for=192.0.2.60;proto=http, for="[2001:db8:cafe::17]:4711"`.
 public enum ForwardedHeader {
     /// The `for` value of every forwarded element, in order (first = farthest from us), unquoted;
-    /// nil for an element without one. Every field line is read, as one list.
+    /// nil for an element without one. Empty elements (stray commas) are no element. Every field
+    /// line is read, as one list.
     public static func forNodes(in headers: HTTPHeaders) -> [String?] {
         headers["Forwarded"].flatMap { forNodes(inFieldValue: $0) }
     }
@@ -17,12 +18,16 @@ public enum ForwardedHeader {
         var scanner = Scanner(bytes: Array(value.utf8))
         while !scanner.isAtEnd {
             var forNode: String?
+            var isEmpty = true
             // One element: pairs separated by ";" until "," or the end.
             while !scanner.isAtEnd {
                 let name = scanner.token(until: [UInt8(ascii: "="), UInt8(ascii: ";"), UInt8(ascii: ",")])
                 var pairValue: String?
                 if scanner.skip(UInt8(ascii: "=")) {
                     pairValue = scanner.value()
+                }
+                if !name.isEmpty || pairValue != nil {
+                    isEmpty = false
                 }
                 if forNode == nil, name.lowercased() == "for" {
                     forNode = pairValue
@@ -32,7 +37,9 @@ public enum ForwardedHeader {
                 scanner.skipPast(UInt8(ascii: ","))
                 break
             }
-            nodes.append(forNode)
+            if !isEmpty {
+                nodes.append(forNode)
+            }
         }
         return nodes
     }

@@ -118,6 +118,13 @@ struct LRUMap<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
     }
 
+    /// Changes every value in place, without marking any used or moving any.
+    mutating func changeEach(_ change: (Key, inout Value) -> Void) {
+        for index in indices.values {
+            change(nodes[index].key, &nodes[index].value)
+        }
+    }
+
     /// `position`'s slot while nothing has been added or removed since it was taken, else a lookup.
     private func index(of key: Key, at position: Position?) -> Int? {
         guard let position, position.layout == layout else { return indices[key] }

@@ -11,7 +11,7 @@
 public final class MemoryRateLimitStore: RateLimitStore {
     /// The most keys tracked at once (at least 1).
     public let maxTrackedKeys: Int
-    private let shards: [RateLimitShard]
+    let shards: [RateLimitShard]
 
     /// - Parameters:
     ///   - maxTrackedKeys: `rate_limits.max_tracked_keys`; values below 1 are taken as 1.

@@ -98,12 +98,15 @@ final class RequestMetricsRecorder {
         counter(LabelKey(name: GatehouseMetrics.Name.upstreamErrors, first: kind, second: ""), labels: ["kind": kind]).increment()
     }
 
-    /// Every policy's decision on one request.
+    /// Every policy's decision on one request: `allowed` by each policy when the request was
+    /// admitted (and counted), `limited` by each policy that refused it. A policy that would have
+    /// admitted a request another one refused decided nothing (it counted nothing either).
     func rateLimitDecisions(_ outcome: RateLimitOutcome) {
         let results = outcome.results
         // By index, each field read in place: iterating copied every result (its name retained).
         for position in results.indices {
             let admitted = results[position].admitted
+            guard outcome.admitted || !admitted else { continue }
             guard let index = results[position].policyIndex, index >= 0 else {
                 // No index to keep tallies under: counted in the registry at once.
                 decisionCounter(policy: results[position].policyName, decision: admitted ? "allowed" : "limited").increment()

@@ -464,7 +464,6 @@ extension ProxyHandler {
             encodedFields: encodedFields,
             headers: headers,
             cacheStatus: status,
-            rateLimitHeaders: request.rateLimitHeaders,
             body: notModified ? nil : entry.storedBody,
             request: request,
             closeAfter: false
@@ -481,7 +480,7 @@ extension ProxyHandler {
             var headers = entry.partialHeaders(range, at: now)
             RequestHeadRewriter.appendVia(to: &headers)
             sendComplete(
-                status: .partialContent, headers: headers, cacheStatus: status, rateLimitHeaders: request.rateLimitHeaders,
+                status: .partialContent, headers: headers, cacheStatus: status,
                 body: entry.storedBody, bodyRange: range, request: request, closeAfter: false
             )
         case .unsatisfiable:
@@ -491,7 +490,7 @@ extension ProxyHandler {
             )
             respondLocally(
                 error, request: request, closeAfter: false, extraHeaders: ["Content-Range": entry.unsatisfiedRange],
-                cacheStatus: status, rateLimitHeaders: request.rateLimitHeaders
+                cacheStatus: status
             )
         }
         return true

@@ -556,9 +556,7 @@ extension ProxyHandler {
             request.rateLimitHeaders = headers
             guard outcome.admitted else {
                 request.rateLimitDecision = "limited"
-                var extra = HTTPHeaders()
-                headers.add(to: &extra)
-                respondLocally(.rateLimited(outcome), request: request, closeAfter: false, extraHeaders: extra)
+                respondLocally(.rateLimited(outcome), request: request, closeAfter: false)
                 return
             }
             request.rateLimitDecision = "allowed"
@@ -574,9 +572,7 @@ extension ProxyHandler {
         }
         var challenge = HTTPHeaders()
         challenge.add(name: "WWW-Authenticate", value: #"Bearer realm="gatehouse""#)
-        respondLocally(
-            refusal, request: request, closeAfter: false, extraHeaders: challenge, rateLimitHeaders: request.rateLimitHeaders
-        )
+        respondLocally(refusal, request: request, closeAfter: false, extraHeaders: challenge)
     }
 
     private func receivedBody(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
@@ -750,12 +746,13 @@ extension ProxyHandler {
         respondLocally(failure.gatehouseError, request: request, closeAfter: false)
     }
 
-    /// Answers the current request with a JSON error (DESIGN.md §8).
+    /// Answers the current request with a JSON error (DESIGN.md §8), with the rate-limit fields
+    /// of the policies that counted it (a 429's own, Retry-After included).
     /// With `closeAfter` false the rest of the request body, if any, is read and dropped so the
     /// connection stays usable; framing errors close it because the body's end is unknowable.
     func respondLocally(
         _ error: GatehouseError, request: InFlightRequest, closeAfter: Bool, extraHeaders: HTTPHeaders = HTTPHeaders(),
-        cacheStatus: CacheStatus? = nil, rateLimitHeaders: RateLimitHeaders? = nil
+        cacheStatus: CacheStatus? = nil
     ) {
         guard let context else { return }
         // An error answers a request whose fetch for the cache, if it led one, will never end
@@ -770,7 +767,7 @@ extension ProxyHandler {
         headers.add(name: "Content-Length", value: String(body.readableBytes))
         sendComplete(
             status: HTTPResponseStatus(statusCode: error.status), headers: headers, cacheStatus: cacheStatus,
-            rateLimitHeaders: rateLimitHeaders, body: body, request: request, closeAfter: closeAfter
+            body: body, request: request, closeAfter: closeAfter
         )
     }
 
@@ -780,12 +777,12 @@ extension ProxyHandler {
     /// are fields already in wire form (a cached entry's), written with its `Age` before `headers`.
     func sendComplete(
         status: HTTPResponseStatus, encodedFields: (fields: ByteBuffer, age: Int64)? = nil, headers: HTTPHeaders,
-        cacheStatus: CacheStatus? = nil, rateLimitHeaders: RateLimitHeaders? = nil, body: ByteBuffer?,
+        cacheStatus: CacheStatus? = nil, body: ByteBuffer?,
         request: InFlightRequest, closeAfter: Bool
     ) {
         sendComplete(
             status: status, encodedFields: encodedFields, headers: headers, cacheStatus: cacheStatus,
-            rateLimitHeaders: rateLimitHeaders, body: body.map { CacheBody.bytes($0) }, request: request, closeAfter: closeAfter
+            body: body.map { CacheBody.bytes($0) }, request: request, closeAfter: closeAfter
         )
     }
 
@@ -793,7 +790,7 @@ extension ProxyHandler {
     /// write) or from a memory file (`sendfile`).
     func sendComplete(
         status: HTTPResponseStatus, encodedFields: (fields: ByteBuffer, age: Int64)? = nil, headers: HTTPHeaders,
-        cacheStatus: CacheStatus? = nil, rateLimitHeaders: RateLimitHeaders? = nil, body: CacheBody?,
+        cacheStatus: CacheStatus? = nil, body: CacheBody?,
         bodyRange: Range<Int>? = nil, request: InFlightRequest, closeAfter: Bool
     ) {
         guard let context else { return }
@@ -819,7 +816,8 @@ extension ProxyHandler {
         }
         buffer.writeHTTPFields(headers)
         cacheStatus?.write(into: &buffer)
-        rateLimitHeaders?.write(into: &buffer)
+        // Every answer to a request the policies counted states them, whoever made it.
+        request.rateLimitHeaders?.write(into: &buffer)
         request.id.writeField(into: &buffer)
         buffer.writeStaticString(close ? "Connection: close\r\n\r\n" : "Connection: keep-alive\r\n\r\n")
         // A body too large to inline follows the head as a write of its own.

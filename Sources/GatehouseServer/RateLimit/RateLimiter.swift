@@ -44,6 +44,8 @@ final class RateLimiter: Sendable {
         if let previous, previous.settings == settings {
             // Keep the counters across a reload: a reload must not hand every client a fresh quota.
             self.store = previous.store
+            let local = previous.store as? MemoryRateLimitStore ?? (previous.store as? FailoverRateLimitStore)?.fallback
+            local?.keepKeys(forLongerWindows: plan.windowsLengthened(since: previous.plan))
         } else if limits.store == .redis, let redis {
             // One EVALSHA per request, atomic across instances; when Redis fails, `allow` counts
             // in a local memory store meanwhile and `deny` answers 503.

@@ -721,12 +721,9 @@ extension ProxyHandler {
 
     private func upstreamFailed(_ failure: UpstreamFailure, request: InFlightRequest, upstream: UpstreamConnection?) {
         upstream?.close()
-        if case .connectionClosed(beforeResponseHead: true) = failure, let upstream, upstream.isReused,
-           request.isRetryable
+        if case .connectionClosed(beforeResponseHead: true) = failure, let upstream,
+           resendAfterUnansweredClose(request, upstream: upstream)
         {
-            // A pooled connection the server had already closed: resend on a fresh one.
-            state = .connecting(request)
-            connectUpstream(for: request, allowReuse: false)
             return
         }
         recorder.upstreamFailed(kind: failure.metricKind)

@@ -1,5 +1,5 @@
 // SlowReaderTests: a client that never reads a large response costs bounded memory and is cut at
-// `upstream.response_timeout` (backpressure pauses the upstream; the paused exchange times out).
+// `server.idle_timeout` (backpressure pauses the upstream; the client takes nothing of what waits).
 import Foundation
 import GatehouseTesting
 import NIOCore
@@ -24,7 +24,7 @@ import Glibc
             upstreamPort: upstream.port,
             // 3s, not 1s: the connection must still be open when the metric is read below, and
             // on a loaded machine that read has come after a 1s timeout had already cut it.
-            upstreamConfig: "  response_timeout: 3s",
+            serverConfig: "  idle_timeout: 3s",
             extraConfig: "cache:\n  store: off"
         )
         // Sends its request and never reads.

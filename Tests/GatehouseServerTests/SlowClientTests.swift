@@ -74,6 +74,50 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// A proxy (cache off, 1 s response timeout) in front of an origin streaming `length` bytes
+    /// as fast as the proxy takes them.
+    private static func startStreaming(length: Int, idleTimeout: Duration = .seconds(60)) async throws -> (ProxyHarness, TestUpstreamServer) {
+        try await ProxyHarness.start(behaviour: { _ in .stream(length: length, pattern: Array("0123456789".utf8)) }) { config in
+            config.cache.store = .off
+            config.upstream.responseTimeout = .seconds(1)
+            config.server.idleTimeout = idleTimeout
+        }
+    }
+
+    /// A client that stops reading a relayed response for longer than `response_timeout` and
+    /// then reads on (a media player whose buffer is full) gets all of it: backpressure holds
+    /// the origin back, so the origin is not the one being waited for (nginx's
+    /// proxy_read_timeout does not run while nginx is not reading), and it is no upstream error.
+    @Test func aClientPausingLongerThanTheResponseTimeoutGetsTheWholeResponse() async throws {
+        let length = 8 << 20
+        let (proxy, upstream) = try await Self.startStreaming(length: length)
+        let client = SmallWindowSocket(port: proxy.port)
+        defer { client.close() }
+        client.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(await client.readHead()?.hasPrefix("HTTP/1.1 200") == true)
+        let first = await client.readBytes(65_536)
+        try await Task.sleep(for: .seconds(3))  // the client's pause under test, three response timeouts
+        let rest = await client.readBytes(length - first.count)
+        #expect(first.count + rest.count == length)
+        let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+        #expect(metrics.value("gatehouse_upstream_errors_total", ["kind": "timeout"]) == nil)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    /// ...and one that takes nothing of it for `idle_timeout` is closed (nginx's send_timeout),
+    /// with its upstream connection.
+    @Test func aClientThatTakesNothingOfARelayedResponseIsClosed() async throws {
+        let (proxy, upstream) = try await Self.startStreaming(length: 64 << 20, idleTimeout: .seconds(1))
+        let stalled = SmallWindowSocket(port: proxy.port)
+        defer { stalled.close() }
+        stalled.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(await upstream.waitForRequests(1))
+        #expect(await upstream.waitForOpenConnectionsToClose(timeout: .seconds(20)))
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     @Test func slowRequestBodiesAreCutInBoundedTime() async throws {
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .drainRequestThenRespond() }) { config in
             config.upstream.responseTimeout = .seconds(1)

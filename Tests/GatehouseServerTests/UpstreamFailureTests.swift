@@ -55,6 +55,25 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// A server that accepts connections and closes them unanswered (an origin shutting down, a
+    /// Docker port whose container is stopped) is not a 502 for every other GET: the request
+    /// goes to the next server, as with nginx's `proxy_next_upstream error`.
+    @Test func aServerThatClosesFreshConnectionsUnansweredIsPassedOver() async throws {
+        let closing = try await TestUpstreamServer.start(always: .closeWithoutResponse)
+        let healthy = try await TestUpstreamServer.start(always: .respond(body: Array("ok".utf8)))
+        let proxy = try await ProxyHarness.start(upstreamPorts: [closing.port, healthy.port])
+        var statuses: [Int] = []
+        for _ in 0..<6 {
+            // A new client connection each time: each may land on either event loop.
+            statuses.append(try await TestHTTPClient.request(port: proxy.port, "GET", "/").status)
+        }
+        #expect(statuses == Array(repeating: 200, count: 6))
+        #expect(closing.requestCount >= 1)  // it was tried: the round robin reached it
+        try await proxy.stop()
+        try await closing.shutdown()
+        try await healthy.shutdown()
+    }
+
     /// An origin that refuses an upload by its head (413 before reading the body) and closes:
     /// the client gets the 413, the rest of its body is read and dropped, and its connection
     /// serves the next request (closing with the body unread would reset it).

@@ -143,13 +143,15 @@ final class InFlightRequest {
     lazy var expectsContinue: Bool = (head.version.major > 1 || head.version.minor >= 1)
         && head.headers[canonicalForm: "expect"].contains { $0.lowercased() == "100-continue" }
 
-    /// A request may be sent again on a fresh connection when a reused one turned out dead:
-    /// nothing of the response arrived, no body bytes were consumed from the client, and its
-    /// method is idempotent. A POST may have been carried out before the connection died, so
-    /// it is never repeated unasked (RFC 9112 §9.3.1; nginx's `proxy_next_upstream` without
-    /// `non_idempotent` does the same).
+    /// A request may be sent again on a fresh connection when its connection closed unanswered
+    /// (a reused one the server had closed, or a server not serving): nothing of the response
+    /// arrived, no body bytes were consumed from the client, and its method is idempotent. A
+    /// POST may have been carried out before the connection died, so it is never repeated
+    /// unasked (RFC 9112 §9.3.1; nginx's `proxy_next_upstream` without `non_idempotent` does
+    /// the same). At most once per server and once more, as nginx tries each server once.
     var isRetryable: Bool {
-        framing == .none && !responseStarted && upstreamAttempts < 2 && Self.isIdempotent(head.method)
+        framing == .none && !responseStarted && upstreamAttempts <= runtime.pools.servers.count
+            && Self.isIdempotent(head.method)
     }
 
     /// RFC 9110 §9.2.2.

@@ -28,6 +28,8 @@ final class ProxyHandler {
     let serverState: ServerState
     /// The connection's idle and header timeouts and its raw refusals, told of every read.
     private let connectionGuard: ConnectionGuard
+    /// Bounds a client that takes nothing of a relayed response (the origin is not charged then).
+    private let stallWatch: ResponseStallWatch
     let recorder: RequestMetricsRecorder
     /// This loop's backstop on remote store calls.
     let storeDeadlines: StoreDeadlines
@@ -91,6 +93,7 @@ final class ProxyHandler {
             idleTimeout: TimeAmount(server.idleTimeout), readHeaderTimeout: TimeAmount(server.readHeaderTimeout),
             minBodyRate: server.minBodyRate
         )
+        self.stallWatch = ResponseStallWatch(interval: TimeAmount(server.idleTimeout))
         self.recorder = recorder
         self.storeDeadlines = storeDeadlines
         self.headBuffer = headBuffer
@@ -114,10 +117,13 @@ extension ProxyHandler: ChannelDuplexHandler {
         // of it the slow path); `detach` in `handlerRemoved` drops it.
         connectionGuard.onTimeoutRefusal = { [self] error in recordRefusal(error) }
         connectionGuard.onRequestBodyTimeout = { [self] in requestBodyTimedOut() }
+        stallWatch.isStalled = { [self] in isResponseStalled }
+        stallWatch.onStalled = { [self] in closeConnection() }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         connectionGuard.detach()
+        stallWatch.detach()
         self.context = nil
     }
 
@@ -238,11 +244,15 @@ extension ProxyHandler: ChannelDuplexHandler {
     /// delivery, do the same). The client's unsent bytes are then bounded by the same size (at
     /// the peak, with the capture, twice `max_object_size` for such a connection).
     func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            // Whatever the state: a stall being watched may outlast the exchange it began in.
+            stallWatch.clientResumed()
+        }
         if case .forwarding(let request, let upstream) = state {
             if context.channel.isWritable {
                 upstream.handler.resumeReads()
             } else if request.cache?.isCapturing != true {
-                upstream.handler.pauseReads()
+                pauseUpstreamReads(upstream, context: context)
             }
         }
         context.fireChannelWritabilityChanged()
@@ -252,8 +262,20 @@ extension ProxyHandler: ChannelDuplexHandler {
     /// the origin again.
     func captureAbandoned() {
         if let context, !context.channel.isWritable, case .forwarding(_, let upstream) = state {
-            upstream.handler.pauseReads()
+            pauseUpstreamReads(upstream, context: context)
         }
+    }
+
+    /// The client cannot take more: the origin waits for it, and the client is on the clock.
+    private func pauseUpstreamReads(_ upstream: UpstreamConnection, context: ChannelHandlerContext) {
+        upstream.handler.pauseReads()
+        stallWatch.clientStopped(context: context)
+    }
+
+    /// Whether the exchange in progress waits on the client taking its response.
+    private var isResponseStalled: Bool {
+        guard case .forwarding(_, let upstream) = state else { return false }
+        return upstream.handler.readsArePaused
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -690,7 +712,7 @@ extension ProxyHandler {
             request.upstreamServer = request.runtime.pools.servers.names[upstream.serverIndex]
             upstream.handler.beginExchange(delegate: self)
             if let context, !context.channel.isWritable {
-                upstream.handler.pauseReads()
+                pauseUpstreamReads(upstream, context: context)
             }
             request.cache?.sentUpstream()
             request.writeUpstreamHead(to: upstream, headBuffer: headBuffer)
@@ -717,12 +739,9 @@ extension ProxyHandler {
 
     private func upstreamFailed(_ failure: UpstreamFailure, request: InFlightRequest, upstream: UpstreamConnection?) {
         upstream?.close()
-        if case .connectionClosed(beforeResponseHead: true) = failure, let upstream, upstream.isReused,
-           request.isRetryable
+        if case .connectionClosed(beforeResponseHead: true) = failure, let upstream,
+           resendAfterUnansweredClose(request, upstream: upstream)
         {
-            // A pooled connection the server had already closed: resend on a fresh one.
-            state = .connecting(request)
-            connectUpstream(for: request, allowReuse: false)
             return
         }
         recorder.upstreamFailed(kind: failure.metricKind)

@@ -5,8 +5,9 @@ import NIOCore
 /// Reads one response at a time off the connection's bytes (`UpstreamResponseParser`) and relays
 /// it to the downstream side, pauses reads while the client cannot take more (backpressure), and
 /// enforces `upstream.response_timeout`: from the end of the request to the head and between
-/// reads after it (nginx's `proxy_read_timeout`), and, while the request body is written,
-/// between steps of progress whenever the origin is not taking it (`proxy_send_timeout`).
+/// reads after it (nginx's `proxy_read_timeout`), except while reads are paused for the client,
+/// who is then the one waited for (`ConnectionGuard` bounds it); and, while the request body is
+/// written, between steps of progress whenever the origin is not taking it (`proxy_send_timeout`).
 final class UpstreamHandler {
     enum State {
         /// In the pool or between exchanges; any byte from the server now is an error.
@@ -41,6 +42,8 @@ final class UpstreamHandler {
     /// Request bytes still queued here when the send timeout last looked (see `sendStalled`).
     private var unsentAtLastLook = 0
     private var readsPaused = false
+    /// Whether reads wait on the client (`pauseReads`).
+    var readsArePaused: Bool { readsPaused }
     private var readPending = false
     private var context: ChannelHandlerContext?
     /// Whether the last response allows the connection to be reused.
@@ -91,21 +94,39 @@ final class UpstreamHandler {
         resumeReads()
     }
 
-    /// Downstream backpressure: stop reading the upstream socket while the client is slow.
+    /// Downstream backpressure: stop reading the upstream socket while the client is slow. The
+    /// response's clock stands still meanwhile: the origin is not being waited for.
     func pauseReads() {
         readsPaused = true
+        if isAwaitingResponse {
+            cancelTimeout()
+        }
     }
 
     func resumeReads() {
         guard readsPaused else { return }
         readsPaused = false
+        if isAwaitingResponse {
+            armTimeout()
+        }
         if readPending, let context {
             readPending = false
             context.read()
         }
     }
 
+    /// Whether the response timeout is the one that runs (not the send timeout, nor none).
+    private var isAwaitingResponse: Bool {
+        switch state {
+        case .awaitingHead, .streamingBody: true
+        case .idle, .sendingRequest, .closed: false
+        }
+    }
+
     private func armTimeout() {
+        if readsPaused && isAwaitingResponse {
+            return  // the client is being waited for: see `pauseReads`
+        }
         let now = NIODeadline.now()
         deadline = now + responseTimeout
         // A running timer fires within `responseTimeout` of when it was set: never after this deadline.

@@ -223,7 +223,7 @@ import Testing
                 group.addTask {
                     let client = try await TestHTTPClient.connect(port: instance.port)
                     var index = 0
-                    while !stop.withLockedValue({ $0 }) && index < 5_000 {
+                    while !stop.withLockedValue({ $0 }) && index < 50_000 {
                         let response = try await client.send("GET", "/api/items/\(worker * 10_000 + index % 50)")
                         statuses.withLockedValue { $0.append(response.status) }
                         index += 1
@@ -233,26 +233,30 @@ import Testing
             }
             try await group.waitForAll()
         }
-        try await Task.sleep(for: .milliseconds(300))
+        // Each phase lasts until the load has been served through it, however slow the machine.
+        let served: (Int) async throws -> Bool = { count in try await Polling.until { statuses.withLockedValue(\.count) >= count } }
+        #expect(try await served(20), "before the kill")
         await redis.kill()
         #expect(await Self.waitForRedis(instance, connected: false))
         let health = try await TestHTTPClient.request(port: instance.adminPort, "GET", "/health")
         #expect(health.status == 200)
         #expect(health.jsonObject()?["status"] as? String == "degraded")
-        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await served(statuses.withLockedValue(\.count) + 20), "while Redis is down")
         try await redis.restart()
         #expect(await Self.waitForRedis(instance, connected: true))
-        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await served(statuses.withLockedValue(\.count) + 20), "after the restart")
         stop.withLockedValue { $0 = true }
         try await load
 
         let all = statuses.withLockedValue { $0 }
         #expect(all.count > 20)
         #expect(all.allSatisfy { $0 == 200 }, "statuses: \(Set(all))")
-        // Back to sharing: a stored entry is served from Redis again.
+        // Back to sharing: a stored entry is served from Redis again (written there once its
+        // response has ended, so asked for until it is).
         _ = try await TestHTTPClient.request(port: instance.port, "GET", "/api/items/after")
-        let hit = try await TestHTTPClient.request(port: instance.port, "GET", "/api/items/after")
-        #expect(hit.header("cache-status")?.contains("hit") == true)
+        #expect(try await Polling.until {
+            try await TestHTTPClient.request(port: instance.port, "GET", "/api/items/after").header("cache-status")?.contains("hit") == true
+        })
         let metrics = try await TestHTTPClient.request(port: instance.adminPort, "GET", "/metrics").bodyString
         #expect(metrics.contains("gatehouse_redis_up 1"))
         #expect(await instance.stop() == 0)

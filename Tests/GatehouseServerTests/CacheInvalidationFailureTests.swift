@@ -50,11 +50,16 @@ import Testing
         try await TestHTTPClient.request(port: proxy.port, "GET", path, headers: host)
     }
 
-    /// Stores `path` through `first` and checks `second` finds it in Redis.
+    /// Stores `path` through `first` and checks `second` finds it in Redis (asked until it does:
+    /// the entry is written there after the response has ended).
     private static func storeV1(_ path: String, first: ProxyHarness, second: ProxyHarness) async throws {
         let miss = try await get(first, path)
         #expect(miss.bodyString == "v1" && miss.header("cache-status")?.contains("stored") == true, "\(miss.header("cache-status") ?? "")")
-        let hit = try await get(second, path)
+        var hit = miss
+        _ = try await Polling.until {
+            hit = try await get(second, path)
+            return hit.header("cache-status")?.contains("hit") == true
+        }
         #expect(hit.bodyString == "v1" && hit.header("cache-status")?.contains("hit") == true, "\(hit.header("cache-status") ?? "")")
     }
 
@@ -62,16 +67,11 @@ import Testing
         PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
     }
 
-    /// Polls `condition` every 50 ms for up to `timeout`: a retry's success and a proxy's Redis
+    /// Polls `condition` every 50 ms for up to 15 s: a retry's success and a proxy's Redis
     /// connection coming up are seen from outside only through the admin endpoints, which have
     /// no event to wait on.
-    private static func eventually(timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return try await condition()
+    private static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+        try await Polling.until(every: .milliseconds(50), within: .seconds(15), condition)
     }
 
     /// Waits until A has no failed invalidation left to retry.

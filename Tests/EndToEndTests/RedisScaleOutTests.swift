@@ -64,6 +64,15 @@ import Testing
         return false
     }
 
+    /// Whether `instance` has stored `count` entries within 10 s: an entry reaches Redis after its
+    /// response has ended (the first one loads the store script too), and is counted once it is in.
+    private static func waitForStores(_ instance: GatehouseInstance, _ count: Int) async throws -> Bool {
+        try await Polling.until {
+            let metrics = try await TestHTTPClient.request(port: instance.adminPort, "GET", "/metrics").bodyString
+            return metrics.contains("\ngatehouse_cache_stores_total \(count)\n")
+        }
+    }
+
     /// A request waiting on Redis (its rate limit, then its cache lookup) leaves the connection
     /// readable: requests pipelined behind it are read meanwhile, queued, and answered in order.
     @Test func pipelinedRequestsWaitingOnRedisAreAnsweredInOrder() async throws {
@@ -118,6 +127,7 @@ import Testing
         #expect(try await get(a, "en").bodyString == "lang=en")
         #expect(try await get(a, "fr").bodyString == "lang=fr")
         #expect(upstream.requestCount == 2)
+        #expect(try await Self.waitForStores(a, 2))
         for language in ["fr", "en", "fr"] {
             let hit = try await get(b, language)
             #expect(hit.bodyString == "lang=\(language)")
@@ -148,6 +158,7 @@ import Testing
         // One cache: stored through A, a hit through B.
         let stored = try await TestHTTPClient.request(port: a.port, "GET", "/api/items/1", headers: host)
         #expect(stored.bodyString == "v1")
+        #expect(try await Self.waitForStores(a, 1))
         let shared = try await TestHTTPClient.request(port: b.port, "GET", "/api/items/1", headers: host)
         #expect(shared.bodyString == "v1")
         #expect(shared.header("cache-status")?.contains("hit") == true)
@@ -189,6 +200,7 @@ import Testing
         #expect(await Self.waitForRedis(b, connected: true))
         let host = [("Host", "api.example.test")]
         #expect(try await TestHTTPClient.request(port: a.port, "GET", "/api/items/7", headers: host).bodyString == "v1")
+        #expect(try await Self.waitForStores(a, 1))
         let hit = try await TestHTTPClient.request(port: b.port, "GET", "/api/items/7", headers: host)
         #expect(hit.header("cache-status")?.contains("hit") == true)
 

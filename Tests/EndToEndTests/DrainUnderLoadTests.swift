@@ -7,10 +7,13 @@ import NIOCore
 import Testing
 
 @Suite struct DrainUnderLoadTests {
+    /// The origin holds /slow's answer until the drain has ended every keep-alive client, so it
+    /// is in flight all through the drain however slowly a loaded machine gets there.
     @Test func sigtermLosesNothingInFlight() async throws {
+        let gate = TestGate()
         let upstream = try await TestUpstreamServer.start(behaviour: { request in
             request.uri == "/slow"
-                ? .delay(.milliseconds(1500), then: .respond(body: Array("slow".utf8)))
+                ? .gated(gate, then: .respond(body: Array("slow".utf8)))
                 : .respond(body: Array("fast".utf8))
         })
         let gatehouse = try await GatehouseInstance.start(upstreamPort: upstream.port, serverConfig: "  drain_timeout: 20s")
@@ -40,18 +43,21 @@ import Testing
             }
             try? await client.close()
         }
+        // /slow first, so it is in flight before the load and the SIGTERM.
+        let slowClient = try await TestHTTPClient.connect(port: proxyPort)
+        async let slow = slowClient.send("GET", "/slow", timeout: .seconds(20))
+        #expect(await upstream.waitForRequests(1))
         async let hammers: Void = withTaskGroup(of: Void.self) { group in
             for _ in 0..<4 { group.addTask { await hammer() } }
         }
-        let slowClient = try await TestHTTPClient.connect(port: proxyPort)
-        async let slow = slowClient.send("GET", "/slow", timeout: .seconds(20))
-        #expect(await upstream.waitForRequests(20))
+        #expect(await upstream.waitForRequests(21))
         gatehouse.process.signal(SIGTERM)
 
+        await hammers
+        gate.open()
         let slowResponse = try await slow
         #expect(slowResponse.status == 200)
         #expect(slowResponse.bodyString == "slow")
-        await hammers
         #expect(await gatehouse.process.waitForExit(timeout: .seconds(30)) == 0)
         #expect(failed.withLockedValue { $0 }.isEmpty)
         #expect(served.withLockedValue { $0 } > 10)

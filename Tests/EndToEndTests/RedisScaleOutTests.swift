@@ -64,6 +64,15 @@ import Testing
         return false
     }
 
+    /// Whether `instance` has stored `count` entries within 10 s: an entry reaches Redis after its
+    /// response has ended (the first one loads the store script too), and is counted once it is in.
+    private static func waitForStores(_ instance: GatehouseInstance, _ count: Int) async throws -> Bool {
+        try await Polling.until {
+            let metrics = try await TestHTTPClient.request(port: instance.adminPort, "GET", "/metrics").bodyString
+            return metrics.contains("\ngatehouse_cache_stores_total \(count)\n")
+        }
+    }
+
     /// A request waiting on Redis (its rate limit, then its cache lookup) leaves the connection
     /// readable: requests pipelined behind it are read meanwhile, queued, and answered in order.
     @Test func pipelinedRequestsWaitingOnRedisAreAnsweredInOrder() async throws {
@@ -118,6 +127,7 @@ import Testing
         #expect(try await get(a, "en").bodyString == "lang=en")
         #expect(try await get(a, "fr").bodyString == "lang=fr")
         #expect(upstream.requestCount == 2)
+        #expect(try await Self.waitForStores(a, 2))
         for language in ["fr", "en", "fr"] {
             let hit = try await get(b, language)
             #expect(hit.bodyString == "lang=\(language)")
@@ -148,6 +158,7 @@ import Testing
         // One cache: stored through A, a hit through B.
         let stored = try await TestHTTPClient.request(port: a.port, "GET", "/api/items/1", headers: host)
         #expect(stored.bodyString == "v1")
+        #expect(try await Self.waitForStores(a, 1))
         let shared = try await TestHTTPClient.request(port: b.port, "GET", "/api/items/1", headers: host)
         #expect(shared.bodyString == "v1")
         #expect(shared.header("cache-status")?.contains("hit") == true)
@@ -189,6 +200,7 @@ import Testing
         #expect(await Self.waitForRedis(b, connected: true))
         let host = [("Host", "api.example.test")]
         #expect(try await TestHTTPClient.request(port: a.port, "GET", "/api/items/7", headers: host).bodyString == "v1")
+        #expect(try await Self.waitForStores(a, 1))
         let hit = try await TestHTTPClient.request(port: b.port, "GET", "/api/items/7", headers: host)
         #expect(hit.header("cache-status")?.contains("hit") == true)
 
@@ -223,7 +235,7 @@ import Testing
                 group.addTask {
                     let client = try await TestHTTPClient.connect(port: instance.port)
                     var index = 0
-                    while !stop.withLockedValue({ $0 }) && index < 5_000 {
+                    while !stop.withLockedValue({ $0 }) && index < 50_000 {
                         let response = try await client.send("GET", "/api/items/\(worker * 10_000 + index % 50)")
                         statuses.withLockedValue { $0.append(response.status) }
                         index += 1
@@ -233,26 +245,30 @@ import Testing
             }
             try await group.waitForAll()
         }
-        try await Task.sleep(for: .milliseconds(300))
+        // Each phase lasts until the load has been served through it, however slow the machine.
+        let served: (Int) async throws -> Bool = { count in try await Polling.until { statuses.withLockedValue(\.count) >= count } }
+        #expect(try await served(20), "before the kill")
         await redis.kill()
         #expect(await Self.waitForRedis(instance, connected: false))
         let health = try await TestHTTPClient.request(port: instance.adminPort, "GET", "/health")
         #expect(health.status == 200)
         #expect(health.jsonObject()?["status"] as? String == "degraded")
-        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await served(statuses.withLockedValue(\.count) + 20), "while Redis is down")
         try await redis.restart()
         #expect(await Self.waitForRedis(instance, connected: true))
-        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await served(statuses.withLockedValue(\.count) + 20), "after the restart")
         stop.withLockedValue { $0 = true }
         try await load
 
         let all = statuses.withLockedValue { $0 }
         #expect(all.count > 20)
         #expect(all.allSatisfy { $0 == 200 }, "statuses: \(Set(all))")
-        // Back to sharing: a stored entry is served from Redis again.
+        // Back to sharing: a stored entry is served from Redis again (written there once its
+        // response has ended, so asked for until it is).
         _ = try await TestHTTPClient.request(port: instance.port, "GET", "/api/items/after")
-        let hit = try await TestHTTPClient.request(port: instance.port, "GET", "/api/items/after")
-        #expect(hit.header("cache-status")?.contains("hit") == true)
+        #expect(try await Polling.until {
+            try await TestHTTPClient.request(port: instance.port, "GET", "/api/items/after").header("cache-status")?.contains("hit") == true
+        })
         let metrics = try await TestHTTPClient.request(port: instance.adminPort, "GET", "/metrics").bodyString
         #expect(metrics.contains("gatehouse_redis_up 1"))
         #expect(await instance.stop() == 0)

@@ -18,8 +18,8 @@ import Testing
         async let leader = TestHTTPClient.request(port: proxy.port, "GET", "/slow")
         #expect(await upstream.waitForRequests(1))
         async let follower = TestHTTPClient.request(port: proxy.port, "GET", "/slow")
-        // The follower waits on the leader's flight once the gauge counts both.
-        #expect(try await proxy.waitForGauge("gatehouse_requests_in_flight", toRead: 2))
+        // It waits on the leader's flight well before the leader's 4 s response timeout.
+        #expect(try await proxy.waitForFollowers(1))
         #expect(upstream.requestCount == 1)
         #expect(try await leader.status == 504)
         let waited = try await follower

@@ -189,18 +189,28 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// The origin answers only once the other 99 wait on the first one's fetch, however slowly
+    /// a loaded machine sends them.
     @Test func concurrentMissesMakeOneUpstreamRequest() async throws {
+        let gate = TestGate()
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
-            .delay(.milliseconds(300), then: Self.cacheable("shared"))
+            .gated(gate, then: Self.cacheable("shared"))
         })
-        let bodies = try await withThrowingTaskGroup(of: String.self) { group in
+        let bodies = try await withThrowingTaskGroup(of: String?.self) { group in
             for _ in 0..<100 {
                 group.addTask {
                     try await TestHTTPClient.request(port: proxy.port, "GET", "/hot").bodyString
                 }
             }
+            group.addTask {
+                let arrived = try await proxy.open(gate, onceArrived: 100, at: upstream)
+                #expect(arrived, "each went upstream or waits on a fetch")
+                return nil
+            }
             var bodies: [String] = []
-            for try await body in group { bodies.append(body) }
+            for try await body in group {
+                if let body { bodies.append(body) }
+            }
             return bodies
         }
         #expect(bodies.count == 100)
@@ -273,9 +283,14 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// The origin holds every answer after the first until all ten have reached it: requests
+    /// queued behind one another would never get there.
     @Test func uncacheableURLsGoUpstreamInParallel() async throws {
+        let first = FirstCallFlag()
+        let gate = TestGate()
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
-            .delay(.seconds(3), then: .respond(headers: [("Cache-Control", "no-store")], body: [1]))
+            let answer = TestUpstreamBehaviour.respond(headers: [("Cache-Control", "no-store")], body: [1])
+            return first.take() ? answer : .gated(gate, then: answer)
         })
         // The first request learns the URL is uncacheable (hit-for-pass).
         #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/private").status == 200)
@@ -288,7 +303,8 @@ import Testing
             for try await status in group { statuses.append(status) }
             return statuses
         }
-        #expect(await upstream.waitForRequests(11, timeout: .milliseconds(2500)))
+        #expect(await upstream.waitForRequests(11))
+        gate.open()
         #expect(try await batch.allSatisfy { $0 == 200 })
         try await proxy.stop()
         try await upstream.shutdown()
@@ -403,13 +419,10 @@ import Testing
         }
     }
 
-    /// Asks until the refreshed copy is served (bounded: the store follows the upstream's end).
-    private static func refreshedBody(port: Int) async throws -> String {
-        var body = ""
-        for _ in 0..<50 where body != "v2" {
-            body = try await TestHTTPClient.request(port: port, "GET", "/swr").bodyString
-        }
-        return body
+    /// Whether the refreshed copy is served within 10 s: its store follows the upstream's end,
+    /// which nothing outside the proxy sees.
+    private static func refreshedBodyServed(port: Int) async throws -> Bool {
+        try await Polling.until { try await TestHTTPClient.request(port: port, "GET", "/swr").bodyString == "v2" }
     }
 
     @Test func staleIsServedWhileOneBackgroundRefreshRuns() async throws {
@@ -422,7 +435,7 @@ import Testing
         #expect(stale.header("cache-status")?.hasPrefix("gatehouse; hit; fwd=stale") == true)
         // The background refresh reaches the upstream on its own.
         #expect(await upstream.waitForRequests(2))
-        #expect(try await Self.refreshedBody(port: proxy.port) == "v2")
+        #expect(try await Self.refreshedBodyServed(port: proxy.port))
         #expect(upstream.receivedRequests.count == 2)
         try await proxy.stop()
         try await upstream.shutdown()
@@ -439,7 +452,7 @@ import Testing
         let stale = try await TestHTTPClient.request(port: proxy.port, "GET", "/swr")
         #expect(stale.header("cache-status")?.hasPrefix("gatehouse; hit; fwd=stale") == true)
         #expect(await upstream.waitForRequests(2))
-        #expect(try await Self.refreshedBody(port: proxy.port) == "v2")
+        #expect(try await Self.refreshedBodyServed(port: proxy.port))
         #expect(upstream.receivedRequests.count == 2)
         let after = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
         for name in ["gatehouse_upstream_requests_total", "gatehouse_upstream_duration_seconds_count", "gatehouse_cache_stores_total"] {
@@ -464,10 +477,10 @@ import Testing
         #expect(await upstream.waitForRequests(2))
         // Bounded: the failure follows the origin's close of the connection.
         var errors: Double?
-        for _ in 0..<100 where errors == nil {
+        _ = try await Polling.until {
             let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
             errors = metrics.value("gatehouse_upstream_errors_total")
-            if errors == nil { try await Task.sleep(for: .milliseconds(20)) }
+            return errors != nil
         }
         #expect(errors == 1)
         try await proxy.stop()
@@ -483,7 +496,7 @@ import Testing
         let head = try await TestHTTPClient.request(port: proxy.port, "HEAD", "/swr")
         #expect(head.header("cache-status")?.hasPrefix("gatehouse; hit; fwd=stale") == true)
         #expect(await upstream.waitForRequests(2))
-        #expect(try await Self.refreshedBody(port: proxy.port) == "v2")
+        #expect(try await Self.refreshedBodyServed(port: proxy.port))
         #expect(upstream.receivedRequests.count == 2)
         try await proxy.stop()
         try await upstream.shutdown()

@@ -50,10 +50,13 @@ import Testing
         try await TestHTTPClient.request(port: proxy.port, "GET", path, headers: host)
     }
 
-    /// Stores `path` through `first` and checks `second` finds it in Redis.
+    /// Stores `path` through `first` and checks `second` finds it in Redis, once it is there: the
+    /// entry is written after the response has ended (the first store loads the script too).
     private static func storeV1(_ path: String, first: ProxyHarness, second: ProxyHarness) async throws {
+        let stores = try await metrics(first).value("gatehouse_cache_stores_total") ?? 0
         let miss = try await get(first, path)
         #expect(miss.bodyString == "v1" && miss.header("cache-status")?.contains("stored") == true, "\(miss.header("cache-status") ?? "")")
+        #expect(try await first.waitForGauge("gatehouse_cache_stores_total", toRead: stores + 1))
         let hit = try await get(second, path)
         #expect(hit.bodyString == "v1" && hit.header("cache-status")?.contains("hit") == true, "\(hit.header("cache-status") ?? "")")
     }
@@ -62,16 +65,11 @@ import Testing
         PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
     }
 
-    /// Polls `condition` every 50 ms for up to `timeout`: a retry's success and a proxy's Redis
+    /// Polls `condition` every 50 ms for up to 15 s: a retry's success and a proxy's Redis
     /// connection coming up are seen from outside only through the admin endpoints, which have
     /// no event to wait on.
-    private static func eventually(timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return try await condition()
+    private static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+        try await Polling.until(every: .milliseconds(50), within: .seconds(15), condition)
     }
 
     /// Waits until A has no failed invalidation left to retry.

@@ -19,25 +19,25 @@ import Testing
     func aFetchThatBeganBeforeAWriteDoesNotStoreWhatItRead(store: Store) async throws {
         if store == .redis {
             try await RedisServerProcess.with { redis in
-                try await Self.race { config in
+                try await Self.race(holdingAfterTheWrite: Self.redisClockWait) { config in
                     config.cache.store = .redis
                     config.redis.url = RedisEndpoint(transport: .tcp(host: "127.0.0.1", port: redis.port), database: 0, password: nil)
                 }
             }
         } else {
-            try await Self.race { _ in }
+            try await Self.race(holdingAfterTheWrite: .zero) { _ in }
         }
     }
 
-    /// How long the first GET of `/item` takes. It must outlast the write sent meanwhile, and
-    /// with Redis the reads after it must begin past the write's purge mark, which refuses the
-    /// stores of fetches begun in the write's second or the next (clocks of instances apart):
-    /// 3 s leaves a loaded machine a whole second to complete the write.
-    static let firstReadDelay = TimeAmount.seconds(3)
+    /// How long after a write (or purge) the first GET of `/item` still waits with Redis, which
+    /// judges by the clock: a purge mark refuses the stores of fetches begun in the write's second
+    /// or the next (clocks of instances apart), and another instance sees a purge of everything
+    /// once its 1 s epoch copy has lapsed. The reads after must be past both to be stored.
+    static let redisClockWait = Duration.seconds(2)
 
     /// An origin whose GETs answer the version of the data, which every write bumps; the first
-    /// GET of `/item` reads now and answers `firstReadDelay` later.
-    private static func versionedOrigin() -> @Sendable (TestUpstreamRequest) -> TestUpstreamBehaviour {
+    /// GET of `/item` reads at once and answers when the test opens `gate`.
+    private static func versionedOrigin(holdingFirstReadBehind gate: TestGate) -> @Sendable (TestUpstreamRequest) -> TestUpstreamBehaviour {
         let version = NIOLockedValueBox(1)
         let firstRead = FirstCallFlag()
         return { request in
@@ -48,16 +48,25 @@ import Testing
             let read = TestUpstreamBehaviour.respond(
                 headers: [("Cache-Control", "max-age=60")], body: Array("v\(version.withLockedValue { $0 })".utf8)
             )
-            return request.uri == "/item" && firstRead.take() ? .delay(firstReadDelay, then: read) : read
+            return request.uri == "/item" && firstRead.take() ? .gated(gate, then: read) : read
         }
     }
 
-    private static func race(configure: (inout GatehouseConfig) -> Void) async throws {
-        let (proxy, upstream) = try await ProxyHarness.start(behaviour: versionedOrigin(), configure: configure)
+    /// Opens `gate` once `wait` has passed since `written` (the clock is what a shared store
+    /// judges by).
+    private static func open(_ gate: TestGate, _ wait: Duration, after written: ContinuousClock.Instant) async throws {
+        try await Task.sleep(until: written + wait, clock: .continuous)
+        gate.open()
+    }
+
+    private static func race(holdingAfterTheWrite wait: Duration, configure: (inout GatehouseConfig) -> Void) async throws {
+        let gate = TestGate()
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: versionedOrigin(holdingFirstReadBehind: gate), configure: configure)
 
         async let first = TestHTTPClient.request(port: proxy.port, "GET", "/item")
         #expect(await upstream.waitForRequests(1))
         #expect(try await TestHTTPClient.request(port: proxy.port, "PUT", "/item", body: [1]).status == 204)
+        let written = ContinuousClock.now
         // Ten more readers join the running fetch; they must get v2, from one fetch between them.
         async let followers = withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<10 {
@@ -67,6 +76,9 @@ import Testing
             for try await body in group { bodies.append(body) }
             return bodies
         }
+        let joined = try await proxy.waitForFollowers(10)
+        try await Self.open(gate, wait, after: written)
+        #expect(joined, "the ten wait on the fetch begun before the write")
 
         #expect(try await first.bodyString == "v1")  // read before the write: right for A
         #expect(try await followers == Array(repeating: "v2", count: 10))
@@ -84,10 +96,11 @@ import Testing
     /// Two instances (A, B) sharing one redis-server, in front of one `versionedOrigin`; `body`
     /// gets them and the origin, which are stopped afterwards.
     private static func withTwoInstances(
+        holdingFirstReadBehind gate: TestGate,
         _ body: (_ first: ProxyHarness, _ second: ProxyHarness, _ upstream: TestUpstreamServer) async throws -> Void
     ) async throws {
         try await RedisServerProcess.with { redis in
-            let upstream = try await TestUpstreamServer.start(behaviour: Self.versionedOrigin())
+            let upstream = try await TestUpstreamServer.start(behaviour: Self.versionedOrigin(holdingFirstReadBehind: gate))
             let shared = { (config: inout GatehouseConfig) in
                 config.cache.store = .redis
                 config.redis.url = RedisEndpoint(transport: .tcp(host: "127.0.0.1", port: redis.port), database: 0, password: nil)
@@ -108,11 +121,13 @@ import Testing
     /// the URL (A's own log never hears of it), then A's fetch ended. The purge left a mark in
     /// Redis that refuses A's store, so a read through B gets v2, not A's pre-write copy.
     @Test func aWriteThroughAnotherInstanceStopsAFetchBegunBeforeIt() async throws {
-        try await Self.withTwoInstances { first, second, upstream in
+        let gate = TestGate()
+        try await Self.withTwoInstances(holdingFirstReadBehind: gate) { first, second, upstream in
             let host = Self.host
             async let read = TestHTTPClient.request(port: first.port, "GET", "/item", headers: host)
             #expect(await upstream.waitForRequests(1))
             #expect(try await TestHTTPClient.request(port: second.port, "PUT", "/item", headers: host, body: [1]).status == 204)
+            try await Self.open(gate, Self.redisClockWait, after: .now)
             #expect(try await read.bodyString == "v1")
             let after = try await TestHTTPClient.request(port: second.port, "GET", "/item", headers: host)
             #expect(after.bodyString == "v2", "\(after.header("cache-status") ?? "")")
@@ -125,10 +140,11 @@ import Testing
     /// changed at the origin (v2, no write through a proxy, so no URL was purged) and a purge of
     /// everything went through B, then A's fetch ended. The purge moved the shared epoch past the
     /// one A's fetch went upstream under, so A's v1 is not stored where anyone reads: B and A
-    /// both get v2, which a miss after the purge stores as usual. The fetch lasts 3 s, past A's
-    /// 1 s epoch refresh: A's store reads the new epoch.
+    /// both get v2, which a miss after the purge stores as usual. The fetch ends past A's 1 s
+    /// epoch refresh after the purge: A's store reads the new epoch.
     @Test func aPurgeOfEverythingThroughAnotherInstanceStopsAFetchBegunBeforeIt() async throws {
-        try await Self.withTwoInstances { first, second, upstream in
+        let gate = TestGate()
+        try await Self.withTwoInstances(holdingFirstReadBehind: gate) { first, second, upstream in
             let host = Self.host
             // Another URL stored first loads the store script into Redis: were A's store to go
             // through, it would land one round trip after A's answer, ahead of the reads below.
@@ -138,6 +154,7 @@ import Testing
             // Straight to the origin: the data changes without any proxy purging the URL.
             #expect(try await TestHTTPClient.request(port: upstream.port, "PUT", "/item", body: [1]).status == 204)
             try await CacheBodyFileEndToEndTests.purgeAll(adminPort: second.adminPort)
+            try await Self.open(gate, Self.redisClockWait, after: .now)
             #expect(try await read.bodyString == "v1")
 
             let afterOnB = try await TestHTTPClient.request(port: second.port, "GET", "/item", headers: host)

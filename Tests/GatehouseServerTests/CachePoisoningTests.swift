@@ -236,6 +236,7 @@ import Testing
     @Test(arguments: ["set-cookie", "private", "authorization"])
     func concurrentMissesNeverShareAPersonalResponse(kind: String) async throws {
         let served = NIOLockedValueBox(0)
+        let gate = TestGate()
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
             let number = served.withLockedValue { $0 += 1; return $0 }
             var headers = [("Cache-Control", kind == "private" ? "private, max-age=60" : "max-age=60")]
@@ -243,17 +244,22 @@ import Testing
                 headers.append(("Set-Cookie", "session=\(number)"))
             }
             let who = request.header("authorization") ?? "response \(number)"
-            // Slow enough that the other requests arrive while the first is in flight.
-            return .delay(.milliseconds(300), then: .respond(headers: headers, body: Array(who.utf8)))
+            // Held until every request has arrived, so the others meet the first one in flight.
+            return .gated(gate, then: .respond(headers: headers, body: Array(who.utf8)))
         })
-        let responses = try await withThrowingTaskGroup(of: TestHTTPResponse.self) { group in
+        let responses = try await withThrowingTaskGroup(of: TestHTTPResponse?.self) { group in
             for index in 0..<8 {
                 group.addTask {
                     let credentials = kind == "authorization" ? [("Authorization", "Basic user\(index)")] : []
                     return try await TestHTTPClient.request(port: proxy.port, "GET", "/personal", headers: credentials)
                 }
             }
-            return try await group.reduce(into: []) { $0.append($1) }
+            group.addTask {
+                let arrived = try await proxy.open(gate, onceArrived: 8, at: upstream)
+                #expect(arrived, "each went upstream or waits on a fetch")
+                return nil
+            }
+            return try await group.reduce(into: [TestHTTPResponse]()) { if let response = $1 { $0.append(response) } }
         }
         #expect(Set(responses.map(\.bodyString)).count == 8, "\(responses.map(\.bodyString))")
         if kind == "set-cookie" {
@@ -269,22 +275,28 @@ import Testing
     /// Requests that queue behind a URL miss (single flight) are woken with the leader's
     /// response only when they select the same variant.
     @Test func concurrentMissesForOtherVariantsGetTheirOwn() async throws {
+        let gate = TestGate()
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
             let gzip = request.header("accept-encoding")?.contains("gzip") == true
-            // Slow enough that the others arrive while the first is in flight.
-            return .delay(.milliseconds(300), then: .respond(
+            // Held until every request has arrived, so the others meet the first one in flight.
+            return .gated(gate, then: .respond(
                 headers: [("Cache-Control", "max-age=60"), ("Vary", "Accept-Encoding")],
                 body: Array((gzip ? "GZIPPED" : "plain").utf8)
             ))
         })
-        let responses = try await withThrowingTaskGroup(of: (String?, TestHTTPResponse).self) { group in
+        let responses = try await withThrowingTaskGroup(of: (String?, TestHTTPResponse)?.self) { group in
             for encoding in ["gzip", nil, "gzip", nil, nil] as [String?] {
                 group.addTask {
                     let headers = encoding.map { [("Accept-Encoding", $0)] } ?? []
                     return (encoding, try await TestHTTPClient.request(port: proxy.port, "GET", "/variant", headers: headers))
                 }
             }
-            return try await group.reduce(into: []) { $0.append($1) }
+            group.addTask {
+                let arrived = try await proxy.open(gate, onceArrived: 5, at: upstream)
+                #expect(arrived, "each went upstream or waits on a fetch")
+                return nil
+            }
+            return try await group.reduce(into: [(String?, TestHTTPResponse)]()) { if let answer = $1 { $0.append(answer) } }
         }
         for (encoding, response) in responses {
             #expect(response.bodyString == (encoding == "gzip" ? "GZIPPED" : "plain"), "\(encoding ?? "none"): \(response.bodyString)")
@@ -329,24 +341,29 @@ import Testing
     ])
     func truncatedUpstreamBodiesAreNeverStored(truncated: String) async throws {
         let served = NIOLockedValueBox(0)
+        let gate = TestGate()
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
             guard served.withLockedValue({ $0 += 1; return $0 }) == 1 else {
                 return .respond(headers: [("Cache-Control", "max-age=60")], body: Array("complete".utf8))
             }
-            // Late enough for a second request to join the fetch as a single-flight follower.
-            return .delay(.milliseconds(300), then: .rawResponse(Array(truncated.utf8)))
+            // Held until a second request has joined the fetch as a single-flight follower.
+            return .gated(gate, then: .rawResponse(Array(truncated.utf8)))
         })
         let first = try await RawHTTPConnection.connect(port: proxy.port)
         try await first.write("GET /t HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(await upstream.waitForRequests(1))
-        async let follower = TestHTTPClient.request(port: proxy.port, "GET", "/t")
+        // The same Host as the first, so the same key: TestHTTPClient's own would be another.
+        async let follower = TestHTTPClient.request(port: proxy.port, "GET", "/t", headers: [("Host", "t")])
+        let joined = try await proxy.waitForFollowers(1)
+        gate.open()
+        #expect(joined, "the second request waits on the first one's fetch")
         // The first client sees the cut, never a response that looks complete.
         await #expect(throws: TestHTTPClientError.connectionClosed) {
             _ = try await first.readResponse()
         }
         #expect(String(decoding: first.receivedBytes, as: UTF8.self).hasPrefix("HTTP/1.1 200"))
         #expect(try await follower.bodyString == "complete")
-        let next = try await TestHTTPClient.request(port: proxy.port, "GET", "/t")
+        let next = try await TestHTTPClient.request(port: proxy.port, "GET", "/t", headers: [("Host", "t")])
         #expect(next.bodyString == "complete")
         #expect(upstream.requestCount == 2)
         try await proxy.stop()

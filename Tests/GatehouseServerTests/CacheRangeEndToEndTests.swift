@@ -190,18 +190,24 @@ import Testing
     }
 
     /// Range requests take part in single flight both ways: a part waits for a whole fetch in
-    /// progress, and a whole request waits for a range request's fill.
+    /// progress, and a whole request waits for a range request's fill. The origin answers the
+    /// fetch once the second request waits on it.
     @Test(arguments: [true, false])
     func rangeRequestsShareAFetchInProgress(rangeLeads: Bool) async throws {
         let body = patternedBytes(1_000)
+        let gate = TestGate()
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
             guard request.header("range") == nil else { return Self.originPart(request) }
-            return .delay(.milliseconds(200), then: .respond(headers: [("Cache-Control", "max-age=60")], body: body))
+            return .gated(gate, then: .respond(headers: [("Cache-Control", "max-age=60")], body: body))
         })
         let ranged: [(String, String)] = [("Range", "bytes=100-199")]
         async let first = TestHTTPClient.request(port: proxy.port, "GET", "/file", headers: rangeLeads ? ranged : [])
         #expect(await upstream.waitForRequests(1))
-        let second = try await TestHTTPClient.request(port: proxy.port, "GET", "/file", headers: rangeLeads ? [] : ranged)
+        async let waiting = TestHTTPClient.request(port: proxy.port, "GET", "/file", headers: rangeLeads ? [] : ranged)
+        let joined = try await proxy.waitForFollowers(1)
+        gate.open()
+        #expect(joined, "the second request waits on the first one's fetch")
+        let second = try await waiting
         let leader = try await first
         let (part, whole) = rangeLeads ? (leader, second) : (second, leader)
         #expect(part.status == 206)
@@ -291,10 +297,10 @@ import Testing
             #expect(fill.header("cache-status") == "gatehouse; fwd=uri-miss; stored")
             #expect(fill.body == Array(body[69990...]))
             // The entry reaches Redis after the response has ended: a bounded wait for the first hit.
-            var part = try await TestHTTPClient.request(port: proxy.port, "GET", "/file", headers: [("Range", "bytes=69990-")])
-            for _ in 0..<50 where part.header("cache-status")?.hasPrefix("gatehouse; hit") != true {
-                try await Task.sleep(for: .milliseconds(20))
+            var part = fill
+            _ = try await Polling.until(every: .milliseconds(20)) {
                 part = try await TestHTTPClient.request(port: proxy.port, "GET", "/file", headers: [("Range", "bytes=69990-")])
+                return part.header("cache-status")?.hasPrefix("gatehouse; hit") == true
             }
             #expect(part.status == 206)
             #expect(part.header("content-range") == "bytes 69990-69999/70000")

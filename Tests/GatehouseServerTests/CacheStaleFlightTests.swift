@@ -74,7 +74,7 @@ import Testing
             }
             group.addTask {
                 let revalidating = await upstream.waitForRequests(2)
-                let joined = revalidating ? try await Self.followers(of: proxy, reach: concurrent - 1) : false
+                let joined = revalidating ? try await proxy.waitForFollowers(concurrent - 1) : false
                 gate.open()
                 #expect(revalidating)
                 #expect(joined, "every other request waits on the one revalidation")
@@ -194,7 +194,7 @@ import Testing
             async let abandoned = leaving.send("GET", "/hot")
             #expect(await upstream.waitForRequests(2))
             async let waiting = TestHTTPClient.request(port: proxy.port, "GET", "/hot", timeout: .seconds(10))
-            #expect(try await Self.followers(of: proxy, reach: 1))
+            #expect(try await proxy.waitForFollowers(1))
             try await leaving.reset()
             _ = try? await abandoned
             let answer = try await waiting
@@ -203,14 +203,5 @@ import Testing
             #expect(answer.header("cache-status")?.contains("fwd=stale; fwd-status=304") == true)
             #expect(upstream.receivedRequests.count == 3)
         }
-    }
-
-    /// Whether `count` requests wait on flights within 10 s: joining shows nowhere outside the
-    /// process, so it is looked at every 10 ms.
-    private static func followers(of proxy: ProxyHarness, reach count: Int) async throws -> Bool {
-        for _ in 0..<1_000 where proxy.server.cacheFollowersWaiting < count {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        return proxy.server.cacheFollowersWaiting >= count
     }
 }

@@ -16,6 +16,9 @@ import Testing
             }
             let stored = try await TestHTTPClient.request(port: proxy.port, "GET", "/up")
             #expect(stored.header("cache-status") == "gatehouse; fwd=uri-miss; stored")
+            // The entry reaches Redis after the response has ended (the first store loads the
+            // store script too): counted once it is in.
+            #expect(try await proxy.waitForGauge("gatehouse_cache_stores_total", toRead: 1))
             #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/up").header("cache-status")?.hasPrefix("gatehouse; hit") == true)
 
             await redis.kill()

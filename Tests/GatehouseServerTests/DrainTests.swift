@@ -5,10 +5,12 @@ import NIOCore
 import Testing
 
 @Suite struct DrainTests {
+    /// The origin holds /slow's answer until the drain has shown on the admin endpoints.
     @Test func inFlightRequestsFinishAndIdleConnectionsClose() async throws {
+        let gate = TestGate()
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
             request.uri == "/slow"
-                ? .delay(.seconds(2), then: .respond(body: Array("done".utf8)))
+                ? .gated(gate, then: .respond(body: Array("done".utf8)))
                 : .respond(body: Array("quick".utf8))
         })
         let idle = try await RawHTTPConnection.connect(port: proxy.port)
@@ -24,6 +26,7 @@ import Testing
         #expect(health.jsonObject()?["status"] as? String == "draining")
         let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
         #expect(metrics.value("gatehouse_draining") == 1)
+        gate.open()
 
         let response = try await slow
         #expect(response.status == 200)

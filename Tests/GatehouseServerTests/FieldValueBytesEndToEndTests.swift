@@ -45,10 +45,10 @@ import Testing
         #expect(miss.header("cache-status") == "gatehouse; fwd=uri-miss; stored")
         Self.expectFields(in: missBytes, "on the miss")
         // A Redis entry is written after the response has ended: a bounded wait for the first hit.
-        var (hit, hitBytes) = try await Self.get("/file", port: proxy.port)
-        for _ in 0..<50 where hit.header("cache-status")?.hasPrefix("gatehouse; hit") != true {
-            try await Task.sleep(for: .milliseconds(20))
+        var (hit, hitBytes) = (miss, missBytes)
+        _ = try await Polling.until(every: .milliseconds(20)) {
             (hit, hitBytes) = try await Self.get("/file", port: proxy.port)
+            return hit.header("cache-status")?.hasPrefix("gatehouse; hit") == true
         }
         #expect(hit.header("cache-status")?.hasPrefix("gatehouse; hit") == true)
         Self.expectFields(in: hitBytes, "on a hit")

@@ -75,8 +75,9 @@ import Testing
     ])
     func aResponseDeclaringABodyItMustNotHaveEndsItsConnection(answer: String) async throws {
         let poison = "HTTP/1.1 200 OK\r\nContent-Length: 8\r\nCache-Control: max-age=600\r\n\r\nPOISONED"
+        let late = TestGate()
         let origin = try await RawTestOrigin.start { line, _ in
-            line.hasPrefix("GET /declares ") ? [.write(answer), .pause(.milliseconds(300)), .write(poison)] : [Self.ok(line)]
+            line.hasPrefix("GET /declares ") ? [.write(answer), .waitFor(late), .write(poison)] : [Self.ok(line)]
         }
         let proxy = try await ProxyHarness.start(upstreamPorts: [origin.port])
         // One client connection: its requests share an event loop, so an upstream pool.
@@ -89,9 +90,13 @@ import Testing
         } else {
             #expect(first.bodyString == "ok")
         }
-        try await Task.sleep(for: .milliseconds(100))  // before the late bytes, as in the report
-        for _ in 0..<2 {
+        for round in 0..<2 {
             try await connection.write("GET /next HTTP/1.1\r\nHost: t\r\n\r\n")
+            if round == 0 {
+                // The late bytes come once the next request is upstream, as in the report.
+                #expect(try await Polling.until { !Self.connections(of: "/next", at: origin).isEmpty })
+                late.open()
+            }
             let next = try #require(try await connection.readResponse(timeout: .seconds(3)))
             #expect(next.bodyString == "ok /next")
         }

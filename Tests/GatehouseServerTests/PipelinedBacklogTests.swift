@@ -86,10 +86,12 @@ import Testing
 
     /// Many pipelined requests, some with bodies, behind a slow one, then half a head and FIN:
     /// each answered in order as the held bytes are parsed, then the cut request refused (400).
+    /// The slow one is answered once all of it has been sent.
     @Test func heldRequestsAreAllAnsweredInOrder() async throws {
+        let gate = TestGate()
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
             if request.uri == "/slow" {
-                return .delay(.milliseconds(200), then: .respond(body: Array("slow".utf8)))
+                return .gated(gate, then: .respond(body: Array("slow".utf8)))
             }
             return request.method == "POST" ? .drainRequestThenRespond() : .respond(body: Array(request.uri.utf8))
         })
@@ -102,6 +104,7 @@ import Testing
         }
         try await connection.write(bytes + "GET /cut HTTP/1.1\r\nHo")
         try await connection.closeOutput()
+        gate.open()
         #expect(try await connection.readResponse()?.bodyString == "slow")
         for index in 0..<300 {
             let response = try #require(try await connection.readResponse())

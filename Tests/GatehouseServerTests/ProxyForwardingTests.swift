@@ -144,14 +144,18 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// /slow is answered only once it is upstream and /fast has been sent behind it.
     @Test func pipelinedRequestsAnswerInOrder() async throws {
+        let gate = TestGate()
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { request in
             request.uri == "/slow"
-                ? .delay(.milliseconds(100), then: .respond(body: Array("slow".utf8)))
+                ? .gated(gate, then: .respond(body: Array("slow".utf8)))
                 : .respond(body: Array("fast".utf8))
         })
         let connection = try await RawHTTPConnection.connect(port: proxy.port)
         try await connection.write("GET /slow HTTP/1.1\r\nHost: t\r\n\r\nGET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(await upstream.waitForRequests(1))
+        gate.open()
         let first = try #require(try await connection.readResponse())
         let second = try #require(try await connection.readResponse())
         #expect(first.bodyString == "slow")

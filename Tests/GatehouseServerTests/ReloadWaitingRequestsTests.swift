@@ -8,11 +8,13 @@ import Testing
     /// A request that needs an upstream connection after a reload moved `upstream:` elsewhere
     /// gets one from the config it started under (the old pools keep nothing idle, but still
     /// connect): here a single-flight follower whose leader's response turned out uncacheable.
+    /// The origin holds the leader's answer until the reload is done.
     @Test func aFollowerWokenAfterAReloadStillReachesItsOrigin() async throws {
         let first = FirstCallFlag()
+        let gate = TestGate()
         let old = try await TestUpstreamServer.start(behaviour: { _ in
             let answer = TestUpstreamBehaviour.respond(headers: [("Cache-Control", "no-store")], body: Array("old".utf8))
-            return first.take() ? .delay(.seconds(1), then: answer) : answer
+            return first.take() ? .gated(gate, then: answer) : answer
         })
         let new = try await TestUpstreamServer.start(behaviour: { _ in .respond(body: Array("new".utf8)) })
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("reload-wait-\(UUID().uuidString).conf")
@@ -32,10 +34,12 @@ import Testing
         async let leader = TestHTTPClient.request(port: proxy.port, "GET", "/hot")
         #expect(await old.waitForRequests(1))
         async let follower = TestHTTPClient.request(port: proxy.port, "GET", "/hot")
-        // The follower is in flight once the gauge counts both.
-        #expect(try await proxy.waitForGauge("gatehouse_requests_in_flight", toRead: 2))
+        let joined = try await proxy.waitForFollowers(1)
         try config(new.port).write(to: file, atomically: true, encoding: .utf8)
-        #expect(await proxy.server.reload())
+        let reloaded = await proxy.server.reload()
+        gate.open()
+        #expect(joined, "the second request waits on the first one's fetch")
+        #expect(reloaded)
         #expect(try await leader.bodyString == "old")
         let waited = try await follower
         #expect(waited.status == 200)

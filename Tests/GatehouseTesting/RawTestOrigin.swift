@@ -1,4 +1,4 @@
-// An in-test origin on 127.0.0.1 that answers with bytes exactly as the test writes them, pauses included.
+// An in-test origin on 127.0.0.1 that answers with bytes exactly as the test writes them, waits for the test included.
 import NIOConcurrencyHelpers
 import NIOCore
 

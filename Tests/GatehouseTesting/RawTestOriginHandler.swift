@@ -13,7 +13,7 @@ final class RawTestOriginHandler {
     /// Request lines waiting for the answer in progress to finish.
     private var waiting: [String] = []
     private var answering = false
-    private var timer: Scheduled<Void>?
+    private var closed = false
 
     init(
         connectionNumber: Int,
@@ -49,7 +49,7 @@ extension RawTestOriginHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.timer?.cancel()
+        self.closed = true
         self.waiting = []
         context.fireChannelInactive()
     }
@@ -88,10 +88,12 @@ extension RawTestOriginHandler {
                 context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(string: text)), promise: nil)
             case .writeBytes(let bytes):
                 context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(bytes: bytes)), promise: nil)
-            case .pause(let amount):
-                self.timer = context.eventLoop.assumeIsolated().scheduleTask(in: amount) {
-                    self.timer = nil
-                    self.run(steps, context: context)
+            case .waitFor(let gate):
+                let rest = NIOLoopBound((handler: self, context: context, steps: steps), eventLoop: context.eventLoop)
+                gate.whenOpen(on: context.eventLoop) {
+                    // A connection closed meanwhile has nothing more to answer.
+                    guard !rest.value.handler.closed else { return }
+                    rest.value.handler.run(rest.value.steps, context: rest.value.context)
                 }
                 return
             case .close:

@@ -1,4 +1,4 @@
-// One step of a RawTestOrigin's answer: bytes written exactly as given, a pause, or a close.
+// One step of a RawTestOrigin's answer: bytes written exactly as given, a wait for the test, or a close.
 import NIOCore
 
 /// What ``RawTestOrigin`` does, in order, to answer one request.
@@ -8,9 +8,9 @@ public enum RawTestOriginStep: Sendable {
     case write(String)
     /// Writes the bytes exactly as given and flushes: for what a String cannot hold (obs-text).
     case writeBytes([UInt8])
-    /// Waits (a scheduled task, never blocking) before the next step: what follows arrives in a
-    /// later read than what came before.
-    case pause(TimeAmount)
+    /// Waits (never blocking) until the test opens the gate: what follows comes once what the
+    /// test waits for has happened, in a later read than what came before.
+    case waitFor(TestGate)
     /// Closes the connection; the steps after it are not run.
     case close
 }

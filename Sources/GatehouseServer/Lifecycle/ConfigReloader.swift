@@ -96,12 +96,26 @@ actor ConfigReloader {
             state.logger.error("reload rejected: \(error)")
             return .rejected(problems: ["\(error)"])
         }
+        if let redis = runtime.redis, redis !== previous.redis, !(await redis.waitUntilConnected()) {
+            // A new client connects in the background, and until one connection is up every
+            // command fails at once. Swapped in unconnected, it failed every request's Redis call
+            // (503 under `on_store_error: deny`, cache misses) while the old client served fine,
+            // so the swap waits for it; a Redis that is down must not hold the reload longer.
+            state.logger.warning("reload: Redis is not reachable yet; serving per on_store_error until it is")
+        }
         // What the swap replaced is what must be closed: with reloads one at a time it is
         // `previous`, but closing by what was actually replaced stays right regardless.
         let replaced = state.runtimeBox.swap(runtime)
         state.connectionLimiter.updateLimit(config.server.maxConnections)
         if let old = replaced.redis, old !== runtime.redis {
-            // Requests still on the old client see failures: cache misses, `on_store_error`.
+            // A request that took the old runtime just before the swap sends its rate-limit
+            // check on the old client in that same turn of its event loop: one turn of every
+            // loop later none is left to send it, and closing refuses nobody (503 under
+            // `on_store_error: deny`). Later calls of requests still on the old runtime fail:
+            // cache misses, stores skipped.
+            for loop in state.group.makeIterator() {
+                try? await loop.submit {}.get()
+            }
             await old.close()
         }
         if runtime.pools !== replaced.pools {

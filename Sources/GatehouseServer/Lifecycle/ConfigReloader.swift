@@ -77,9 +77,22 @@ actor ConfigReloader {
             for problem in problems {
                 state.logger.error("reload rejected: \(problem)")
             }
+            reopenAccessLog()
             return .rejected(problems: problems)
         }
         return await swapIn(config)
+    }
+
+    /// A rejected reload still opens a file access log again: logrotate renames the file and
+    /// sends SIGHUP whatever state the config file is in, and lines must not go on into the
+    /// renamed file, which the next rotation compresses or deletes. Runs only within a turn.
+    private func reopenAccessLog() {
+        do {
+            guard let reopened = try state.runtime.reopeningAccessLog(metrics: state.metrics) else { return }
+            _ = state.runtimeBox.swap(reopened)
+        } catch {
+            state.logger.error("access log: cannot open it again; lines go on to the file it had open: \(error)")
+        }
     }
 
     /// Builds the runtime for `config` from the current one, swaps it in and closes what the
@@ -94,6 +107,7 @@ actor ConfigReloader {
         } catch {
             state.metrics.counter(GatehouseMetrics.Name.configReloads, ["result": "error"]).increment()
             state.logger.error("reload rejected: \(error)")
+            reopenAccessLog()
             return .rejected(problems: ["\(error)"])
         }
         if let redis = runtime.redis, redis !== previous.redis, !(await redis.waitUntilConnected()) {

@@ -62,8 +62,29 @@ extension AdminHandler: ChannelInboundHandler {
         }
     }
 
+    /// Bytes NIO's decoder cannot read as a request are refused in the JSON of every other
+    /// refusal (DESIGN.md §8), where NIO's own error handler sent a bare 400 with no body; the
+    /// connection then closes. An error queued behind a response comes once it has gone out.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
+        guard let parserError = error as? HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        let head: HTTPRequestHead
+        switch state {
+        case .idle:
+            head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
+        case .receiving(let received, _):
+            head = received
+        case .responding, .refused:
+            context.close(promise: nil)
+            return
+        }
+        state = .refused
+        let refusal = parserError == .headerOverflow
+            ? GatehouseError(.headersTooLarge, "Admin request head too large")
+            : GatehouseError(.badRequest, "Malformed admin request")
+        respond(context: context, head: head, .error(refusal), close: true)
     }
 
     private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, _ response: AdminResponse, close: Bool) {

@@ -75,7 +75,9 @@ public final class ProxyServer: Sendable {
             }
         )
         let adminAddress = config.server.adminListen
-        let admin = try await AdminListener.bind(host: adminAddress.host, port: adminAddress.port, group: group, router: router)
+        let admin = try await AdminListener.bind(
+            host: adminAddress.host, port: adminAddress.port, group: group, router: router, server: { state.runtime.config.server }
+        )
         let listener: ProxyListener
         do {
             listener = try await ProxyListener.bind(state: state)

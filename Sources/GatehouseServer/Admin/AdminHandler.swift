@@ -40,6 +40,7 @@ extension AdminHandler: ChannelInboundHandler {
             state = .receiving(head, body)
         case (.end, .receiving(let head, let body)):
             state = .responding
+            context.triggerUserOutboundEvent(AdminExchangeEvent.requestReceived, promise: nil)
             let path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
             let request = AdminRequest(method: head.method, path: path, headers: head.headers, body: body)
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -105,6 +106,7 @@ extension AdminHandler: ChannelInboundHandler {
             done.whenComplete { _ in context.close(promise: nil) }
         } else if case .responding = state {
             state = .idle
+            context.triggerUserOutboundEvent(AdminExchangeEvent.responded, promise: nil)
         }
     }
 }

@@ -41,6 +41,29 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// Bytes that are no request get a JSON 400 before any head is read; its line counted the
+    /// body it sent as 0 bytes.
+    @Test func aRefusalOfBytesThatAreNoRequestLogsTheBytesItSent() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("access-refusal-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
+            config.server.accessLog = .file(path: file.path)
+        }
+        let connection = try await RawHTTPConnection.connect(port: proxy.port)
+        try await connection.write("GARBAGE\r\n\r\n")
+        let refused = try #require(try await connection.readResponse())
+        #expect(refused.status == 400)
+        try await connection.close()
+        #expect(await proxy.server.drain(timeout: .seconds(5)))
+
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+        let line = try #require(try lines.first.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        #expect(line["status"] as? Int == 400)
+        #expect(line["bytes"] as? Int == refused.body.count)
+        #expect(refused.body.count > 0)
+        try await upstream.shutdown()
+    }
+
     /// logrotate renames the file, then sends SIGHUP: as nginx does, the reload opens the path
     /// again, so lines from then on go to a new file there, not on into the renamed one. It sends
     /// it whatever state the config file is in: a reload rejected for a mistake there still opens

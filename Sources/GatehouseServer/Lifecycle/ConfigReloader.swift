@@ -72,15 +72,25 @@ actor ConfigReloader {
         do {
             config = try ConfigLoader.load(path: path)
         } catch {
-            metrics.counter(GatehouseMetrics.Name.configReloads, ["result": "error"]).increment()
-            let problems = error.issues.map(\.description)
-            for problem in problems {
-                state.logger.error("reload rejected: \(problem)")
-            }
-            reopenAccessLog()
-            return .rejected(problems: problems)
+            return reject(error.issues)
         }
+        // What the file needs from the machine (a secret, a key file, the access log, origin
+        // names), checked as `gatehouse check` and a start check it, so the log line says
+        // `FILE:LINE: key: problem` here too and not the bare error of the runtime's build.
+        let unmet = await ConfigPreflight.issues(of: config, file: path)
+        guard unmet.isEmpty else { return reject(unmet) }
         return await swapIn(config)
+    }
+
+    /// Counts, logs (one line per issue) and rejects a reload; the running config keeps serving.
+    private func reject(_ issues: [ConfigIssue]) -> Outcome {
+        state.metrics.counter(GatehouseMetrics.Name.configReloads, ["result": "error"]).increment()
+        let problems = issues.map(\.description)
+        for problem in problems {
+            state.logger.error("reload rejected: \(problem)")
+        }
+        reopenAccessLog()
+        return .rejected(problems: problems)
     }
 
     /// A rejected reload still opens a file access log again: logrotate renames the file and

@@ -182,6 +182,12 @@ import Testing
         #expect(try await get("/ns/b") == "n2")
         #expect(try await purge(#"{"namespace": "things"}"#).status == 200)
         #expect(try await get("/ns/b") == "n4")
+        // A namespace no rule has (a typo) is no purge that worked.
+        let unknown = try await purge(#"{"namespace": "thing"}"#)
+        #expect(unknown.status == 404)
+        #expect((unknown.jsonObject()?["error"] as? [String: Any])?["code"] as? String == "NOT_FOUND")
+        #expect(unknown.bodyString.contains("things"))
+        #expect(try await get("/ns/b") == "n4")
         #expect(try await purge(#"{"all": true}"#).status == 200)
         #expect(try await get("/a") == "n5")
         #expect(try await purge(#"{"nothing": 1}"#).status == 400)

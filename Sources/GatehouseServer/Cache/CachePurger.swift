@@ -31,6 +31,15 @@ struct CachePurger: Sendable {
             }
         }
         if let namespace = object["namespace"] as? String {
+            // A name no rule carries keys nothing: bumping it answered 200 and purged nothing,
+            // so a typo (`user` for `users`) looked like a purge that worked.
+            let known = state.runtime.config.cache.rules.compactMap(\.namespace)
+            guard known.contains(namespace) else {
+                let names = known.isEmpty ? "no rule has a namespace" : "namespaces: " + known.joined(separator: ", ")
+                return eventLoop.makeSucceededFuture(.error(GatehouseError(
+                    .notFound, "No cache rule has the namespace \"\(namespace)\" (\(names))"
+                )))
+            }
             counter.increment()
             return cache.bumpNamespace(namespace, on: eventLoop).map { version in
                 .json(200, .object([("namespace", .string(namespace)), ("version", .int(Int(clamping: version)))]))

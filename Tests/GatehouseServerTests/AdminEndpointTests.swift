@@ -104,6 +104,8 @@ import Testing
         let anonymous = try await TestHTTPClient.request(port: proxy.adminPort, "POST", "/admin/reload")
         #expect(anonymous.status == 401)
         #expect((anonymous.jsonObject()?["error"] as? [String: Any])?["code"] as? String == "UNAUTHENTICATED")
+        // RFC 9110 §11.6.1: a 401 names the scheme it wants.
+        #expect(anonymous.header("www-authenticate")?.hasPrefix("Bearer") == true)
         let wrong = try await TestHTTPClient.request(
             port: proxy.adminPort, "POST", "/admin/reload", headers: [("Authorization", "Bearer nope")]
         )

@@ -91,6 +91,9 @@ extension AdminHandler: ChannelInboundHandler {
     private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, _ response: AdminResponse, close: Bool) {
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: response.contentType)
+        for field in response.headers {
+            headers.add(name: field.name, value: field.value)
+        }
         let body = context.channel.allocator.buffer(string: response.body)
         headers.add(name: "content-length", value: String(body.readableBytes))
         if close { headers.add(name: "connection", value: "close") }

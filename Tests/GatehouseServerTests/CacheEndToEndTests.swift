@@ -191,6 +191,10 @@ import Testing
         #expect(try await purge(#"{"all": true}"#).status == 200)
         #expect(try await get("/a") == "n5")
         #expect(try await purge(#"{"nothing": 1}"#).status == 400)
+        // Two purges in one body: which one was meant is not for the proxy to guess.
+        #expect(try await get("/a") == "n5")
+        #expect(try await purge(#"{"url": "http://127.0.0.1:\#(proxy.port)/a", "all": true}"#).status == 400)
+        #expect(try await get("/a") == "n5")
         try await proxy.stop()
         try await upstream.shutdown()
     }

@@ -13,7 +13,9 @@ struct CachePurger: Sendable {
         guard let cache = state.runtime.cache else {
             return eventLoop.makeSucceededFuture(.error(GatehouseError(.badRequest, "The cache is off")))
         }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+        // One of the three, alone: `{"url": …, "all": true}` purged the URL only and answered
+        // 200, and an operator who meant everything was told it was done.
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any], object.count == 1 else {
             return eventLoop.makeSucceededFuture(.error(GatehouseError(
                 .badRequest, #"Body must be {"url": ...}, {"namespace": ...} or {"all": true}"#
             )))

@@ -20,6 +20,8 @@ public final class RedisClient: Sendable {
     private let cursor = ManagedAtomic<Int>(0)
     private let closed = ManagedAtomic<Bool>(false)
     private let recorder: RedisEventRecorder
+    /// How long one connection attempt may take.
+    public let connectTimeout: TimeAmount
 
     /// Creates the client and starts connecting; returns at once (Redis may still be down).
     ///
@@ -68,6 +70,7 @@ public final class RedisClient: Sendable {
         self.slots = slots
         self.slotsByLoop = Dictionary(grouping: slots) { ObjectIdentifier($0.eventLoop) }
         self.recorder = recorder
+        self.connectTimeout = connectTimeout
     }
 
     deinit {

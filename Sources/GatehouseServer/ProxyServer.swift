@@ -75,13 +75,20 @@ public final class ProxyServer: Sendable {
             }
         )
         let adminAddress = config.server.adminListen
-        let admin = try await AdminListener.bind(host: adminAddress.host, port: adminAddress.port, group: group, router: router)
+        let admin: AdminListener
+        do {
+            admin = try await AdminListener.bind(
+                host: adminAddress.host, port: adminAddress.port, group: group, router: router, server: { state.runtime.config.server }
+            )
+        } catch {
+            throw ListenerBindError(key: "server.admin_listen", address: adminAddress, error: error)
+        }
         let listener: ProxyListener
         do {
             listener = try await ProxyListener.bind(state: state)
         } catch {
             try? await admin.close()
-            throw error
+            throw ListenerBindError(key: "server.listen", address: config.server.listen, error: error)
         }
         logger.info("listening", metadata: [
             "listener": "proxy",

@@ -55,6 +55,12 @@ struct RunCommand: AsyncParsableCommand {
         )
         do {
             try await serviceGroup.run()
+        } catch let error as ListenerBindError {
+            // A problem of the file's, reported as `check` reports the others: at its key's line.
+            let issue = ConfigIssue(file: path, line: config.keyLines.line(of: error.key), path: error.key, message: error.message)
+            logger.error("\(issue.description)")
+            try? await group.shutdownGracefully()
+            throw ExitCode(1)
         } catch {
             logger.error("stopped: \(error)")
             try? await group.shutdownGracefully()

@@ -65,6 +65,31 @@ import Testing
         }
     }
 
+    /// A listener that cannot be bound is the file's problem: `run` names the key, its line and
+    /// the address, and exits 1. NIO's own error named neither the listener nor the address.
+    @Test(arguments: ["server.listen", "server.admin_listen"]) func runNamesTheListenerItCannotBind(key: String) async throws {
+        let taken = try await TestUpstreamServer.start(behaviour: { _ in .respond() })
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bind-\(UUID().uuidString).conf")
+        let listen = key == "server.listen" ? taken.port : 0
+        let admin = key == "server.admin_listen" ? taken.port : 0
+        try """
+        server:
+          listen: "127.0.0.1:\(listen)"
+          admin_listen: "127.0.0.1:\(admin)"
+          access_log: off
+        upstream:
+          servers: ["http://127.0.0.1:\(taken.port)"]
+        """.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (status, output) = try await ChildProcess.run(BuiltProducts.gatehouse, ["run", "--config", file.path])
+        #expect(status == 1, "\(output)")
+        let line = key == "server.listen" ? 2 : 3
+        #expect(output.contains(
+            "\(file.path):\(line): \(key): cannot listen on 127.0.0.1:\(taken.port): Address already in use"
+        ), "\(output)")
+        try await taken.shutdown()
+    }
+
     @Test func runServesTheDemoAPIAndDrainsOnSIGTERM() async throws {
         let demoPort = try freeTCPPort()
         let demo = ChildProcess(BuiltProducts.demoAPI, ["--host", "127.0.0.1", "--port", "\(demoPort)"])

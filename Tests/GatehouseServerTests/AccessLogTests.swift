@@ -41,28 +41,58 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// Bytes that are no request get a JSON 400 before any head is read; its line counted the
+    /// body it sent as 0 bytes.
+    @Test func aRefusalOfBytesThatAreNoRequestLogsTheBytesItSent() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("access-refusal-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
+            config.server.accessLog = .file(path: file.path)
+        }
+        let connection = try await RawHTTPConnection.connect(port: proxy.port)
+        try await connection.write("GARBAGE\r\n\r\n")
+        let refused = try #require(try await connection.readResponse())
+        #expect(refused.status == 400)
+        try await connection.close()
+        #expect(await proxy.server.drain(timeout: .seconds(5)))
+
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+        let line = try #require(try lines.first.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        #expect(line["status"] as? Int == 400)
+        #expect(line["bytes"] as? Int == refused.body.count)
+        #expect(refused.body.count > 0)
+        try await upstream.shutdown()
+    }
+
     /// logrotate renames the file, then sends SIGHUP: as nginx does, the reload opens the path
-    /// again, so lines from then on go to a new file there, not on into the renamed one.
-    @Test func reloadReopensARenamedFile() async throws {
+    /// again, so lines from then on go to a new file there, not on into the renamed one. It sends
+    /// it whatever state the config file is in: a reload rejected for a mistake there still opens
+    /// the path again (lines went on into the renamed file, which the next rotation compresses
+    /// or deletes).
+    @Test(arguments: [false, true]) func reloadReopensARenamedFile(fileBroken: Bool) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("access-rotate-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let log = directory.appendingPathComponent("access.log")
         let conf = directory.appendingPathComponent("proxy.conf")
         let upstream = try await TestUpstreamServer.start(behaviour: { _ in .respond() })
-        try """
+        let text = """
         server:
           listen: "127.0.0.1:0"
           admin_listen: "127.0.0.1:0"
           access_log: "\(log.path)"
         upstream:
           servers: ["http://127.0.0.1:\(upstream.port)"]
-        """.write(to: conf, atomically: true, encoding: .utf8)
+        """
+        try text.write(to: conf, atomically: true, encoding: .utf8)
         let initial = try ConfigLoader.load(path: conf.path)
         let proxy = try await ProxyHarness.start(upstreamPorts: [upstream.port], configPath: conf.path) { $0 = initial }
         #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/before").status == 200)
         try FileManager.default.moveItem(at: log, to: directory.appendingPathComponent("access.log.1"))
-        #expect(await proxy.server.reload())
+        if fileBroken {
+            try (text + "\n  bogus_key: 1\n").write(to: conf, atomically: true, encoding: .utf8)
+        }
+        #expect(await proxy.server.reload() == !fileBroken)
         #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/after").status == 200)
         // Draining flushes and closes the current log.
         #expect(await proxy.server.drain(timeout: .seconds(5)))

@@ -104,6 +104,8 @@ import Testing
         let anonymous = try await TestHTTPClient.request(port: proxy.adminPort, "POST", "/admin/reload")
         #expect(anonymous.status == 401)
         #expect((anonymous.jsonObject()?["error"] as? [String: Any])?["code"] as? String == "UNAUTHENTICATED")
+        // RFC 9110 §11.6.1: a 401 names the scheme it wants.
+        #expect(anonymous.header("www-authenticate")?.hasPrefix("Bearer") == true)
         let wrong = try await TestHTTPClient.request(
             port: proxy.adminPort, "POST", "/admin/reload", headers: [("Authorization", "Bearer nope")]
         )
@@ -127,6 +129,37 @@ import Testing
         // /health stays open for load balancers.
         #expect(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/health").status == 200)
         #expect(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/nope").status == 404)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    /// Bytes the admin listener cannot read as a request get the JSON refusal every other
+    /// refusal has (DESIGN.md §8), not NIO's bare 400 with an empty body; a head too large, 431.
+    @Test func malformedAdminRequestsAreRefusedInJSON() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() })
+        let cases: [(bytes: String, status: Int, code: String)] = [
+            ("GARBAGE\r\n\r\n", 400, "BAD_REQUEST"),
+            ("POST /admin/purge HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400, "BAD_REQUEST"),
+            ("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 100_000))\r\n\r\n", 431, "HEADERS_TOO_LARGE"),
+        ]
+        for (bytes, status, code) in cases {
+            let connection = try await RawHTTPConnection.connect(port: proxy.adminPort)
+            try await connection.write(bytes)
+            let response = try #require(try await connection.readResponse())
+            #expect(response.status == status, "\(bytes.prefix(40))")
+            #expect(response.header("content-type") == "application/json")
+            #expect((response.jsonObject()?["error"] as? [String: Any])?["code"] as? String == code, "\(bytes.prefix(40))")
+            #expect(try await connection.waitForClose())
+            try await connection.close()
+        }
+        // A malformed request pipelined behind a good one: the good one is answered first.
+        let connection = try await RawHTTPConnection.connect(port: proxy.adminPort)
+        try await connection.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\nGARBAGE\r\n\r\n")
+        #expect(try await connection.readResponse()?.status == 200)
+        let refused = try #require(try await connection.readResponse())
+        #expect(refused.status == 400)
+        #expect((refused.jsonObject()?["error"] as? [String: Any])?["code"] as? String == "BAD_REQUEST")
+        try await connection.close()
         try await proxy.stop()
         try await upstream.shutdown()
     }

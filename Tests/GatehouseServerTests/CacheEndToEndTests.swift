@@ -182,9 +182,19 @@ import Testing
         #expect(try await get("/ns/b") == "n2")
         #expect(try await purge(#"{"namespace": "things"}"#).status == 200)
         #expect(try await get("/ns/b") == "n4")
+        // A namespace no rule has (a typo) is no purge that worked.
+        let unknown = try await purge(#"{"namespace": "thing"}"#)
+        #expect(unknown.status == 404)
+        #expect((unknown.jsonObject()?["error"] as? [String: Any])?["code"] as? String == "NOT_FOUND")
+        #expect(unknown.bodyString.contains("things"))
+        #expect(try await get("/ns/b") == "n4")
         #expect(try await purge(#"{"all": true}"#).status == 200)
         #expect(try await get("/a") == "n5")
         #expect(try await purge(#"{"nothing": 1}"#).status == 400)
+        // Two purges in one body: which one was meant is not for the proxy to guess.
+        #expect(try await get("/a") == "n5")
+        #expect(try await purge(#"{"url": "http://127.0.0.1:\#(proxy.port)/a", "all": true}"#).status == 400)
+        #expect(try await get("/a") == "n5")
         try await proxy.stop()
         try await upstream.shutdown()
     }

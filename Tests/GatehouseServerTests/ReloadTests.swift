@@ -11,18 +11,8 @@ import Testing
 
     @Test func goodFileIsAppliedAndBadFileIsRejected() async throws {
         let upstream = try await TestUpstreamServer.start(behaviour: { _ in .drainRequestThenRespond() })
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("reload-\(UUID().uuidString).conf")
+        let (proxy, file, base) = try await ReloadFile.start(before: upstream)
         defer { try? FileManager.default.removeItem(at: file) }
-        let base = """
-        server:
-          listen: "127.0.0.1:0"
-          admin_listen: "127.0.0.1:0"
-          access_log: off
-        upstream:
-          servers: ["http://127.0.0.1:\(upstream.port)"]
-        """
-        try writeConfig(base, to: file)
-        let proxy = try await ProxyHarness.start(upstreamPorts: [upstream.port], configPath: file.path)
         let body = Array(repeating: UInt8(ascii: "x"), count: 2_000)
         #expect(try await TestHTTPClient.request(port: proxy.port, "POST", "/", body: body).status == 200)
 
@@ -48,6 +38,30 @@ import Testing
         #expect(metrics.value("gatehouse_config_reloads_total", ["result": "success"]) == 1)
         #expect(metrics.value("gatehouse_config_reloads_total", ["result": "error"]) == 2)
         try await client.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    /// A file that is valid but cannot start (an origin name that does not resolve, an access
+    /// log that cannot be opened) is rejected with the lines `gatehouse check` prints: FILE:LINE:
+    /// key. The reload said only what the runtime's build threw ("SocketAddressError.UnknownHost: …").
+    @Test func aReloadNamesTheKeyAndLineOfWhatTheMachineLacks() async throws {
+        let upstream = try await TestUpstreamServer.start(behaviour: { _ in .respond() })
+        let (proxy, file, good) = try await ReloadFile.start(before: upstream)
+        defer { try? FileManager.default.removeItem(at: file) }
+        try good.replacingOccurrences(of: "  access_log: off", with: "  access_log: /nonexistent-gatehouse-dir/access.log")
+            .replacingOccurrences(of: "http://127.0.0.1:\(upstream.port)", with: "http://no-such-host.invalid:80")
+            .write(to: file, atomically: true, encoding: .utf8)
+        let rejected = try await TestHTTPClient.request(port: proxy.adminPort, "POST", "/admin/reload")
+        #expect(rejected.status == 400)
+        let problems = ((rejected.jsonObject()?["error"] as? [String: Any])?["details"] as? [[String: Any]] ?? [])
+            .compactMap { $0["problem"] as? String }
+        #expect(problems.contains {
+            $0 == "\(file.path):4: server.access_log: cannot open access log /nonexistent-gatehouse-dir/access.log: No such file or directory"
+        }, "\(problems)")
+        #expect(problems.contains { $0.hasPrefix("\(file.path):6: upstream.servers[0]: cannot resolve no-such-host.invalid") }, "\(problems)")
+        // The running config still serves.
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/").status == 200)
         try await proxy.stop()
         try await upstream.shutdown()
     }

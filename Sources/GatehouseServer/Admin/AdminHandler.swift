@@ -40,6 +40,7 @@ extension AdminHandler: ChannelInboundHandler {
             state = .receiving(head, body)
         case (.end, .receiving(let head, let body)):
             state = .responding
+            context.triggerUserOutboundEvent(AdminExchangeEvent.requestReceived, promise: nil)
             let path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
             let request = AdminRequest(method: head.method, path: path, headers: head.headers, body: body)
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -62,13 +63,37 @@ extension AdminHandler: ChannelInboundHandler {
         }
     }
 
+    /// Bytes NIO's decoder cannot read as a request are refused in the JSON of every other
+    /// refusal (DESIGN.md §8), where NIO's own error handler sent a bare 400 with no body; the
+    /// connection then closes. An error queued behind a response comes once it has gone out.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
+        guard let parserError = error as? HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        let head: HTTPRequestHead
+        switch state {
+        case .idle:
+            head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
+        case .receiving(let received, _):
+            head = received
+        case .responding, .refused:
+            context.close(promise: nil)
+            return
+        }
+        state = .refused
+        let refusal = parserError == .headerOverflow
+            ? GatehouseError(.headersTooLarge, "Admin request head too large")
+            : GatehouseError(.badRequest, "Malformed admin request")
+        respond(context: context, head: head, .error(refusal), close: true)
     }
 
     private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, _ response: AdminResponse, close: Bool) {
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: response.contentType)
+        for field in response.headers {
+            headers.add(name: field.name, value: field.value)
+        }
         let body = context.channel.allocator.buffer(string: response.body)
         headers.add(name: "content-length", value: String(body.readableBytes))
         if close { headers.add(name: "connection", value: "close") }
@@ -84,6 +109,7 @@ extension AdminHandler: ChannelInboundHandler {
             done.whenComplete { _ in context.close(promise: nil) }
         } else if case .responding = state {
             state = .idle
+            context.triggerUserOutboundEvent(AdminExchangeEvent.responded, promise: nil)
         }
     }
 }

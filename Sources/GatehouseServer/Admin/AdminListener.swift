@@ -1,4 +1,5 @@
 // AdminListener: binds `server.admin_listen` for /health, /metrics and /admin/*.
+import GatehouseCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -13,12 +14,21 @@ final class AdminListener: Sendable {
 
     var localAddress: SocketAddress? { channel.localAddress }
 
-    static func bind(host: String, port: Int, group: any EventLoopGroup, router: AdminRouter) async throws -> AdminListener {
+    /// `server` gives the config in force when a connection opens: its `idle_timeout` and
+    /// `read_header_timeout` bound how long the connection may wait for, and send, a request.
+    static func bind(
+        host: String, port: Int, group: any EventLoopGroup, router: AdminRouter, server: @escaping @Sendable () -> ServerConfig
+    ) async throws -> AdminListener {
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    let config = server()
+                    try channel.pipeline.syncOperations.addHandler(AdminConnectionTimer(
+                        idleTimeout: TimeAmount(config.idleTimeout), requestTimeout: TimeAmount(config.readHeaderTimeout)
+                    ))
+                    // Without NIO's error handler: `AdminHandler` refuses what the decoder cannot read, in JSON.
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: false)
                     try channel.pipeline.syncOperations.addHandler(AdminHandler(router: router))
                 }
             }

@@ -6,12 +6,19 @@ struct AdminResponse: Sendable {
     var status: Int
     var contentType: String
     var body: String
+    /// Fields beyond the content's type and length.
+    var headers: [(name: String, value: String)] = []
 
     static func json(_ status: Int, _ value: JSONValue) -> AdminResponse {
         AdminResponse(status: status, contentType: "application/json", body: value.encoded)
     }
 
+    /// A 401 says which scheme it wants, as RFC 9110 §11.6.1 requires (the proxy's 401 does too).
     static func error(_ error: GatehouseError) -> AdminResponse {
-        AdminResponse(status: error.status, contentType: "application/json", body: error.jsonBody)
+        var response = AdminResponse(status: error.status, contentType: "application/json", body: error.jsonBody)
+        if error.kind == .unauthenticated {
+            response.headers.append(("WWW-Authenticate", #"Bearer realm="gatehouse-admin""#))
+        }
+        return response
     }
 }

@@ -13,7 +13,9 @@ struct CachePurger: Sendable {
         guard let cache = state.runtime.cache else {
             return eventLoop.makeSucceededFuture(.error(GatehouseError(.badRequest, "The cache is off")))
         }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+        // One of the three, alone: `{"url": …, "all": true}` purged the URL only and answered
+        // 200, and an operator who meant everything was told it was done.
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any], object.count == 1 else {
             return eventLoop.makeSucceededFuture(.error(GatehouseError(
                 .badRequest, #"Body must be {"url": ...}, {"namespace": ...} or {"all": true}"#
             )))
@@ -31,6 +33,15 @@ struct CachePurger: Sendable {
             }
         }
         if let namespace = object["namespace"] as? String {
+            // A name no rule carries keys nothing: bumping it answered 200 and purged nothing,
+            // so a typo (`user` for `users`) looked like a purge that worked.
+            let known = state.runtime.config.cache.rules.compactMap(\.namespace)
+            guard known.contains(namespace) else {
+                let names = known.isEmpty ? "no rule has a namespace" : "namespaces: " + known.joined(separator: ", ")
+                return eventLoop.makeSucceededFuture(.error(GatehouseError(
+                    .notFound, "No cache rule has the namespace \"\(namespace)\" (\(names))"
+                )))
+            }
             counter.increment()
             return cache.bumpNamespace(namespace, on: eventLoop).map { version in
                 .json(200, .object([("namespace", .string(namespace)), ("version", .int(Int(clamping: version)))]))

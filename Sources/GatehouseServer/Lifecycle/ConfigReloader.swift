@@ -72,14 +72,37 @@ actor ConfigReloader {
         do {
             config = try ConfigLoader.load(path: path)
         } catch {
-            metrics.counter(GatehouseMetrics.Name.configReloads, ["result": "error"]).increment()
-            let problems = error.issues.map(\.description)
-            for problem in problems {
-                state.logger.error("reload rejected: \(problem)")
-            }
-            return .rejected(problems: problems)
+            return reject(error.issues)
         }
+        // What the file needs from the machine (a secret, a key file, the access log, origin
+        // names), checked as `gatehouse check` and a start check it, so the log line says
+        // `FILE:LINE: key: problem` here too and not the bare error of the runtime's build.
+        let unmet = await ConfigPreflight.issues(of: config, file: path)
+        guard unmet.isEmpty else { return reject(unmet) }
         return await swapIn(config)
+    }
+
+    /// Counts, logs (one line per issue) and rejects a reload; the running config keeps serving.
+    private func reject(_ issues: [ConfigIssue]) -> Outcome {
+        state.metrics.counter(GatehouseMetrics.Name.configReloads, ["result": "error"]).increment()
+        let problems = issues.map(\.description)
+        for problem in problems {
+            state.logger.error("reload rejected: \(problem)")
+        }
+        reopenAccessLog()
+        return .rejected(problems: problems)
+    }
+
+    /// A rejected reload still opens a file access log again: logrotate renames the file and
+    /// sends SIGHUP whatever state the config file is in, and lines must not go on into the
+    /// renamed file, which the next rotation compresses or deletes. Runs only within a turn.
+    private func reopenAccessLog() {
+        do {
+            guard let reopened = try state.runtime.reopeningAccessLog(metrics: state.metrics) else { return }
+            _ = state.runtimeBox.swap(reopened)
+        } catch {
+            state.logger.error("access log: cannot open it again; lines go on to the file it had open: \(error)")
+        }
     }
 
     /// Builds the runtime for `config` from the current one, swaps it in and closes what the
@@ -94,14 +117,29 @@ actor ConfigReloader {
         } catch {
             state.metrics.counter(GatehouseMetrics.Name.configReloads, ["result": "error"]).increment()
             state.logger.error("reload rejected: \(error)")
+            reopenAccessLog()
             return .rejected(problems: ["\(error)"])
+        }
+        if let redis = runtime.redis, redis !== previous.redis, !(await redis.waitUntilConnected()) {
+            // A new client connects in the background, and until one connection is up every
+            // command fails at once. Swapped in unconnected, it failed every request's Redis call
+            // (503 under `on_store_error: deny`, cache misses) while the old client served fine,
+            // so the swap waits for it; a Redis that is down must not hold the reload longer.
+            state.logger.warning("reload: Redis is not reachable yet; serving per on_store_error until it is")
         }
         // What the swap replaced is what must be closed: with reloads one at a time it is
         // `previous`, but closing by what was actually replaced stays right regardless.
         let replaced = state.runtimeBox.swap(runtime)
         state.connectionLimiter.updateLimit(config.server.maxConnections)
         if let old = replaced.redis, old !== runtime.redis {
-            // Requests still on the old client see failures: cache misses, `on_store_error`.
+            // A request that took the old runtime just before the swap sends its rate-limit
+            // check on the old client in that same turn of its event loop: one turn of every
+            // loop later none is left to send it, and closing refuses nobody (503 under
+            // `on_store_error: deny`). Later calls of requests still on the old runtime fail:
+            // cache misses, stores skipped.
+            for loop in state.group.makeIterator() {
+                try? await loop.submit {}.get()
+            }
             await old.close()
         }
         if runtime.pools !== replaced.pools {

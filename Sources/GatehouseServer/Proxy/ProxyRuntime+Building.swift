@@ -30,8 +30,7 @@ extension ProxyRuntime {
             // A file is opened again even at the same path, as nginx does on HUP/USR1: logrotate
             // renames the file and then signals, and new lines must go to a new file at the path.
             // The old writer closes once the requests on the old runtime are done with it.
-            let dropped = metrics.counter(GatehouseMetrics.Name.accessLogDropped, [:])
-            accessLog = try AccessLogWriter(destination: config.server.accessLog) { dropped.increment(by: $0) }
+            accessLog = try openAccessLog(config.server.accessLog, metrics: metrics)
         }
         let redis = RedisLink.make(config: config, previous: previous?.redis, group: group, metrics: metrics, logger: logger)
         let rateLimiter = RateLimiter(config: config, previous: previous?.rateLimiter, redis: redis)

@@ -48,6 +48,12 @@ final class RedisLink: Sendable {
 
     var isConnected: Bool { client.isConnected }
 
+    /// Waits, at most as long as one connection attempt may take, for a first connection; false
+    /// when none came up by then (Redis down or unreachable).
+    func waitUntilConnected() async -> Bool {
+        await client.waitUntilConnected(timeout: .nanoseconds(client.connectTimeout.nanoseconds))
+    }
+
     /// Closes the client; completes when its connections are closed (so none is left pending
     /// when the event loops shut down).
     func close() async {

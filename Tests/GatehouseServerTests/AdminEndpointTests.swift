@@ -133,6 +133,35 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// A method an endpoint does not take is 405 with the `Allow` it must carry (RFC 9110
+    /// §15.5.6), not 404, which says the endpoint is not there; behind the token for /admin/*.
+    @Test func otherMethodsOnAdminEndpointsAre405WithAllow() async throws {
+        let variable = "GATEHOUSE_TEST_TOKEN_\(UInt32.random(in: 0...UInt32.max))"
+        setenv(variable, "s3cret", 1)
+        defer { unsetenv(variable) }
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
+            config.server.adminTokenEnv = variable
+        }
+        let deleted = try await TestHTTPClient.request(port: proxy.adminPort, "DELETE", "/metrics")
+        #expect(deleted.status == 405)
+        #expect(deleted.header("allow") == "GET, HEAD")
+        #expect((deleted.jsonObject()?["error"] as? [String: Any])?["code"] as? String == "METHOD_NOT_ALLOWED")
+        let head = try await TestHTTPClient.request(port: proxy.adminPort, "HEAD", "/metrics")
+        #expect(head.status == 200)
+        #expect(head.body.isEmpty)
+        #expect(try await TestHTTPClient.request(port: proxy.adminPort, "POST", "/health").header("allow") == "GET, HEAD")
+        // Without the token, /admin/* tells nothing about its methods.
+        #expect(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/admin/purge").status == 401)
+        let purge = try await TestHTTPClient.request(
+            port: proxy.adminPort, "GET", "/admin/purge", headers: [("Authorization", "Bearer s3cret")]
+        )
+        #expect(purge.status == 405)
+        #expect(purge.header("allow") == "POST")
+        #expect(try await TestHTTPClient.request(port: proxy.adminPort, "DELETE", "/nope").status == 404)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     /// Bytes the admin listener cannot read as a request get the JSON refusal every other
     /// refusal has (DESIGN.md §8), not NIO's bare 400 with an empty body; a head too large, 431.
     @Test func malformedAdminRequestsAreRefusedInJSON() async throws {

@@ -11,6 +11,8 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
         case unauthenticated
         case forbidden
         case notFound
+        /// A known admin endpoint asked with a method it does not take (an extension of DESIGN.md §8's list).
+        case methodNotAllowed
         case requestTimeout
         case payloadTooLarge
         case headersTooLarge
@@ -29,6 +31,7 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
             case .unauthenticated: 401
             case .forbidden: 403
             case .notFound: 404
+            case .methodNotAllowed: 405
             case .requestTimeout: 408
             case .payloadTooLarge: 413
             case .headersTooLarge: 431
@@ -48,6 +51,7 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
             case .unauthenticated: "UNAUTHENTICATED"
             case .forbidden: "FORBIDDEN"
             case .notFound: "NOT_FOUND"
+            case .methodNotAllowed: "METHOD_NOT_ALLOWED"
             case .requestTimeout: "REQUEST_TIMEOUT"
             case .payloadTooLarge: "PAYLOAD_TOO_LARGE"
             case .headersTooLarge: "HEADERS_TOO_LARGE"
@@ -67,6 +71,7 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
             case .unauthenticated: "Unauthorized"
             case .forbidden: "Forbidden"
             case .notFound: "Not Found"
+            case .methodNotAllowed: "Method Not Allowed"
             case .requestTimeout: "Request Timeout"
             case .payloadTooLarge: "Content Too Large"
             case .headersTooLarge: "Request Header Fields Too Large"

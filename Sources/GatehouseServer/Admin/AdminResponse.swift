@@ -1,5 +1,6 @@
 // AdminResponse: what an admin endpoint answers.
 import GatehouseCore
+import NIOHTTP1
 
 /// A complete response of the admin listener.
 struct AdminResponse: Sendable {
@@ -11,6 +12,13 @@ struct AdminResponse: Sendable {
 
     static func json(_ status: Int, _ value: JSONValue) -> AdminResponse {
         AdminResponse(status: status, contentType: "application/json", body: value.encoded)
+    }
+
+    /// 405 for a method `request`'s endpoint does not take, with the `Allow` it must carry.
+    static func methodNotAllowed(_ request: AdminRequest, allowed: [HTTPMethod]) -> AdminResponse {
+        var response = error(GatehouseError(.methodNotAllowed, "\(request.path) does not take \(request.method.rawValue)"))
+        response.headers.append(("Allow", allowed.map(\.rawValue).joined(separator: ", ")))
+        return response
     }
 
     /// A 401 says which scheme it wants, as RFC 9110 §11.6.1 requires (the proxy's 401 does too).

@@ -14,12 +14,23 @@ struct AdminRouter: Sendable {
     let purge: @Sendable (_ body: [UInt8], _ eventLoop: any EventLoop) -> EventLoopFuture<AdminResponse>
     let adminToken: @Sendable () -> String?
 
+    /// Each endpoint and the methods it takes: another method on it is 405 with `Allow`, not
+    /// 404, which would say the endpoint is not there (RFC 9110 §15.5.6).
+    static let endpoints: [String: [HTTPMethod]] = [
+        "/health": [.GET, .HEAD], "/metrics": [.GET, .HEAD], "/admin/reload": [.POST], "/admin/purge": [.POST],
+    ]
+
     func route(_ request: AdminRequest, on eventLoop: any EventLoop) -> EventLoopFuture<AdminResponse> {
+        if let allowed = Self.endpoints[request.path], !allowed.contains(request.method) {
+            // Behind the token like the endpoint itself: without it, /admin/* says nothing more.
+            let refusal = request.path.hasPrefix("/admin/") ? authorizationProblem(request) : nil
+            return eventLoop.makeSucceededFuture(refusal.map(AdminResponse.error) ?? .methodNotAllowed(request, allowed: allowed))
+        }
         switch (request.method, request.path) {
         case (.GET, "/health"), (.HEAD, "/health"):
             let report = health()
             return eventLoop.makeSucceededFuture(.json(report.status, report.body))
-        case (.GET, "/metrics"):
+        case (.GET, "/metrics"), (.HEAD, "/metrics"):
             return metrics(eventLoop).map { text in
                 AdminResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: text)
             }

@@ -95,71 +95,59 @@ import Testing
     }
 
     @Test func adminEndpointsNeedTheTokenWhenSet() async throws {
-        let variable = "GATEHOUSE_TEST_TOKEN_\(UInt32.random(in: 0...UInt32.max))"
-        setenv(variable, "s3cret", 1)
-        defer { unsetenv(variable) }
-        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
-            config.server.adminTokenEnv = variable
+        try await Self.withAdminToken("s3cret") { proxy in
+            let anonymous = try await TestHTTPClient.request(port: proxy.adminPort, "POST", "/admin/reload")
+            #expect(anonymous.status == 401)
+            #expect((anonymous.jsonObject()?["error"] as? [String: Any])?["code"] as? String == "UNAUTHENTICATED")
+            // RFC 9110 §11.6.1: a 401 names the scheme it wants.
+            #expect(anonymous.header("www-authenticate")?.hasPrefix("Bearer") == true)
+            let wrong = try await TestHTTPClient.request(
+                port: proxy.adminPort, "POST", "/admin/reload", headers: [("Authorization", "Bearer nope")]
+            )
+            #expect(wrong.status == 401)
+            let authorised = try await TestHTTPClient.request(
+                port: proxy.adminPort, "POST", "/admin/reload", headers: [("Authorization", "Bearer s3cret")]
+            )
+            // Authorised, but this server has no config file to re-read: a 400, not a 401.
+            #expect(authorised.status == 400)
+            // The scheme is case-insensitive (RFC 9110 §11.1).
+            for value in ["bearer s3cret", "BEARER  s3cret"] {
+                let status = try await TestHTTPClient.request(
+                    port: proxy.adminPort, "POST", "/admin/reload", headers: [("Authorization", value)]
+                ).status
+                #expect(status == 400, "\(value)")
+            }
+            let basic = try await TestHTTPClient.request(
+                port: proxy.adminPort, "POST", "/admin/reload", headers: [("Authorization", "Basic s3cret")]
+            )
+            #expect(basic.status == 401)
+            // /health stays open for load balancers.
+            #expect(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/health").status == 200)
+            #expect(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/nope").status == 404)
         }
-        let anonymous = try await TestHTTPClient.request(port: proxy.adminPort, "POST", "/admin/reload")
-        #expect(anonymous.status == 401)
-        #expect((anonymous.jsonObject()?["error"] as? [String: Any])?["code"] as? String == "UNAUTHENTICATED")
-        // RFC 9110 §11.6.1: a 401 names the scheme it wants.
-        #expect(anonymous.header("www-authenticate")?.hasPrefix("Bearer") == true)
-        let wrong = try await TestHTTPClient.request(
-            port: proxy.adminPort, "POST", "/admin/reload", headers: [("Authorization", "Bearer nope")]
-        )
-        #expect(wrong.status == 401)
-        let authorised = try await TestHTTPClient.request(
-            port: proxy.adminPort, "POST", "/admin/reload", headers: [("Authorization", "Bearer s3cret")]
-        )
-        // Authorised, but this server has no config file to re-read: a 400, not a 401.
-        #expect(authorised.status == 400)
-        // The scheme is case-insensitive (RFC 9110 §11.1).
-        for value in ["bearer s3cret", "BEARER  s3cret"] {
-            let status = try await TestHTTPClient.request(
-                port: proxy.adminPort, "POST", "/admin/reload", headers: [("Authorization", value)]
-            ).status
-            #expect(status == 400, "\(value)")
-        }
-        let basic = try await TestHTTPClient.request(
-            port: proxy.adminPort, "POST", "/admin/reload", headers: [("Authorization", "Basic s3cret")]
-        )
-        #expect(basic.status == 401)
-        // /health stays open for load balancers.
-        #expect(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/health").status == 200)
-        #expect(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/nope").status == 404)
-        try await proxy.stop()
-        try await upstream.shutdown()
     }
 
     /// A method an endpoint does not take is 405 with the `Allow` it must carry (RFC 9110
     /// §15.5.6), not 404, which says the endpoint is not there; behind the token for /admin/*.
     @Test func otherMethodsOnAdminEndpointsAre405WithAllow() async throws {
-        let variable = "GATEHOUSE_TEST_TOKEN_\(UInt32.random(in: 0...UInt32.max))"
-        setenv(variable, "s3cret", 1)
-        defer { unsetenv(variable) }
-        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
-            config.server.adminTokenEnv = variable
+        try await Self.withAdminToken("s3cret") { proxy in
+            let deleted = try await TestHTTPClient.request(port: proxy.adminPort, "DELETE", "/metrics")
+            #expect(deleted.status == 405)
+            #expect(deleted.header("allow") == "GET, HEAD")
+            #expect((deleted.jsonObject()?["error"] as? [String: Any])?["code"] as? String == "METHOD_NOT_ALLOWED")
+            let head = try await TestHTTPClient.request(port: proxy.adminPort, "HEAD", "/metrics")
+            #expect(head.status == 200)
+            #expect(head.body.isEmpty)
+            #expect(try await TestHTTPClient.request(port: proxy.adminPort, "POST", "/health").header("allow") == "GET, HEAD")
+            // Without the token, /admin/* tells nothing about its methods.
+            #expect(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/admin/purge").status == 401)
+            let purge = try await TestHTTPClient.request(
+                port: proxy.adminPort, "GET", "/admin/purge", headers: [("Authorization", "Bearer s3cret")]
+            )
+            #expect(purge.status == 405)
+            #expect(purge.header("allow") == "POST")
+            #expect(try await TestHTTPClient.request(port: proxy.adminPort, "DELETE", "/nope").status == 404)
         }
-        let deleted = try await TestHTTPClient.request(port: proxy.adminPort, "DELETE", "/metrics")
-        #expect(deleted.status == 405)
-        #expect(deleted.header("allow") == "GET, HEAD")
-        #expect((deleted.jsonObject()?["error"] as? [String: Any])?["code"] as? String == "METHOD_NOT_ALLOWED")
-        let head = try await TestHTTPClient.request(port: proxy.adminPort, "HEAD", "/metrics")
-        #expect(head.status == 200)
-        #expect(head.body.isEmpty)
-        #expect(try await TestHTTPClient.request(port: proxy.adminPort, "POST", "/health").header("allow") == "GET, HEAD")
-        // Without the token, /admin/* tells nothing about its methods.
-        #expect(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/admin/purge").status == 401)
-        let purge = try await TestHTTPClient.request(
-            port: proxy.adminPort, "GET", "/admin/purge", headers: [("Authorization", "Bearer s3cret")]
-        )
-        #expect(purge.status == 405)
-        #expect(purge.header("allow") == "POST")
-        #expect(try await TestHTTPClient.request(port: proxy.adminPort, "DELETE", "/nope").status == 404)
-        try await proxy.stop()
-        try await upstream.shutdown()
     }
 
     /// Bytes the admin listener cannot read as a request get the JSON refusal every other
@@ -189,6 +177,19 @@ import Testing
         #expect(refused.status == 400)
         #expect((refused.jsonObject()?["error"] as? [String: Any])?["code"] as? String == "BAD_REQUEST")
         try await connection.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    /// A proxy whose admin token is `token` (through a variable of this test's own), stopped after `body`.
+    private static func withAdminToken(_ token: String, _ body: (ProxyHarness) async throws -> Void) async throws {
+        let variable = "GATEHOUSE_TEST_TOKEN_\(UInt32.random(in: 0...UInt32.max))"
+        setenv(variable, token, 1)
+        defer { unsetenv(variable) }
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
+            config.server.adminTokenEnv = variable
+        }
+        try await body(proxy)
         try await proxy.stop()
         try await upstream.shutdown()
     }

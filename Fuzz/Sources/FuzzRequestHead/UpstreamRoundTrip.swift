@@ -51,10 +51,13 @@ enum UpstreamRoundTrip {
         require(directEncoder.declaredLength == builtEncoder.declaredLength, "the direct head declares another body length")
     }
 
-    /// Fields other than the framing ones, which the encoder may restate.
+    /// Fields other than the framing ones, which the encoder may restate. A value is compared
+    /// as the origin's decoder reads its wire bytes: Gatehouse holds obs-text bytes one scalar
+    /// each (`FieldValueBytes`) and writes them back byte for byte, where NIO's decoder reads
+    /// the same bytes as UTF-8, so both sides go through the bytes to compare alike.
     private static func endToEnd(_ headers: HTTPHeaders) -> [String] {
         headers.filter { !["content-length", "transfer-encoding"].contains($0.name.lowercased()) }
-            .map { "\($0.name.lowercased()): \($0.value)" }
+            .map { "\($0.name.lowercased()): \(String(decoding: FieldValueBytes.bytes(of: $0.value), as: UTF8.self))" }
     }
 
     private static func encode(_ head: HTTPRequestHead, body: [UInt8]) -> [UInt8] {

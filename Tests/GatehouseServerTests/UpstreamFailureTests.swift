@@ -138,6 +138,25 @@ import Testing
         try await healthy.shutdown()
     }
 
+    /// A connect refused on a request's way to another server is counted, like an unanswered
+    /// close on the way: the client never sees it, the operator must.
+    @Test func aRefusedConnectPassedOverIsCounted() async throws {
+        let upstream = try await TestUpstreamServer.start(always: .respond(body: Array("ok".utf8)))
+        let proxy = try await ProxyHarness.start(upstreamPorts: [try closedPort(), upstream.port])
+        // One event loop, the refusing server's mark cleared before each request: the loop's
+        // round robin starts one of them there, which refuses, and the other server answers.
+        let client = try await TestHTTPClient.connect(port: proxy.port)
+        for path in ["/first", "/second"] {
+            proxy.server.upstreamServers.markHealthy(0)
+            #expect(try await client.send("GET", path).status == 200)
+        }
+        let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+        #expect(metrics.value("gatehouse_upstream_errors_total", ["kind": "connect"]) ?? 0 >= 1)
+        try await client.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     /// An origin that refuses an upload by its head (413 before reading the body) and closes:
     /// the client gets the 413, the rest of its body is read and dropped, and its connection
     /// serves the next request (closing with the body unread would reset it).

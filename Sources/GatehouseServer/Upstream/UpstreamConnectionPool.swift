@@ -16,16 +16,21 @@ final class UpstreamConnectionPool {
     private let connectTimeout: TimeAmount
     private let responseTimeout: TimeAmount
     private let maxIdlePerServer: Int
+    private let metrics: GatehouseMetrics
     private var idle: [[UpstreamConnection]]
     private var nextServer: Int
     private var isShutDown = false
 
-    init(eventLoop: any EventLoop, servers: UpstreamServerSet, config: UpstreamConfig, firstServer: Int) {
+    init(
+        eventLoop: any EventLoop, servers: UpstreamServerSet, config: UpstreamConfig, metrics: GatehouseMetrics,
+        firstServer: Int
+    ) {
         self.eventLoop = eventLoop
         self.servers = servers
         self.connectTimeout = TimeAmount(config.connectTimeout)
         self.responseTimeout = TimeAmount(config.responseTimeout)
         self.maxIdlePerServer = config.maxIdleConnections
+        self.metrics = metrics
         self.idle = Array(repeating: [], count: servers.count)
         self.nextServer = firstServer % max(servers.count, 1)
     }
@@ -169,8 +174,10 @@ final class UpstreamConnectionPool {
             // Nothing was sent, so this holds for any request, a POST's included.
             let tried = tried.union([server])
             guard let next = self.pickServer(skipping: tried) else {
-                return self.eventLoop.makeFailedFuture(failure)
+                return self.eventLoop.makeFailedFuture(failure)  // counted by whoever asked
             }
+            // The client never sees this failure, but a server refusing must show in the metrics.
+            self.metrics.counter(GatehouseMetrics.Name.upstreamErrors, ["kind": failure.metricKind]).increment()
             return self.connect(server: next, tried: tried)
         }
     }

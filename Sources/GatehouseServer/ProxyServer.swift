@@ -124,6 +124,10 @@ public final class ProxyServer: Sendable {
     /// follower has joined, which nothing outside shows.
     var cacheFollowersWaiting: Int { state.runtime.cache?.flights.followersWaiting ?? 0 }
 
+    /// The config in force's upstream servers and their failure marks: tests mark a server
+    /// that is up, which no outside event does without a wait of seconds for the probe.
+    var upstreamServers: UpstreamServerSet { state.runtime.pools.servers }
+
     /// Waits until the Redis client of the config in force has a connection up (true at once
     /// without Redis); false after `timeout`. Connections are made in the background, so a
     /// request sent right after `start` may find Redis not up yet: tests whose outcome depends on

@@ -1,5 +1,6 @@
 // UpstreamFailureTests: refused, slow and resetting upstreams become 502/504 JSON or a cut connection.
 import GatehouseCore
+@testable import GatehouseServer
 import GatehouseTesting
 import NIOConcurrencyHelpers
 import NIOCore
@@ -55,13 +56,21 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// A proxy over two servers: the first closes every connection unanswered, the second answers "ok".
+    private static func startBehindClosingThenHealthyServer() async throws
+        -> (ProxyHarness, closing: TestUpstreamServer, healthy: TestUpstreamServer)
+    {
+        let closing = try await TestUpstreamServer.start(always: .closeWithoutResponse)
+        let healthy = try await TestUpstreamServer.start(always: .respond(body: Array("ok".utf8)))
+        let proxy = try await ProxyHarness.start(upstreamPorts: [closing.port, healthy.port])
+        return (proxy, closing, healthy)
+    }
+
     /// A server that accepts connections and closes them unanswered (an origin shutting down, a
     /// Docker port whose container is stopped) is not a 502 for every other GET: the request
     /// goes to the next server, as with nginx's `proxy_next_upstream error`.
     @Test func aServerThatClosesFreshConnectionsUnansweredIsPassedOver() async throws {
-        let closing = try await TestUpstreamServer.start(always: .closeWithoutResponse)
-        let healthy = try await TestUpstreamServer.start(always: .respond(body: Array("ok".utf8)))
-        let proxy = try await ProxyHarness.start(upstreamPorts: [closing.port, healthy.port])
+        let (proxy, closing, healthy) = try await Self.startBehindClosingThenHealthyServer()
         var statuses: [Int] = []
         for _ in 0..<6 {
             // A new client connection each time: each may land on either event loop.
@@ -72,6 +81,80 @@ import Testing
         try await proxy.stop()
         try await closing.shutdown()
         try await healthy.shutdown()
+    }
+
+    /// The only server closes one fresh connection unanswered (a restart's blip), which marks
+    /// it failed; it is back at once, and the next request reaches it: with every server
+    /// marked, Gatehouse still tries them (nginx never marks the only server down).
+    @Test func aLoneServerMarkedFailedIsStillTried() async throws {
+        let blip = FirstCallFlag()
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            blip.take() ? .closeWithoutResponse : .respond(body: Array("ok".utf8))
+        })
+        let client = try await TestHTTPClient.connect(port: proxy.port)
+        #expect(try await client.send("GET", "/blip").status == 502)
+        #expect(try await client.send("GET", "/next").status == 200)
+        try await client.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    /// Both servers briefly down: one refuses, the other closes one fresh connection unanswered
+    /// and is back at once. With both marked failed the next request still tries them, each
+    /// once, and gets the one that answers instead of a 502 without an attempt.
+    @Test func whenEveryServerIsMarkedFailedEachIsStillTriedOnce() async throws {
+        let blip = FirstCallFlag()
+        let recovering = try await TestUpstreamServer.start { _ in
+            blip.take() ? .closeWithoutResponse : .respond(body: Array("ok".utf8))
+        }
+        let proxy = try await ProxyHarness.start(upstreamPorts: [try closedPort(), recovering.port])
+        // One client connection: one event loop's round robin, whichever server it starts at.
+        let client = try await TestHTTPClient.connect(port: proxy.port)
+        #expect(try await client.send("GET", "/blip").status == 502)
+        #expect(try await client.send("GET", "/next").status == 200)
+        // The recovering server saw each request once: the blip was not sent to it twice.
+        #expect(recovering.receivedRequests.map(\.uri) == ["/blip", "/next"])
+        try await client.close()
+        try await proxy.stop()
+        try await recovering.shutdown()
+    }
+
+    /// With every server marked failed, a request whose fresh connection closes unanswered goes
+    /// on to the other server, marked too but up, rather than get a 502.
+    @Test func anUnansweredCloseMovesOnToAServerMarkedFailed() async throws {
+        let (proxy, closing, healthy) = try await Self.startBehindClosingThenHealthyServer()
+        // One client connection, one event loop: its round robin over two marked servers
+        // starts one of these two requests at the closing server.
+        let client = try await TestHTTPClient.connect(port: proxy.port)
+        for path in ["/first", "/second"] {
+            proxy.server.upstreamServers.markFailed(0)
+            proxy.server.upstreamServers.markFailed(1)
+            #expect(try await client.send("GET", path).status == 200)
+        }
+        #expect(closing.requestCount >= 1)
+        try await client.close()
+        try await proxy.stop()
+        try await closing.shutdown()
+        try await healthy.shutdown()
+    }
+
+    /// A connect refused on a request's way to another server is counted, like an unanswered
+    /// close on the way: the client never sees it, the operator must.
+    @Test func aRefusedConnectPassedOverIsCounted() async throws {
+        let upstream = try await TestUpstreamServer.start(always: .respond(body: Array("ok".utf8)))
+        let proxy = try await ProxyHarness.start(upstreamPorts: [try closedPort(), upstream.port])
+        // One event loop, the refusing server's mark cleared before each request: the loop's
+        // round robin starts one of them there, which refuses, and the other server answers.
+        let client = try await TestHTTPClient.connect(port: proxy.port)
+        for path in ["/first", "/second"] {
+            proxy.server.upstreamServers.markHealthy(0)
+            #expect(try await client.send("GET", path).status == 200)
+        }
+        let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+        #expect(metrics.value("gatehouse_upstream_errors_total", ["kind": "connect"]) ?? 0 >= 1)
+        try await client.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
     }
 
     /// An origin that refuses an upload by its head (413 before reading the body) and closes:

@@ -91,6 +91,10 @@ final class InFlightRequest {
     var requestEnded = false
     var responseStarted = false
     var upstreamAttempts = 0
+    /// The upstream servers (indices into the runtime's `UpstreamServerSet`) this request went
+    /// to, or whose connect failed on its way, while its fresh connections closed unanswered:
+    /// it moves on to each other server at most once.
+    var upstreamServersTried: Set<Int> = []
     /// The status sent to the client (0 until a response head is written).
     var status = 0
     /// Response body bytes written to the client.

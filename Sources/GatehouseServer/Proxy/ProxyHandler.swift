@@ -120,7 +120,7 @@ extension ProxyHandler {
         }
         request.upstreamAttempts += 1
         request.upstreamStartedAt = .now()
-        switch pool.acquire(allowReuse: allowReuse) {
+        switch pool.acquire(allowReuse: allowReuse, tried: request.upstreamServersTried) {
         case .ready(let connection):
             upstreamAcquired(.success(connection), for: request, pool: pool)
         case .connecting(let connection):

@@ -21,7 +21,7 @@ extension ProxyRuntime {
             pools = previous.pools
         } else {
             let servers = try UpstreamServerSet(servers: config.upstream.servers)
-            pools = UpstreamPools(group: group, servers: servers, config: config.upstream)
+            pools = UpstreamPools(group: group, servers: servers, config: config.upstream, metrics: metrics)
         }
         let accessLog: AccessLogWriter
         if let previous, previous.config.server.accessLog == config.server.accessLog, !config.server.accessLog.isFile {

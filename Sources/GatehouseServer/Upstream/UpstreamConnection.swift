@@ -16,14 +16,19 @@ final class UpstreamConnection {
     let serverIndex: Int
     /// How many exchanges this connection has carried; > 0 means it came from the idle pool.
     var exchanges = 0
+    /// The servers its first exchange's request had tried before it got this connection (its
+    /// earlier attempts, and connects refused on the way here), so that a request moving on
+    /// after this connection fails goes to none of them again.
+    let triedBefore: Set<Int>
     private var encoder = UpstreamRequestEncoder()
     /// Request bytes written since the last flush (see `flushIfNeeded`).
     private var unflushed = false
 
-    init(channel: any Channel, handler: UpstreamHandler, serverIndex: Int) {
+    init(channel: any Channel, handler: UpstreamHandler, serverIndex: Int, triedBefore: Set<Int>) {
         self.channel = channel
         self.handler = handler
         self.serverIndex = serverIndex
+        self.triedBefore = triedBefore
     }
 
     var isReused: Bool { exchanges > 1 }

@@ -5,7 +5,8 @@ import NIOHTTP1
 import NIOPosix
 
 /// Hands out upstream connections on one event loop, reusing idle ones (most recent first) and
-/// connecting round robin over the servers that are not cooling down after a failure.
+/// connecting round robin over the servers that are not cooling down after a failure; when
+/// every server is cooling down, round robin over all of them (see `pickServer(skipping:)`).
 ///
 /// Confined to its event loop: the downstream connections it serves live there too, so an
 /// exchange never crosses threads and the pool needs no lock.
@@ -15,16 +16,21 @@ final class UpstreamConnectionPool {
     private let connectTimeout: TimeAmount
     private let responseTimeout: TimeAmount
     private let maxIdlePerServer: Int
+    private let metrics: GatehouseMetrics
     private var idle: [[UpstreamConnection]]
     private var nextServer: Int
     private var isShutDown = false
 
-    init(eventLoop: any EventLoop, servers: UpstreamServerSet, config: UpstreamConfig, firstServer: Int) {
+    init(
+        eventLoop: any EventLoop, servers: UpstreamServerSet, config: UpstreamConfig, metrics: GatehouseMetrics,
+        firstServer: Int
+    ) {
         self.eventLoop = eventLoop
         self.servers = servers
         self.connectTimeout = TimeAmount(config.connectTimeout)
         self.responseTimeout = TimeAmount(config.responseTimeout)
         self.maxIdlePerServer = config.maxIdleConnections
+        self.metrics = metrics
         self.idle = Array(repeating: [], count: servers.count)
         self.nextServer = firstServer % max(servers.count, 1)
     }
@@ -40,14 +46,23 @@ final class UpstreamConnectionPool {
     /// A connection ready for one exchange: an idle one when `allowReuse`, else a new one.
     /// An idle one comes back directly, not through a future: that is the usual case, and a
     /// succeeded future plus its callback cost an allocation each per request.
-    func acquire(allowReuse: Bool = true) -> Acquisition {
+    /// A new connection is made to a server not in `tried` (the servers the request already
+    /// went to) while there is one; a refused or timed-out connect moves on to the next
+    /// such server, each at most once, before the acquisition fails.
+    func acquire(allowReuse: Bool = true, tried: Set<Int> = []) -> Acquisition {
         eventLoop.preconditionInEventLoop()
-        let first = pickServer()
+        // A request that went to every server already (a refetch after its first exchange)
+        // starts over rather than fails.
+        let tried = tried.count < servers.count ? tried : []
+        guard let first = pickServer(skipping: tried) else {
+            // Only with no server configured, which the config check refuses.
+            return .connecting(eventLoop.makeFailedFuture(UpstreamFailure.connectFailed("no upstream server")))
+        }
         if allowReuse, let connection = takeIdle(server: first) {
             connection.exchanges += 1
             return .ready(connection)
         }
-        return .connecting(connect(server: first, attemptsLeft: servers.count))
+        return .connecting(connect(server: first, tried: tried))
     }
 
     /// `acquire` as a future, for callers off the hot path.
@@ -90,19 +105,29 @@ final class UpstreamConnectionPool {
 
     var idleCount: Int { idle.reduce(0) { $0 + $1.count } }
 
-    private func pickServer() -> Int {
+    /// The next server in round robin order that is not in `tried`: one not cooling down if
+    /// there is one, else one that is; nil once every server was tried. A mark is only what
+    /// the last failure suggested, so with every untried server marked, trying them is how a
+    /// recovery is noticed at once (Envoy's panic mode balances over all hosts): failing
+    /// without an attempt would make a blip of 100 ms seconds of 502s. Round robin rather than
+    /// the oldest mark first spreads those trial connects over the marked servers; each
+    /// request tries them all before it fails anyway.
+    private func pickServer(skipping tried: Set<Int>) -> Int? {
         let now = NIODeadline.now()
+        var coolingDown: Int?
         for offset in 0..<servers.count {
             let index = (nextServer + offset) % servers.count
+            if tried.contains(index) { continue }
             if servers.isAvailable(index, now: now) {
                 nextServer = (index + 1) % servers.count
                 return index
             }
+            coolingDown = coolingDown ?? index
         }
-        // Every server is cooling down: try the next one anyway so recovery is noticed.
-        let index = nextServer
-        nextServer = (nextServer + 1) % servers.count
-        return index
+        if let coolingDown {
+            nextServer = (coolingDown + 1) % servers.count
+        }
+        return coolingDown
     }
 
     private func takeIdle(server: Int) -> UpstreamConnection? {
@@ -114,7 +139,7 @@ final class UpstreamConnectionPool {
         return nil
     }
 
-    private func connect(server: Int, attemptsLeft: Int) -> EventLoopFuture<UpstreamConnection> {
+    private func connect(server: Int, tried: Set<Int>) -> EventLoopFuture<UpstreamConnection> {
         let handler = UpstreamHandler(responseTimeout: responseTimeout)
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
@@ -132,7 +157,9 @@ final class UpstreamConnectionPool {
             }
         return bootstrap.connect(to: servers.addresses[server]).map { channel in
             self.servers.markHealthy(server)
-            let connection = UpstreamConnection(channel: channel, handler: handler, serverIndex: server)
+            let connection = UpstreamConnection(
+                channel: channel, handler: handler, serverIndex: server, triedBefore: tried
+            )
             connection.exchanges = 1
             return connection
         }.flatMapError { error in
@@ -144,11 +171,14 @@ final class UpstreamConnectionPool {
                 failure = .connectFailed("\(self.servers.servers[server]): \(error)")
             }
             // Like nginx's proxy_next_upstream error/timeout: try the next server before failing.
-            let next = self.pickServer()
-            if attemptsLeft > 1 && next != server && self.servers.isAvailable(next) {
-                return self.connect(server: next, attemptsLeft: attemptsLeft - 1)
+            // Nothing was sent, so this holds for any request, a POST's included.
+            let tried = tried.union([server])
+            guard let next = self.pickServer(skipping: tried) else {
+                return self.eventLoop.makeFailedFuture(failure)  // counted by whoever asked
             }
-            return self.eventLoop.makeFailedFuture(failure)
+            // The client never sees this failure, but a server refusing must show in the metrics.
+            self.metrics.counter(GatehouseMetrics.Name.upstreamErrors, ["kind": failure.metricKind]).increment()
+            return self.connect(server: next, tried: tried)
         }
     }
 }

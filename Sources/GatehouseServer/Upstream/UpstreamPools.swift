@@ -7,11 +7,11 @@ final class UpstreamPools: Sendable {
     let servers: UpstreamServerSet
     private let pools: PerEventLoop<UpstreamConnectionPool>
 
-    init(group: any EventLoopGroup, servers: UpstreamServerSet, config: UpstreamConfig) {
+    init(group: any EventLoopGroup, servers: UpstreamServerSet, config: UpstreamConfig, metrics: GatehouseMetrics) {
         self.servers = servers
         // Each loop starts its round robin at a different server so load spreads at once.
         self.pools = PerEventLoop(group: group) { index, loop in
-            UpstreamConnectionPool(eventLoop: loop, servers: servers, config: config, firstServer: index)
+            UpstreamConnectionPool(eventLoop: loop, servers: servers, config: config, metrics: metrics, firstServer: index)
         }
     }
 

@@ -74,7 +74,7 @@ final class ProxyPipelineHarness {
             let servers = try UpstreamServerSet(servers: config.upstream.servers)
             let runtime = ProxyRuntime(
                 config: config,
-                pools: UpstreamPools(group: loop, servers: servers, config: config.upstream),
+                pools: UpstreamPools(group: loop, servers: servers, config: config.upstream, metrics: metrics),
                 accessLog: try AccessLogWriter(destination: .off),
                 identity: identity,
                 rateLimiter: RateLimiter(config: config, previous: nil, redis: nil),

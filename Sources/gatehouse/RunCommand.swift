@@ -1,5 +1,10 @@
 // RunCommand: `gatehouse run` loads the config and serves until SIGTERM/SIGINT.
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import GatehouseCore
 import GatehouseServer
 import Logging
@@ -13,6 +18,11 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigPathOption
 
     func run() async throws {
+        // SIGHUP's default action ends the process, and the reload handler is installed only once
+        // the listeners are up: a logrotate or `systemctl reload` landing during start-up (config
+        // load, preflight, binding, a Redis connect) killed Gatehouse with status 129. Ignored
+        // until then; the handler, a dispatch signal source, still receives it afterwards.
+        signal(SIGHUP, SIG_IGN)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info
@@ -20,6 +30,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "gatehouse")
         let path = options.resolvedPath
+        logger.info("gatehouse \(GatehouseVersion.current) starting", metadata: ["config": "\(path)"])
         let config: GatehouseConfig
         do {
             config = try ConfigLoader.load(path: path)

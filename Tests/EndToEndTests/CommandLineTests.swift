@@ -90,6 +90,36 @@ import Testing
         try await taken.shutdown()
     }
 
+    /// SIGHUP during start-up (logrotate, or `systemctl reload` racing a restart) is ignored:
+    /// its default action ended the process (status 129) until the reload handler, installed
+    /// once the listeners are up, took it over. Afterwards it reloads as before.
+    @Test func aSIGHUPDuringStartUpDoesNotEndTheProcess() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-\(UUID().uuidString).conf")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try """
+        server:
+          listen: "127.0.0.1:0"
+          admin_listen: "127.0.0.1:0"
+          access_log: off
+        upstream:
+          servers: ["http://127.0.0.1:\(try freeTCPPort())"]
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let gatehouse = ChildProcess(BuiltProducts.gatehouse, ["run", "--config", file.path])
+        try gatehouse.start()
+        #expect(await gatehouse.waitForOutput(containing: "starting"))
+        gatehouse.signal(SIGHUP)
+        #expect(await gatehouse.waitForOutput(containing: "listener=admin"), "still starting after the SIGHUP")
+        // The handler is installed just after the listeners: until it is, a SIGHUP is ignored.
+        var reloaded = false
+        for _ in 0..<100 where !reloaded {
+            gatehouse.signal(SIGHUP)
+            reloaded = await gatehouse.waitForOutput(containing: "SIGHUP: reloading config", timeout: .milliseconds(100))
+        }
+        #expect(reloaded)
+        gatehouse.signal(SIGTERM)
+        #expect(await gatehouse.waitForExit(timeout: .seconds(30)) == 0)
+    }
+
     @Test func runServesTheDemoAPIAndDrainsOnSIGTERM() async throws {
         let demoPort = try freeTCPPort()
         let demo = ChildProcess(BuiltProducts.demoAPI, ["--host", "127.0.0.1", "--port", "\(demoPort)"])

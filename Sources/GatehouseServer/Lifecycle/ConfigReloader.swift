@@ -72,20 +72,19 @@ actor ConfigReloader {
         do {
             config = try ConfigLoader.load(path: path)
         } catch {
-            return reject(error.issues)
+            return reject(error.issues.map(\.description))
         }
         // What the file needs from the machine (a secret, a key file, the access log, origin
         // names), checked as `gatehouse check` and a start check it, so the log line says
         // `FILE:LINE: key: problem` here too and not the bare error of the runtime's build.
         let unmet = await ConfigPreflight.issues(of: config, file: path)
-        guard unmet.isEmpty else { return reject(unmet) }
+        guard unmet.isEmpty else { return reject(unmet.map(\.description)) }
         return await swapIn(config)
     }
 
-    /// Counts, logs (one line per issue) and rejects a reload; the running config keeps serving.
-    private func reject(_ issues: [ConfigIssue]) -> Outcome {
+    /// Counts, logs (one line per problem) and rejects a reload; the running config keeps serving.
+    private func reject(_ problems: [String]) -> Outcome {
         state.metrics.counter(GatehouseMetrics.Name.configReloads, ["result": "error"]).increment()
-        let problems = issues.map(\.description)
         for problem in problems {
             state.logger.error("reload rejected: \(problem)")
         }
@@ -115,10 +114,7 @@ actor ConfigReloader {
                 config: config, group: state.group, metrics: state.metrics, logger: state.logger, previous: previous
             )
         } catch {
-            state.metrics.counter(GatehouseMetrics.Name.configReloads, ["result": "error"]).increment()
-            state.logger.error("reload rejected: \(error)")
-            reopenAccessLog()
-            return .rejected(problems: ["\(error)"])
+            return reject(["\(error)"])
         }
         if let redis = runtime.redis, redis !== previous.redis, !(await redis.waitUntilConnected()) {
             // A new client connects in the background, and until one connection is up every

@@ -6,7 +6,7 @@
 Each pair starts both builds at once, each in front of its own demo-api, and runs one wrk against
 each at the same time, so both see the same machine noise; the order in which they start swaps
 every pair. It prints, per pair and as a geometric mean, B's CPU per request (user + system, from
-/proc) and req/s relative to A's. On this 2-core machine sequential runs of one binary swing by
+/proc; also with the CPU its wrk spent, "µs/req" shows proxy+wrk) and req/s relative to A's. On this 2-core machine sequential runs of one binary swing by
 ±20 %, while a pair of identical builds (A/A) agrees within ±5–10 %: use several pairs, and
 scripts/bench for the comparison with nginx. Scenarios a, c, d, e and g of scripts/bench (their
 paths, configs and wrk settings, BENCH_* environment included). Loopback only; everything it
@@ -42,7 +42,7 @@ def start_pair(label, binary, demo_api, key, settings, tmpdir, procs):
 
 
 def measure_together(wrk, scenario, targets, settings):
-    """One wrk per target at the same time; per target: (req/s, CPU µs per request)."""
+    """One wrk per target at the same time; per target: (req/s, proxy CPU µs per request, wrk's)."""
     results = [None] * len(targets)
     errors = []
 
@@ -51,7 +51,7 @@ def measure_together(wrk, scenario, targets, settings):
             before = cpu_seconds([pid])
             r = wrk.run(port, scenario, settings.duration, settings.duration_s)
             after = cpu_seconds([pid])
-            results[index] = (r["rps"], (after - before) * 1e6 / max(r["requests"] or 1, 1))
+            results[index] = (r["rps"], (after - before) * 1e6 / max(r["requests"] or 1, 1), r["client_cpu_us"])
         except Exception as error:  # reported below, after both runs ended
             errors.append(error)
 
@@ -82,7 +82,7 @@ def main():
     wrk = Wrk(settings, os.path.dirname(os.path.abspath(__file__)))
     print(f"{scenario['title']} {scenario['path']}: {args.pairs} pairs of {settings.duration}, wrk -t{settings.wrk_threads} "
           f"-c{settings.connections} each; B = {args.b}, A = {args.a}")
-    cpu_ratios, rps_ratios = [], []
+    cpu_ratios, rps_ratios, total_ratios = [], [], []
     with tempfile.TemporaryDirectory(prefix="gatehouse-pair-") as tmpdir:
         procs = Processes(tmpdir)
         try:
@@ -96,17 +96,19 @@ def main():
                 if settings.warmup_s > 0:
                     for port, _ in targets:
                         wrk.run(port, scenario, settings.warmup, settings.warmup_s)
-                (rps_a, cpu_a), (rps_b, cpu_b) = measure_together(wrk, scenario, targets, settings)
+                (rps_a, cpu_a, wrk_a), (rps_b, cpu_b, wrk_b) = measure_together(wrk, scenario, targets, settings)
                 cpu_ratios.append(cpu_b / cpu_a)
                 rps_ratios.append(rps_b / rps_a)
-                print(f"pair {pair + 1}: A {rps_a:8.0f} req/s {cpu_a:6.1f} µs/req | B {rps_b:8.0f} req/s "
-                      f"{cpu_b:6.1f} µs/req | B/A CPU {cpu_ratios[-1]:.3f} req/s {rps_ratios[-1]:.3f}", flush=True)
+                total_ratios.append((cpu_b + wrk_b) / (cpu_a + wrk_a))
+                print(f"pair {pair + 1}: A {rps_a:8.0f} req/s {cpu_a:6.1f}+{wrk_a:.1f} µs/req | B {rps_b:8.0f} req/s "
+                      f"{cpu_b:6.1f}+{wrk_b:.1f} µs/req | B/A CPU {cpu_ratios[-1]:.3f} with wrk's {total_ratios[-1]:.3f} "
+                      f"req/s {rps_ratios[-1]:.3f}", flush=True)
                 procs.stop_all()
                 time.sleep(0.5)
         finally:
             procs.stop_all()
-    print(f"geometric mean over {args.pairs} pairs: B/A CPU per request {geometric_mean(cpu_ratios):.3f}, "
-          f"req/s {geometric_mean(rps_ratios):.3f}")
+    print(f"geometric mean over {args.pairs} pairs: B/A CPU per request {geometric_mean(cpu_ratios):.3f} "
+          f"(with wrk's {geometric_mean(total_ratios):.3f}), req/s {geometric_mean(rps_ratios):.3f}")
 
 
 if __name__ == "__main__":

@@ -380,15 +380,36 @@ class Wrk:
         """One bounded wrk run; cpu_pids: processes whose CPU time per request we also want."""
         cpu_pids = [list(p) for p in cpu_pids]
         before = [cpu_seconds(p) for p in cpu_pids]
-        completed = subprocess.run(self.argv(port, scenario, duration), capture_output=True,
-                                   text=True, timeout=duration_s + 30)
+        returncode, stdout, stderr, wrk_cpu = run_with_cpu(self.argv(port, scenario, duration), duration_s + 30)
         after = [cpu_seconds(p) for p in cpu_pids]
-        result = parse_wrk(completed.stdout)
-        if completed.returncode != 0 or result["rps"] is None:
-            raise RuntimeError(f"wrk failed ({completed.returncode}):\n{completed.stdout}{completed.stderr}")
+        result = parse_wrk(stdout)
+        if returncode != 0 or result["rps"] is None:
+            raise RuntimeError(f"wrk failed ({returncode}):\n{stdout}{stderr}")
         requests = result["requests"] or 0
         result["cpu_us"] = [((a - b) * 1e6 / requests) if requests else None for a, b in zip(after, before)]
+        # The client's share: on this machine wrk and the proxy share the cores, so requests/s
+        # follow their CPU per request together.
+        result["client_cpu_us"] = wrk_cpu * 1e6 / requests if requests else None
         return result
+
+
+def run_with_cpu(argv, timeout):
+    """Runs argv to its end (killed after `timeout` s); returns (exit code, stdout, stderr, its
+    own CPU seconds). Reaped with wait4 for its rusage: runs in other threads don't mix in."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    try:
+        errors = []
+        reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()))
+        reader.start()
+        output = proc.stdout.read()
+        reader.join()
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        timer.cancel()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, output, "".join(errors), usage.ru_utime + usage.ru_stime
 
 
 # ---------------------------------------------------------------------------------------------
@@ -488,12 +509,14 @@ def summarize(runs):
     p99 = [r["p99"] for r in runs if r["p99"] is not None]
     cpu = [r["cpu_us"][0] for r in runs if r["cpu_us"] and r["cpu_us"][0] is not None]
     origin_cpu = [r["cpu_us"][1] for r in runs if len(r["cpu_us"]) > 1 and r["cpu_us"][1] is not None]
+    client_cpu = [r["client_cpu_us"] for r in runs if r.get("client_cpu_us") is not None]
     return {
         "median": statistics.median(rps), "min": min(rps), "max": max(rps),
         "p50": statistics.median(p50) if p50 else None,
         "p99": statistics.median(p99) if p99 else None,
         "cpu_us": statistics.median(cpu) if cpu else None,
         "origin_cpu_us": statistics.median(origin_cpu) if origin_cpu else None,
+        "client_cpu_us": statistics.median(client_cpu) if client_cpu else None,
         "non2xx": sum(r["non2xx"] for r in runs),
         "socket_errors": sum(r["socket_errors"] for r in runs),
     }
@@ -539,17 +562,19 @@ def render_cpu_table(results):
         return f"{summary[field]:.1f}"
 
     rows = [
-        "| scenario | Gatehouse CPU µs/req | nginx CPU µs/req | origin CPU µs/req (during Gatehouse / nginx runs) |",
-        "|---|---:|---:|---:|",
+        "| scenario | Gatehouse CPU µs/req | nginx CPU µs/req | origin CPU µs/req (during Gatehouse / nginx runs) "
+        "| wrk CPU µs/req (against Gatehouse / nginx) |",
+        "|---|---:|---:|---:|---:|",
     ]
     for key, r in results.items():
         gh, ng = r["gatehouse"], r["nginx"]
         rows.append(f"| {SCENARIOS[key]['title']} | {cell(gh, 'cpu_us')} | {cell(ng, 'cpu_us')} "
-                    f"| {cell(gh, 'origin_cpu_us')} / {cell(ng, 'origin_cpu_us')} |")
+                    f"| {cell(gh, 'origin_cpu_us')} / {cell(ng, 'origin_cpu_us')} "
+                    f"| {cell(gh, 'client_cpu_us')} / {cell(ng, 'client_cpu_us')} |")
         if r.get("reference"):
             ref = r["reference"]
             rows.append(f"| ↳ same rounds, {REFERENCE} config | {cell(ref, 'cpu_us')} | | "
-                        f"{cell(ref, 'origin_cpu_us')} / |")
+                        f"{cell(ref, 'origin_cpu_us')} / | {cell(ref, 'client_cpu_us')} / |")
     return "\n".join(rows)
 
 

@@ -1,4 +1,4 @@
-// UpstreamKeepaliveTimeoutTests: pooled upstream connections are not reused past keepalive_timeout.
+// UpstreamKeepaliveTimeoutTests: pooled upstream connections are not reused past keepalive_timeout or the origin's Keep-Alive: timeout.
 import Foundation
 import GatehouseCore
 @testable import GatehouseServer
@@ -47,6 +47,39 @@ import Testing
         try await client.close()
         try await proxy.stop()
         try await upstream.shutdown()
+    }
+
+    /// Sends a GET after each of `pauses` through a proxy whose `keepalive_timeout` is a minute
+    /// to an origin whose every response says `Keep-Alive: keepAlive`; returns `connections(of:)`.
+    private static func connectionsCarryingGETs(keepAlive: String, after pauses: [Duration]) async throws -> [Int] {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            .respond(headers: [("Keep-Alive", keepAlive)], body: Self.ok)
+        }) { config in
+            config.upstream.keepaliveTimeout = .seconds(60)
+        }
+        let client = try await TestHTTPClient.connect(port: proxy.port)
+        for pause in pauses {
+            try await Task.sleep(for: pause)
+            #expect(try await client.send("GET", "/").status == 200)
+        }
+        let connections = Self.connections(of: upstream)
+        try await client.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+        return connections
+    }
+
+    /// `Keep-Alive: timeout=2` from the origin: the connection is reused for a second (2 s less
+    /// undici's margin), then a fresh one is made, though `keepalive_timeout` is a minute.
+    @Test func theOriginsAnnouncedTimeoutLessASecondLimitsReuse() async throws {
+        let connections = try await Self.connectionsCarryingGETs(keepAlive: "timeout=2", after: [.zero, .zero, .milliseconds(1_200)])
+        #expect(connections == [0, 0, 1])
+    }
+
+    /// `Keep-Alive: timeout=1`: the origin may close within the second the margin allows, so the
+    /// connection is not kept at all.
+    @Test func anAnnouncedTimeoutOfOneSecondIsNotPooled() async throws {
+        #expect(try await Self.connectionsCarryingGETs(keepAlive: "timeout=1, max=100", after: [.zero, .zero]) == [0, 1])
     }
 
     /// An idle connection past `keepalive_timeout` on a loop no request comes to is closed by

@@ -89,12 +89,13 @@ final class UpstreamConnectionPool {
         eventLoop.preconditionInEventLoop()
         connection.handler.endExchange()
         guard !isShutDown, connection.channel.isActive, connection.handler.lastResponseKeepAlive,
-              idle[connection.serverIndex].count < maxIdlePerServer
+              idle[connection.serverIndex].count < maxIdlePerServer,
+              let reusableUntil = idleLimit.reusableUntil(announced: connection.handler.announcedIdleTimeout)
         else {
             connection.channel.close(promise: nil)
             return
         }
-        connection.reusableUntil = idleLimit.reusableUntil()
+        connection.reusableUntil = reusableUntil
         idle[connection.serverIndex].append(connection)
         if sweep == nil {
             scheduleSweep()

@@ -118,6 +118,12 @@ struct ConfigErrorCase: Sendable, CustomTestStringConvertible {
               ["proxy.conf:1: upstream: expected a map, got a list"]),
         .init("negative timeout", whole: "upstream:\n  servers: [\"http://a:1\"]\n  connect_timeout: -1s",
               [#"proxy.conf:3: upstream.connect_timeout: "-1s" must not be negative"#]),
+        .init("negative keepalive timeout", whole: "upstream:\n  servers: [\"http://a:1\"]\n  keepalive_timeout: -4s",
+              [#"proxy.conf:3: upstream.keepalive_timeout: "-4s" must not be negative"#]),
+        .init("keepalive timeout without a unit", whole: "upstream:\n  servers: [\"http://a:1\"]\n  keepalive_timeout: 4",
+              [#"proxy.conf:3: upstream.keepalive_timeout: "4" needs a unit (ms, s, m, h), e.g. "4s""#]),
+        .init("keepalive timeout misspelt", whole: "upstream:\n  servers: [\"http://a:1\"]\n  keepalive: 4s",
+              ["proxy.conf:3: upstream.keepalive: unknown key; expected one of servers, connect_timeout, response_timeout, max_idle_connections, keepalive_timeout"]),
     ]
 
     static let redisCases: [ConfigErrorCase] = [

@@ -67,6 +67,7 @@ import Testing
           connect_timeout: 500ms
           response_timeout: 10s
           max_idle_connections: 8
+          keepalive_timeout: 10s
         redis:
           url: "redis://:p%40ss@redis.internal:6380/2"
           pool_size: 16
@@ -143,6 +144,7 @@ import Testing
         upstream.connectTimeout = .milliseconds(500)
         upstream.responseTimeout = .seconds(10)
         upstream.maxIdleConnections = 8
+        upstream.keepaliveTimeout = .seconds(10)
 
         var redis = RedisConfig()
         redis.url = RedisEndpoint(transport: .tcp(host: "redis.internal", port: 6380), database: 2, password: "p@ss")
@@ -219,6 +221,17 @@ import Testing
     func clientIPHeaderNamesAFieldInAnyCase(_ written: String, _ expected: ClientIPHeader) throws {
         let yaml = "\(ConfigTestSupport.upstreamLine)\nserver: {client_ip_header: \(written)}"
         #expect(try ConfigLoader.parse(yaml: yaml, file: "proxy.conf").server.clientIPHeader == expected)
+    }
+
+    /// 0 turns Gatehouse's own age limit on idle upstream connections off; left out, it is 4 s,
+    /// below the 5 s after which Node.js and Apache close idle connections.
+    @Test(arguments: [
+        (String?("250ms"), Duration.milliseconds(250)), ("0", .zero), ("0s", .zero), ("1m", .seconds(60)), (nil, .seconds(4)),
+    ])
+    func keepaliveTimeoutIsADurationAndZeroMeansNoLimit(_ written: String?, _ expected: Duration) throws {
+        let key = written.map { "\n  keepalive_timeout: \($0)" } ?? ""
+        let yaml = "upstream:\n  servers: [\"http://127.0.0.1:3000\"]" + key
+        #expect(try ConfigLoader.parse(yaml: yaml, file: "proxy.conf").upstream.keepaliveTimeout == expected)
     }
 
     @Test(arguments: ["\"\"", "~", "", "null"])

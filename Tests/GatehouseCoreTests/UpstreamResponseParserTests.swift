@@ -266,6 +266,40 @@ import Testing
         Self.expectMalformed(longExtension)
     }
 
+    /// The `keepAliveTimeout` `parser` notes from `wire`, one whole response (or 1xx heads and one).
+    static func announcedTimeout(_ wire: String, on parser: inout UpstreamResponseParser) throws -> Int64? {
+        parser.expectResponse(toHEAD: false)
+        var buffer = ByteBuffer(string: wire)
+        while try parser.next(&buffer) != nil {}
+        return parser.keepAliveTimeout
+    }
+
+    /// The idle timeout an origin announces (`Keep-Alive: timeout=N`, as Node.js and Apache send
+    /// it) is known with the head, whatever else the field holds; the smallest when repeated.
+    @Test func theAnnouncedKeepAliveTimeoutIsNoted() throws {
+        func announced(_ fields: String) throws -> Int64? {
+            var parser = UpstreamResponseParser()
+            return try Self.announcedTimeout("HTTP/1.1 200 OK\r\n\(fields)Content-Length: 0\r\n\r\n", on: &parser)
+        }
+        #expect(try announced("Keep-Alive: timeout=5\r\n") == 5)
+        #expect(try announced("keep-alive: max=100, Timeout=\"7\"\r\n") == 7)
+        #expect(try announced("Keep-Alive: timeout=5, max=1000\r\nKeep-Alive: timeout=3\r\n") == 3)
+        #expect(try announced("Keep-Alive: timeout=0\r\n") == 0)
+        #expect(try announced("Keep-Alive: timeout=99999999999999999999\r\n") == CacheControl.deltaSecondsLimit)
+        for none in ["", "Keep-Alive: timeout=soon\r\n", "Keep-Alive: max=5\r\n", "Keep-Alive: timeout\r\n", "X-Keep-Alive: timeout=5\r\n"] {
+            #expect(try announced(none) == nil, "\(none)")
+        }
+    }
+
+    /// An announcement holds for its own response only: not the 1xx's, not the previous one's.
+    @Test func aKeepAliveTimeoutIsTheFinalResponsesOwn() throws {
+        var parser = UpstreamResponseParser()
+        let afterContinue = "HTTP/1.1 100 Continue\r\nKeep-Alive: timeout=1\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+        #expect(try Self.announcedTimeout(afterContinue, on: &parser) == nil)
+        #expect(try Self.announcedTimeout("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5\r\nContent-Length: 0\r\n\r\n", on: &parser) == 5)
+        #expect(try Self.announcedTimeout("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", on: &parser) == nil)
+    }
+
     @Test func theParserIsReusedForTheNextResponse() throws {
         var parser = UpstreamResponseParser()
         for body in ["one", "second"] {

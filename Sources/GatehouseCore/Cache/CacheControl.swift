@@ -19,7 +19,7 @@ public struct CacheControl: Sendable, Equatable {
     public var staleIfError: Int64?
 
     /// The largest delta-seconds a cache needs to represent (RFC 9111 §1.2.2).
-    public static let deltaSecondsLimit: Int64 = 2_147_483_648
+    public static let deltaSecondsLimit: Int64 = DeltaSeconds.limit
 
     public init() {}
 
@@ -48,31 +48,7 @@ public struct CacheControl: Sendable, Equatable {
 
     /// Adds the directives of one field line.
     mutating func parse(_ value: String) {
-        value.withUTF8Bytes { parse($0) }
-    }
-
-    /// Reads directives from the bytes without making Strings of them: this runs for every
-    /// response the cache looks at.
-    private mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>) {
-        var index = 0
-        while index < bytes.count {
-            while index < bytes.count, Self.isSeparator(bytes[index]) { index += 1 }
-            let nameStart = index
-            while index < bytes.count, bytes[index] != UInt8(ascii: "="), !Self.isSeparator(bytes[index]) { index += 1 }
-            guard index > nameStart else {
-                while index < bytes.count, bytes[index] != UInt8(ascii: ",") { index += 1 }
-                continue
-            }
-            let name = UnsafeBufferPointer(rebasing: bytes[nameStart..<index])
-            var argument: DeltaSeconds?
-            if index < bytes.count, bytes[index] == UInt8(ascii: "=") {
-                index += 1
-                argument = Self.readArgument(bytes, &index)
-            }
-            apply(name, argument?.value)
-            // Skip whatever junk follows up to the next directive.
-            while index < bytes.count, bytes[index] != UInt8(ascii: ",") { index += 1 }
-        }
+        ParameterList.forEach(in: value) { name, argument in apply(name, argument) }
     }
 
     private mutating func apply(_ name: UnsafeBufferPointer<UInt8>, _ argument: Int64?) {
@@ -94,49 +70,5 @@ public struct CacheControl: Sendable, Equatable {
         default:
             break
         }
-    }
-
-    /// A directive's argument as delta-seconds: digits only, clamped; `value` nil when invalid.
-    private struct DeltaSeconds {
-        private var number: Int64 = 0
-        private var digits = 0
-        private var invalid = false
-
-        mutating func append(_ byte: UInt8) {
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else {
-                invalid = true
-                return
-            }
-            digits += 1
-            number = min(number * 10 + Int64(byte - UInt8(ascii: "0")), CacheControl.deltaSecondsLimit)
-        }
-
-        var value: Int64? { invalid || digits == 0 ? nil : number }
-    }
-
-    /// A token or a quoted-string (recipients should accept `max-age="5"`).
-    private static func readArgument(_ bytes: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> DeltaSeconds {
-        var argument = DeltaSeconds()
-        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
-            while index < bytes.count, !isSeparator(bytes[index]) {
-                argument.append(bytes[index])
-                index += 1
-            }
-            return argument
-        }
-        index += 1
-        while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
-            if bytes[index] == UInt8(ascii: "\\"), index + 1 < bytes.count {
-                index += 1
-            }
-            argument.append(bytes[index])
-            index += 1
-        }
-        index += 1
-        return argument
-    }
-
-    private static func isSeparator(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: ",") || byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
     }
 }

@@ -9,6 +9,10 @@ public struct UpstreamConfig: Sendable, Equatable {
     public var responseTimeout: Duration = .seconds(30)
     /// Idle keep-alive connections kept per server on each event loop.
     public var maxIdleConnections: Int = 64
+    /// How long an idle keep-alive connection may wait in the pool and still be reused; zero
+    /// means no limit. Shorter than the idle timeouts origins commonly close on (Node.js and
+    /// Apache 5 s), so a request is not written on a connection the origin is closing.
+    public var keepaliveTimeout: Duration = .seconds(4)
 
     public init(servers: [UpstreamServerAddress]) {
         self.servers = servers

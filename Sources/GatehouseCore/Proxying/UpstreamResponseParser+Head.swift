@@ -36,6 +36,7 @@ extension UpstreamResponseParser {
 
     /// The head is complete: decides how its body is framed and hands it out.
     mutating func headComplete() throws -> Event {
+        keepAliveTimeout = fields.keepAliveTimeout  // `finish` starts the collector over
         let (headers, framingFields) = fields.finish()
         let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: statusCode), headers: headers)
         body.start(try bodyFraming(framingFields), maxTrailerBytes: maxHeadBytes)

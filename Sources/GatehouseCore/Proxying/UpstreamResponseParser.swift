@@ -52,6 +52,11 @@ public struct UpstreamResponseParser {
     /// where it would be taken for the next request's response. Known with the head.
     public internal(set) var framingAllowsReuse = true
 
+    /// How long, in seconds, the server said it keeps the connection open while idle after this
+    /// response (`Keep-Alive: timeout=N`, see `KeepAliveField`); nil when it did not say.
+    /// Known with the head.
+    public internal(set) var keepAliveTimeout: Int64?
+
     /// `maxHeadBytes`: the status line and fields together (NIO's decoder allowed 80 KiB), and
     /// again the trailers.
     public init(maxHeadBytes: Int = 80 * 1024) {
@@ -74,6 +79,7 @@ public struct UpstreamResponseParser {
         requestIsHEAD = toHEAD
         continueReceived = false
         framingAllowsReuse = true
+        keepAliveTimeout = nil
         state = .statusLine
         lines.reset()
         headBudget = maxHeadBytes

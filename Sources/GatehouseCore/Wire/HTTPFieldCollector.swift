@@ -1,4 +1,4 @@
-// HTTPFieldCollector: the fields of one head as a parser reads them, with its framing fields noted on the way.
+// HTTPFieldCollector: the fields of one head as a parser reads them, with its framing and Keep-Alive fields noted on the way.
 import Glibc
 import NIOCore
 import NIOHTTP1
@@ -7,7 +7,8 @@ import NIOHTTP1
 /// `HTTPHeaders.add` checks every name for ASCII and against `Connection` again, after the line
 /// was already checked byte by byte; and reading `Content-Length` and `Transfer-Encoding` back
 /// out of the finished headers was a second pass over every field's String. Here both framing
-/// fields are recognised on the line's bytes while it is added.
+/// fields, and `Keep-Alive` (for the upstream pool), are recognised on the line's bytes while it
+/// is added.
 ///
 /// One collector serves every head of a connection, and a keep-alive peer sends the same fields
 /// head after head (a browser's User-Agent, Accept and Cookie; an origin's Server and
@@ -27,6 +28,8 @@ struct HTTPFieldCollector {
     private var previous: [(String, String)] = []
     /// The bytes of this head's field lines so far.
     private var fieldBytes = 0
+    /// The idle timeout this head's `Keep-Alive` fields announce, in seconds (`KeepAliveField`).
+    private(set) var keepAliveTimeout: Int64?
 
     init() {
         fields = Self.emptyFields()
@@ -48,10 +51,10 @@ struct HTTPFieldCollector {
             value = FieldValueBytes.string(line, at: base + valueRange.lowerBound, length: valueRange.count) ?? ""
         }
         fieldBytes += line.readableBytes
-        let framingField = line.withUnsafeReadableBytes { bytes in
-            Self.framingField(named: UnsafeBufferPointer(rebasing: bytes.bindMemory(to: UInt8.self)[..<nameLength]))
+        let notedField = line.withUnsafeReadableBytes { bytes in
+            Self.notedField(named: UnsafeBufferPointer(rebasing: bytes.bindMemory(to: UInt8.self)[..<nameLength]))
         }
-        switch framingField {
+        switch notedField {
         case .transferEncoding:
             framing.transferCoded = true
             // The last coding of the last field frames the body; an empty list element changes nothing.
@@ -69,6 +72,10 @@ struct HTTPFieldCollector {
             } else {
                 lengthIsInvalid = true
             }
+        case .keepAlive:
+            if let timeout = KeepAliveField.timeout(in: value) {
+                keepAliveTimeout = min(keepAliveTimeout ?? timeout, timeout)
+            }
         case nil:
             break
         }
@@ -81,6 +88,7 @@ struct HTTPFieldCollector {
         framing = HTTPBodyReader.FramingFields()
         lengthIsInvalid = false
         fieldBytes = 0
+        keepAliveTimeout = nil
     }
 
     /// The head's fields and what they say about its body's framing (a refusal for an invalid or
@@ -95,6 +103,7 @@ struct HTTPFieldCollector {
         self.framing = HTTPBodyReader.FramingFields()
         lengthIsInvalid = false
         fieldBytes = 0
+        keepAliveTimeout = nil
         return (headers, framing)
     }
 
@@ -134,14 +143,16 @@ struct HTTPFieldCollector {
         }
     }
 
-    private enum FramingField {
+    private enum NotedField {
         case transferEncoding
         case contentLength
+        case keepAlive
     }
 
-    private static func framingField(named name: UnsafeBufferPointer<UInt8>) -> FramingField? {
+    private static func notedField(named name: UnsafeBufferPointer<UInt8>) -> NotedField? {
         if FieldName.equals(name, "content-length") { return .contentLength }
         if FieldName.equals(name, "transfer-encoding") { return .transferEncoding }
+        if FieldName.equals(name, "keep-alive") { return .keepAlive }
         return nil
     }
 

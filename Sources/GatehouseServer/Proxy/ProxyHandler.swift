@@ -119,8 +119,9 @@ extension ProxyHandler {
             return
         }
         request.upstreamAttempts += 1
-        request.upstreamStartedAt = .now()
-        switch pool.acquire(allowReuse: allowReuse, tried: request.upstreamServersTried) {
+        let now = NIODeadline.now()
+        request.upstreamStartedAt = now
+        switch pool.acquire(allowReuse: allowReuse, tried: request.upstreamServersTried, now: now) {
         case .ready(let connection):
             upstreamAcquired(.success(connection), for: request, pool: pool)
         case .connecting(let connection):

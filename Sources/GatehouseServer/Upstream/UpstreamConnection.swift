@@ -16,6 +16,8 @@ final class UpstreamConnection {
     let serverIndex: Int
     /// How many exchanges this connection has carried; > 0 means it came from the idle pool.
     var exchanges = 0
+    /// While it waits in the pool: when it stops being reused (`UpstreamIdleLimit`).
+    var reusableUntil = NIODeadline.distantFuture
     /// The servers its first exchange's request had tried before it got this connection (its
     /// earlier attempts, and connects refused on the way here), so that a request moving on
     /// after this connection fails goes to none of them again.

@@ -6,7 +6,9 @@ import NIOPosix
 
 /// Hands out upstream connections on one event loop, reusing idle ones (most recent first) and
 /// connecting round robin over the servers that are not cooling down after a failure; when
-/// every server is cooling down, round robin over all of them (see `pickServer(skipping:)`).
+/// every server is cooling down, round robin over all of them (see `pickServer(skipping:now:)`).
+/// An idle connection past its `UpstreamIdleLimit` is closed rather than reused: when it is
+/// found there, and by a sweep that runs while the pool holds idle connections.
 ///
 /// Confined to its event loop: the downstream connections it serves live there too, so an
 /// exchange never crosses threads and the pool needs no lock.
@@ -16,10 +18,14 @@ final class UpstreamConnectionPool {
     private let connectTimeout: TimeAmount
     private let responseTimeout: TimeAmount
     private let maxIdlePerServer: Int
+    private let idleLimit: UpstreamIdleLimit
     private let metrics: GatehouseMetrics
     private var idle: [[UpstreamConnection]]
     private var nextServer: Int
     private var isShutDown = false
+    /// The next sweep for expired idle connections; scheduled only while some are idle, so a
+    /// quiet loop is not woken, and once per interval, not per request.
+    private var sweep: Scheduled<Void>?
 
     init(
         eventLoop: any EventLoop, servers: UpstreamServerSet, config: UpstreamConfig, metrics: GatehouseMetrics,
@@ -30,6 +36,7 @@ final class UpstreamConnectionPool {
         self.connectTimeout = TimeAmount(config.connectTimeout)
         self.responseTimeout = TimeAmount(config.responseTimeout)
         self.maxIdlePerServer = config.maxIdleConnections
+        self.idleLimit = UpstreamIdleLimit(keepaliveTimeout: config.keepaliveTimeout)
         self.metrics = metrics
         self.idle = Array(repeating: [], count: servers.count)
         self.nextServer = firstServer % max(servers.count, 1)
@@ -49,16 +56,17 @@ final class UpstreamConnectionPool {
     /// A new connection is made to a server not in `tried` (the servers the request already
     /// went to) while there is one; a refused or timed-out connect moves on to the next
     /// such server, each at most once, before the acquisition fails.
-    func acquire(allowReuse: Bool = true, tried: Set<Int> = []) -> Acquisition {
+    /// `now`: the caller's reading of the clock, if it has one (the request path does).
+    func acquire(allowReuse: Bool = true, tried: Set<Int> = [], now: NIODeadline = .now()) -> Acquisition {
         eventLoop.preconditionInEventLoop()
         // A request that went to every server already (a refetch after its first exchange)
         // starts over rather than fails.
         let tried = tried.count < servers.count ? tried : []
-        guard let first = pickServer(skipping: tried) else {
+        guard let first = pickServer(skipping: tried, now: now) else {
             // Only with no server configured, which the config check refuses.
             return .connecting(eventLoop.makeFailedFuture(UpstreamFailure.connectFailed("no upstream server")))
         }
-        if allowReuse, let connection = takeIdle(server: first) {
+        if allowReuse, let connection = takeIdle(server: first, now: now) {
             connection.exchanges += 1
             return .ready(connection)
         }
@@ -75,17 +83,23 @@ final class UpstreamConnectionPool {
         }
     }
 
-    /// Takes a connection back after a complete exchange; it is kept if the server allows.
+    /// Takes a connection back after a complete exchange; it is kept if the server allows, and
+    /// reused until its idle limit.
     func release(_ connection: UpstreamConnection) {
         eventLoop.preconditionInEventLoop()
         connection.handler.endExchange()
         guard !isShutDown, connection.channel.isActive, connection.handler.lastResponseKeepAlive,
-              idle[connection.serverIndex].count < maxIdlePerServer
+              idle[connection.serverIndex].count < maxIdlePerServer,
+              let reusableUntil = idleLimit.reusableUntil(announced: connection.handler.announcedIdleTimeout)
         else {
             connection.channel.close(promise: nil)
             return
         }
+        connection.reusableUntil = reusableUntil
         idle[connection.serverIndex].append(connection)
+        if sweep == nil {
+            scheduleSweep()
+        }
     }
 
     /// Closes every idle connection and keeps none from now on (drain, reload). It still connects
@@ -95,6 +109,8 @@ final class UpstreamConnectionPool {
     func shutdown() {
         eventLoop.preconditionInEventLoop()
         isShutDown = true
+        sweep?.cancel()
+        sweep = nil
         for connections in idle {
             for connection in connections {
                 connection.channel.close(promise: nil)
@@ -112,8 +128,7 @@ final class UpstreamConnectionPool {
     /// without an attempt would make a blip of 100 ms seconds of 502s. Round robin rather than
     /// the oldest mark first spreads those trial connects over the marked servers; each
     /// request tries them all before it fails anyway.
-    private func pickServer(skipping tried: Set<Int>) -> Int? {
-        let now = NIODeadline.now()
+    private func pickServer(skipping tried: Set<Int>, now: NIODeadline) -> Int? {
         var coolingDown: Int?
         for offset in 0..<servers.count {
             let index = (nextServer + offset) % servers.count
@@ -130,13 +145,43 @@ final class UpstreamConnectionPool {
         return coolingDown
     }
 
-    private func takeIdle(server: Int) -> UpstreamConnection? {
+    private func takeIdle(server: Int, now: NIODeadline) -> UpstreamConnection? {
         while let connection = idle[server].popLast() {
-            if connection.channel.isActive {
+            if isStillReusable(connection, now: now) {
                 return connection
             }
         }
         return nil
+    }
+
+    /// Whether an idle `connection` can carry another exchange; one past its limit is closed.
+    private func isStillReusable(_ connection: UpstreamConnection, now: NIODeadline) -> Bool {
+        guard connection.channel.isActive else { return false }
+        guard now < connection.reusableUntil else {
+            connection.channel.close(promise: nil)
+            return false
+        }
+        return true
+    }
+
+    private func scheduleSweep() {
+        guard let interval = idleLimit.sweepInterval else { return }
+        // Held strongly until it runs or `shutdown` cancels it.
+        sweep = eventLoop.scheduleTask(in: interval) { [self] in
+            sweep = nil
+            closeExpiredIdle(now: .now())
+            if !isShutDown, idleCount > 0 {
+                scheduleSweep()
+            }
+        }
+    }
+
+    /// Closes the idle connections past their limit and forgets those already closed, which
+    /// would otherwise stay until a request happened to pop them.
+    private func closeExpiredIdle(now: NIODeadline) {
+        for server in idle.indices {
+            idle[server].removeAll { !isStillReusable($0, now: now) }
+        }
     }
 
     private func connect(server: Int, tried: Set<Int>) -> EventLoopFuture<UpstreamConnection> {
@@ -173,7 +218,7 @@ final class UpstreamConnectionPool {
             // Like nginx's proxy_next_upstream error/timeout: try the next server before failing.
             // Nothing was sent, so this holds for any request, a POST's included.
             let tried = tried.union([server])
-            guard let next = self.pickServer(skipping: tried) else {
+            guard let next = self.pickServer(skipping: tried, now: .now()) else {
                 return self.eventLoop.makeFailedFuture(failure)  // counted by whoever asked
             }
             // The client never sees this failure, but a server refusing must show in the metrics.

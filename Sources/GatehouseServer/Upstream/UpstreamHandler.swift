@@ -48,6 +48,8 @@ final class UpstreamHandler {
     private var context: ChannelHandlerContext?
     /// Whether the last response allows the connection to be reused.
     private(set) var lastResponseKeepAlive = true
+    /// How long (seconds) the last response said the origin keeps the connection open idle.
+    var announcedIdleTimeout: Int64? { parser.keepAliveTimeout }
 
     init(responseTimeout: TimeAmount) {
         self.responseTimeout = responseTimeout

@@ -1,7 +1,7 @@
 // UpstreamConfig+Reading: reads and checks the `upstream:` section.
 
 extension UpstreamConfig {
-    static let keys = ["servers", "connect_timeout", "response_timeout", "max_idle_connections"]
+    static let keys = ["servers", "connect_timeout", "response_timeout", "max_idle_connections", "keepalive_timeout"]
 
     /// What `upstream.servers` must hold, for the issue saying it is missing.
     static let serversHint = "list at least one origin, e.g. servers: [\"http://127.0.0.1:3000\"]"
@@ -26,5 +26,6 @@ extension UpstreamConfig {
         if let value = section["connect_timeout"]?.duration(positive: true) { connectTimeout = value }
         if let value = section["response_timeout"]?.duration(positive: true) { responseTimeout = value }
         if let value = section["max_idle_connections"]?.integer(in: 0...Int.max) { maxIdleConnections = value }
+        if let value = section["keepalive_timeout"]?.duration() { keepaliveTimeout = value }
     }
 }

@@ -55,6 +55,68 @@ import Testing
         try await upstream.shutdown()
     }
 
+    @Test func aLargeHitsHeadLeavesInTheSameSegmentAsItsBody() async throws {
+        // 100 KiB: a memory-file body, and with its head at most two loopback segments (~64 KiB each).
+        let body = patternedBytes(102_400)
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            .respond(headers: [("Cache-Control", "max-age=60")], body: body)
+        })
+        let miss = try await TestHTTPClient.request(port: proxy.port, "GET", "/large")
+        #expect(miss.header("cache-status") == "gatehouse; fwd=uri-miss; stored")
+
+        let client = SmallWindowSocket(port: proxy.port, receiveBuffer: nil)
+        defer { client.close() }
+        var segments: [UInt32] = []
+        for _ in 0..<8 {
+            let before = try #require(client.dataSegmentsReceived())
+            client.send("GET /large HTTP/1.1\r\nHost: 127.0.0.1:\(proxy.port)\r\n\r\n")
+            let hit = await client.readResponse()
+            #expect(hit.head.contains("Cache-Status: gatehouse; hit"))
+            #expect(hit.body == body)
+            segments.append(try #require(client.dataSegmentsReceived()) - before)
+        }
+        // A head written on its own is a segment of its own: three or more every time. Held for
+        // the body, two whenever the receive window is open (a busy reader may shrink it for some).
+        #expect(segments.min() == 2, "data segments per response: \(segments)")
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    @Test func pipelinedLargeHitsArriveWholeAndInOrderWhileTheFirstIsStillBeingSent() async throws {
+        // 8 MiB: the first response's sendfile is still pending when the next heads are written,
+        // so a head sent straight to the socket would land inside the first body.
+        let body = patternedBytes(8 << 20)
+        let (proxy, upstream) = try await Self.startWithHugeEntry(body)
+
+        let reader = SmallWindowSocket(port: proxy.port)
+        defer { reader.close() }
+        reader.send(String(repeating: "GET /huge HTTP/1.1\r\nHost: t\r\n\r\n", count: 3))
+        // All three are answered (their writes queued) before the client reads a byte.
+        #expect(try await proxy.waitForGauge("gatehouse_cache_lookups_total", ["result": "hit"], toRead: 3))
+        for _ in 0..<3 {
+            let received = await reader.readResponse()
+            #expect(received.head.hasPrefix("HTTP/1.1 200 OK\r\n"))
+            #expect(received.head.contains("Cache-Status: gatehouse; hit"))
+            #expect(received.body == body)
+        }
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    /// A proxy whose cache holds `body` (several MiB, over the default object size) for
+    /// `GET /huge` with `Host: t`, stored by one miss.
+    private static func startWithHugeEntry(_ body: [UInt8]) async throws -> (ProxyHarness, TestUpstreamServer) {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            .respond(headers: [("Cache-Control", "max-age=60")], body: body)
+        }) { config in
+            config.cache.maxObjectSize = 16 << 20
+        }
+        let miss = try await TestHTTPClient.request(port: proxy.port, "GET", "/huge", headers: [("Host", "t")])
+        #expect(miss.header("cache-status") == "gatehouse; fwd=uri-miss; stored")
+        #expect(miss.body.count == body.count)
+        return (proxy, upstream)
+    }
+
     private static func hits(port: Int, count: Int) async throws -> [TestHTTPResponse] {
         let client = try await TestHTTPClient.connect(port: port)
         var responses: [TestHTTPResponse] = []
@@ -69,26 +131,13 @@ import Testing
         // 8 MiB: more than the kernel takes into a loopback socket at once (tcp_wmem's 4 MiB
         // ceiling plus the reader's small buffer), so the write is still pending at the purge.
         let body = patternedBytes(8 << 20)
-        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
-            .respond(headers: [("Cache-Control", "max-age=60")], body: body)
-        }) { config in
-            config.cache.maxObjectSize = 16 << 20
-        }
-        let miss = try await TestHTTPClient.request(port: proxy.port, "GET", "/huge", headers: [("Host", "t")])
-        #expect(miss.header("cache-status") == "gatehouse; fwd=uri-miss; stored")
-        #expect(miss.body.count == body.count)
+        let (proxy, upstream) = try await Self.startWithHugeEntry(body)
 
         let reader = SmallWindowSocket(port: proxy.port)
         defer { reader.close() }
         reader.send("GET /huge HTTP/1.1\r\nHost: t\r\n\r\n")
         // The hit is looked up and its write begun in one turn of the proxy's event loop.
-        var hits: Double? = 0
-        for _ in 0..<500 where hits != 1 {
-            let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
-            hits = metrics.value("gatehouse_cache_lookups_total", ["result": "hit"])
-            if hits != 1 { try await Task.sleep(for: .milliseconds(10)) }
-        }
-        #expect(hits == 1)
+        #expect(try await proxy.waitForGauge("gatehouse_cache_lookups_total", ["result": "hit"], toRead: 1))
         try await Self.purgeAll(adminPort: proxy.adminPort)
         // The entry is gone; its file stays open for the write still under way.
         #expect(try await Self.bodyFiles(adminPort: proxy.adminPort) == 1)

@@ -1,13 +1,13 @@
-// ProxyHarness+Gauges: waiting for a gauge of the proxy's /metrics to reach a value.
+// ProxyHarness+Gauges: waiting for a gauge or counter of the proxy's /metrics to reach a value.
 import GatehouseTesting
 
 extension ProxyHarness {
-    /// Scrapes `/metrics` until `name` reads `value`, at most 500 times (each scrape is a round
-    /// trip through the admin listener, so no sleep between them); whether it did.
-    func waitForGauge(_ name: String, toRead value: Double) async throws -> Bool {
+    /// Scrapes `/metrics` until `name` (with `labels`) reads `value`, at most 500 times (each
+    /// scrape is a round trip through the admin listener, so no sleep between them); whether it did.
+    func waitForGauge(_ name: String, _ labels: [String: String] = [:], toRead value: Double) async throws -> Bool {
         for _ in 0..<500 {
             let metrics = PrometheusText(try await TestHTTPClient.request(port: adminPort, "GET", "/metrics").bodyString)
-            if metrics.value(name) == value { return true }
+            if metrics.value(name, labels) == value { return true }
         }
         return false
     }

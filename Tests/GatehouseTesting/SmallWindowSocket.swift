@@ -7,13 +7,15 @@ import Glibc
 /// A client on a plain blocking socket with a 4 KiB receive buffer: a large response stays
 /// pending in the server's write until the test reads it (or never does).
 public final class SmallWindowSocket: @unchecked Sendable {
-    private let fd: Int32
+    let fd: Int32
 
-    /// Connected to 127.0.0.1:`port`.
-    public init(port: Int) {
+    /// Connected to 127.0.0.1:`port`, with a receive buffer of `receiveBuffer` bytes (nil: the
+    /// kernel's default, for tests of how responses are segmented rather than held).
+    public init(port: Int, receiveBuffer: Int32? = 4096) {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var small: Int32 = 4096
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        if var small = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        }
         // A server that stops sending fails the read within 30 s instead of hanging the test run.
         var patience = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &patience, socklen_t(MemoryLayout<timeval>.size))

@@ -98,7 +98,10 @@ extension ProxyHandler {
             }
         }
         record(request)
-        if tail != nil {
+        if sentFile != nil {
+            context.writeHeadBeforeFile(buffer)
+            headBuffer.recycle(buffer)
+        } else if tail != nil {
             context.write(wrapOutboundOut(buffer), promise: nil)
             headBuffer.recycle(buffer)
         }

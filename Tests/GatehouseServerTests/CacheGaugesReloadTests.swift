@@ -20,6 +20,41 @@ import Testing
         PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
     }
 
+    /// A reload to another `cache.version` leaves every stored key unreachable; the memory store
+    /// lets go of them at once (bytes, entries, body files) rather than when the LRU reaches them.
+    @Test func aNewCacheVersionLetsGoOfTheOldEntries() async throws {
+        let upstream = try await TestUpstreamServer.start(behaviour: { _ in
+            .respond(headers: [("Cache-Control", "max-age=600")], body: Array(repeating: 7, count: 70_000))
+        })
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("reload-version-\(UUID().uuidString).conf")
+        defer { try? FileManager.default.removeItem(at: file) }
+        // Both stores in memory: the Redis address is never used.
+        let text = { (version: String) in
+            StoreReloadConfigText.make(
+                upstream: upstream.port, redis: 1, rateLimits: "  store: memory", cache: "  store: memory\n  version: \"\(version)\""
+            )
+        }
+        try text("1").write(to: file, atomically: true, encoding: .utf8)
+        let initial = try ConfigLoader.load(path: file.path)
+        let proxy = try await ProxyHarness.start(upstreamPorts: [upstream.port], configPath: file.path) { $0 = initial }
+        let miss = try await TestHTTPClient.request(port: proxy.port, "GET", "/doc")
+        #expect(miss.header("cache-status") == "gatehouse; fwd=uri-miss; stored")
+        let filled = try await Self.scrape(proxy)
+        for name in Self.gauges {
+            #expect((filled.value(name) ?? 0) > 0, "\(name)")
+        }
+
+        try await Self.reload(proxy, to: text("2"), at: file)
+        let emptied = try await Self.scrape(proxy)
+        for name in Self.gauges {
+            #expect(emptied.value(name) == 0, "\(name) after a reload to version 2")
+        }
+        let again = try await TestHTTPClient.request(port: proxy.port, "GET", "/doc")
+        #expect(again.header("cache-status") == "gatehouse; fwd=uri-miss; stored")
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     /// After a reload to Redis or to no cache, nothing is held in memory: the gauges say 0
     /// instead of keeping the old memory store's last values for ever.
     @Test func gaugesGoToZeroWhenTheMemoryStoreGoes() async throws {

@@ -56,6 +56,12 @@ final class ResponseCache: Sendable {
             remote: cache.store == .redis ? RemoteStore(keyPrefix: config.redis.keyPrefix, redis: redis.map { ObjectIdentifier($0) }) : nil
         )
         if let previous, previous.storeSettings == settings {
+            // A new cache.version makes every stored key unreachable: a memory store lets go of
+            // them now instead of keeping them charged to the budget until the LRU reaches them.
+            // (A Redis store's expire by their TTLs; other instances may still be on the old version.)
+            if previous.policy.keys.version != cache.version {
+                previous.memoryStore?.purgeAll()
+            }
             return ResponseCache(
                 policy: CachePolicy(config: cache), store: previous.store, flights: previous.flights,
                 invalidations: previous.invalidations, tombstones: previous.tombstones, settings: settings, remoteDeadline: previous.remoteDeadline, group: group,

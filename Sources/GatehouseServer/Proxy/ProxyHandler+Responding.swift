@@ -99,7 +99,7 @@ extension ProxyHandler {
         }
         record(request)
         if sentFile != nil {
-            context.writeHeadBeforeFile(buffer)
+            headBeforeFile.write(buffer, context: context)
             headBuffer.recycle(buffer)
         } else if tail != nil {
             context.write(wrapOutboundOut(buffer), promise: nil)

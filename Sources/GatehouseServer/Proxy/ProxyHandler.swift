@@ -41,6 +41,8 @@ final class ProxyHandler {
     let storeDeadlines: StoreDeadlines
     /// This loop's buffer for response heads.
     let headBuffer: HeadBuffer
+    /// Sends a large hit's head in one segment with its body.
+    var headBeforeFile = HeadBeforeFile()
     var context: ChannelHandlerContext?
     /// A `read` the channel asked for while forwarding was paused.
     var readPending = false

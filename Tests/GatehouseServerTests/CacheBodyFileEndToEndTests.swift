@@ -64,13 +64,15 @@ import Testing
         let miss = try await TestHTTPClient.request(port: proxy.port, "GET", "/large")
         #expect(miss.header("cache-status") == "gatehouse; fwd=uri-miss; stored")
 
-        let client = SmallWindowSocket(port: proxy.port, receiveBuffer: nil)
+        // A receive window that is never the limit, read in large chunks: the segments are then
+        // the proxy's doing, not the reader's.
+        let client = SmallWindowSocket(port: proxy.port, receiveBuffer: 4 << 20)
         defer { client.close() }
         var segments: [UInt32] = []
         for _ in 0..<8 {
             let before = try #require(client.dataSegmentsReceived())
             client.send("GET /large HTTP/1.1\r\nHost: 127.0.0.1:\(proxy.port)\r\n\r\n")
-            let hit = await client.readResponse()
+            let hit = await client.readResponse(chunk: 1 << 20)
             #expect(hit.head.contains("Cache-Status: gatehouse; hit"))
             #expect(hit.body == body)
             segments.append(try #require(client.dataSegmentsReceived()) - before)

@@ -20,20 +20,33 @@ extension CachePolicy {
         for head: HTTPRequestHead, scheme: String = "http", forwarded: ForwardedOrigin? = nil, path: NormalizedPath? = nil,
         response: HTTPResponseHead
     ) -> CacheInvalidation? {
-        guard !Self.isSafe(head.method), (200..<400).contains(response.status.code) else {
+        guard (200..<400).contains(response.status.code),
+              var invalidation = invalidation(forUnanswered: head, scheme: scheme, forwarded: forwarded, path: path),
+              let target = invalidation.targets.first
+        else {
             return nil
         }
-        let target = CacheTarget(request: head, scheme: scheme, forwarded: forwarded)
-        let namespaces = rules.isEmpty ? [] : rules.namespacesInvalidated(byWriteTo: path ?? NormalizedPath(target.path))
-        var targets = [target]
         for name in ["location", "content-location"] {
             guard let reference = response.headers.first(name: name),
                   let resolved = target.resolving(reference),
-                  !targets.contains(resolved)
+                  !invalidation.targets.contains(resolved)
             else { continue }
-            targets.append(resolved)
+            invalidation.targets.append(resolved)
         }
-        return CacheInvalidation(targets: targets, namespaces: namespaces)
+        return invalidation
+    }
+
+    /// What a write whose answer never came invalidates: its client left, or the origin timed
+    /// out or closed the connection, after the request went upstream. The origin may have
+    /// carried it out all the same (most finish a request whoever is still listening), so its
+    /// target and namespaces go as after a 2xx; nil for safe methods.
+    public func invalidation(
+        forUnanswered head: HTTPRequestHead, scheme: String = "http", forwarded: ForwardedOrigin? = nil, path: NormalizedPath? = nil
+    ) -> CacheInvalidation? {
+        guard !Self.isSafe(head.method) else { return nil }
+        let target = CacheTarget(request: head, scheme: scheme, forwarded: forwarded)
+        let namespaces = rules.isEmpty ? [] : rules.namespacesInvalidated(byWriteTo: path ?? NormalizedPath(target.path))
+        return CacheInvalidation(targets: [target], namespaces: namespaces)
     }
 
     /// The URL key to purge for `target`, given the current version of its rule's namespace.

@@ -31,6 +31,9 @@ final class BackgroundRefresh {
     private var upstreamStartedAt = NIODeadline.now()
     private var absorbed: HTTPResponseHead?
     private var plan: CacheStoragePlan?
+    /// The origin answered with what replaces the stale copy, which is not to be kept either:
+    /// it goes when the answer ends, so that clients get the origin's answer, not the copy.
+    private var endsStaleCopy = false
     private var body: ByteBuffer?
     /// Keeps this object alive from the start until it finishes: nothing else owns a refresh
     /// (the upstream handler holds its delegate only while the exchange runs).
@@ -109,9 +112,23 @@ extension BackgroundRefresh: UpstreamResponseDelegate {
             absorbed = head
             return
         }
-        if case .store(let plan) = cache.policy.storageDecision(for: head, to: request, requestTime: requestTime, responseTime: .now()) {
+        switch cache.policy.storageDecision(for: head, to: request, requestTime: requestTime, responseTime: .now()) {
+        case .store(let plan):
             self.plan = plan
+            endsStaleCopy = true  // should its body outgrow `max_object_size`
+        case .doNotStore(let reason):
+            endsStaleCopy = Self.endsStaleCopy(head.status, reason: reason)
         }
+    }
+
+    /// Whether an answer that may not be stored ends the stale copy's use: a new representation
+    /// (2xx, 3xx) or word that there is none (404, 410), unstorable for a reason of its own
+    /// (`no-store`, `private`, `Set-Cookie`, no freshness…). Otherwise it would be served on for
+    /// the rest of its stale-while-revalidate window (an origin's may be a day), a new refresh
+    /// discarding the origin's answer each time. A 5xx leaves it for stale-if-error, and an
+    /// answer about the asking client (its credential, a 401) to the other clients.
+    private static func endsStaleCopy(_ status: HTTPResponseStatus, reason: CacheNotStoredReason) -> Bool {
+        reason.isAboutTheResponse && (status.code < 400 || status == .notFound || status == .gone)
     }
 
     func upstreamReceivedBody(_ buffer: ByteBuffer) {
@@ -149,6 +166,8 @@ extension BackgroundRefresh: UpstreamResponseDelegate {
             let newKey = CacheKey(primary: key.primary, varyNames: plan.varyNames, requestHeaders: varyHeaders)
             cache.insert(entry, for: newKey, retention: plan.retention, fetchMark: fetchMark, fetch: fetch, now: now, on: eventLoop)
             stored = entry
+        } else if endsStaleCopy {
+            _ = cache.store.remove(key, on: eventLoop)
         }
         finish(stored: stored)
     }

@@ -499,14 +499,33 @@ extension ProxyHandler {
     /// A successful write invalidates its URLs and namespaces; completes when they are gone
     /// (at once for the memory store, after a round trip for Redis). Nil when nothing is invalidated.
     func invalidateAfterWrite(_ head: HTTPResponseHead, request: InFlightRequest) -> EventLoopFuture<Int>? {
-        guard let cache = request.runtime.cache, let context,
+        guard let cache = request.runtime.cache,
               let invalidation = cache.policy.invalidation(
                   for: request.head, forwarded: request.forwardedOrigin, path: Self.rulePath(of: request, policy: cache.policy),
                   response: head
               )
         else { return nil }
+        return invalidate(invalidation, in: cache)
+    }
+
+    /// A write that went upstream ends without its response head (its client left, the origin
+    /// timed out or closed): it may have been carried out, so what a success would invalidate
+    /// goes (bar `Location`, never seen). Otherwise a read after it could get, until its TTL,
+    /// what the write replaced. Nothing for safe methods, nor once the head came (it decided).
+    func invalidateUnansweredWrite(_ request: InFlightRequest) {
+        guard !request.responseStarted, let cache = request.runtime.cache,
+              let invalidation = cache.policy.invalidation(
+                  forUnanswered: request.head, forwarded: request.forwardedOrigin, path: Self.rulePath(of: request, policy: cache.policy)
+              )
+        else { return }
+        _ = invalidate(invalidation, in: cache)
+    }
+
+    private func invalidate(_ invalidation: CacheInvalidation, in cache: ResponseCache) -> EventLoopFuture<Int>? {
+        guard let context else { return nil }
+        let invalidated = cache.invalidate(invalidation, on: context.eventLoop)
         let counter = serverState.metrics.counter(GatehouseMetrics.Name.cacheInvalidations, ["reason": "write"])
         counter.increment(by: Int64(invalidation.targets.count + invalidation.namespaces.count))
-        return cache.invalidate(invalidation, on: context.eventLoop)
+        return invalidated
     }
 }

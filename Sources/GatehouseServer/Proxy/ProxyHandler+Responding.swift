@@ -185,8 +185,12 @@ extension ProxyHandler {
     /// Ends an exchange cut short (the client left, or its connection is being closed): its
     /// upstream connection, mid-exchange, can't be reused, and a fetch it led for the cache is
     /// given up, so that requests waiting on that fetch go upstream themselves: nothing else
-    /// would ever end that flight, and every later request for the URL would wait on it.
+    /// would ever end that flight, and every later request for the URL would wait on it. A
+    /// write cut short this way may still be carried out: it invalidates as if it succeeded.
     func abandon(_ request: InFlightRequest, upstream: UpstreamConnection?) {
+        if upstream != nil {
+            invalidateUnansweredWrite(request)
+        }
         upstream?.close()
         if let exchange = request.cache {
             cacheFetchFailed(exchange)

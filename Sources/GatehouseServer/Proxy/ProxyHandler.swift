@@ -189,6 +189,9 @@ extension ProxyHandler {
             return
         }
         recorder.upstreamFailed(kind: failure.metricKind)
+        if failure.mayHaveReachedOrigin {
+            invalidateUnansweredWrite(request)
+        }
         if let exchange = request.cache {
             // Stale first: serving it ends a revalidation's flight with `.failed`, so its followers serve theirs.
             if !request.responseStarted, serveStaleOnError(exchange, request: request, upstreamStatus: nil) {

@@ -40,6 +40,16 @@ enum UpstreamFailure: Error, Equatable {
         }
     }
 
+    /// Whether the request may have reached the origin (and a write been carried out): only
+    /// not when no connection was made. (A framing mismatch is caught at the bytes that break
+    /// the declared framing: what went before may be a whole request to the origin.)
+    var mayHaveReachedOrigin: Bool {
+        switch self {
+        case .connectFailed, .connectTimeout: false
+        case .connectionClosed, .responseTimeout, .sendTimeout, .invalidResponse, .requestFramingMismatch: true
+        }
+    }
+
     /// Label for `gatehouse_upstream_errors_total{kind}`.
     var metricKind: String {
         switch self {

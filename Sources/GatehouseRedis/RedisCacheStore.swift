@@ -208,6 +208,11 @@ public final class RedisCacheStore: CacheStore {
 
     private func fetchRecord(under key: String, now: CacheTime, on eventLoop: any EventLoop, _ done: @escaping (Record?) -> Void) {
         client.send(["GET", .string(key)], on: eventLoop).whenComplete { result in
+            if case .success(.error(let message)) = result {
+                // A key of another type (another program's) or a Redis refusing reads: a miss,
+                // and a Redis error to count.
+                self.client.countErrorReply(message)
+            }
             guard case .success(.bulkString(let value)) = result,
                   let record = self.memo.record(under: key, decoding: value),
                   record.expires > now.secondsSince1970

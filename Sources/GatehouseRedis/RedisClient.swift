@@ -19,7 +19,7 @@ public final class RedisClient: Sendable {
     private let slotsByLoop: [ObjectIdentifier: [RedisConnectionSlot]]
     private let cursor = ManagedAtomic<Int>(0)
     private let closed = ManagedAtomic<Bool>(false)
-    private let recorder: RedisEventRecorder
+    let recorder: RedisEventRecorder
     /// How long one connection attempt may take.
     public let connectTimeout: TimeAmount
 

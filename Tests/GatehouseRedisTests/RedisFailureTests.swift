@@ -23,6 +23,31 @@ import Testing
         }
     }
 
+    /// A Redis that stops answering while no command is in flight: the pool used to read up for
+    /// as long as nothing was sent (so /health said connected), and each next command paid the
+    /// timeout to find out. Idle connections are PINGed, so the pool goes down on its own.
+    @Test func aHungRedisIsNoticedWithoutTraffic() async throws {
+        try await RedisTest.withServer(extraArguments: ["--enable-debug-command", "yes"]) { server in
+            let down = RedisTest.group.any().makePromise(of: Void.self)
+            let config = RedisTest.config(for: server, timeout: .milliseconds(200), poolSize: 2)
+            try await RedisTest.withClient(config, onEvent: { event in
+                if case .disconnected = event { down.succeed() }
+            }) { client in
+                let other = RedisTest.config(for: server, timeout: .seconds(20), poolSize: 1)
+                try await RedisTest.withClient(other) { other in
+                    // Blocks the whole server, this client's idle connections included.
+                    let sleeping = other.send(["DEBUG", "SLEEP", "4"])
+                    // A heartbeat comes within a second and fails 200 ms later; the rest is margin.
+                    let timer = down.futureResult.eventLoop.scheduleTask(in: .milliseconds(3500)) { down.fail(RedisError.timeout) }
+                    await #expect(throws: Never.self) { try await down.futureResult.get() }
+                    timer.cancel()
+                    _ = try? await sleeping.get()
+                }
+                #expect(await RedisTest.eventuallyPing(client, within: .seconds(5)))
+            }
+        }
+    }
+
     @Test func killedRedisFailsFastThenRecoversAfterRestart() async throws {
         try await RedisTest.withServer { server in
             // A long command timeout, so failing fast cannot be mistaken for timing out.

@@ -11,6 +11,8 @@ enum RedisCommandClient {
         var config = RedisConfig()
         config.url = endpoint
         config.poolSize = 1
+        // Setup commands may be slow on purpose (DEBUG SLEEP); never the thing a test times.
+        config.timeout = .seconds(5)
         let client = RedisClient.connect(config: config, group: MultiThreadedEventLoopGroup.singleton)
         do {
             #expect(await client.waitUntilConnected(timeout: .seconds(10)))

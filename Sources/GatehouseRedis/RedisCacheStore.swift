@@ -137,7 +137,8 @@ public final class RedisCacheStore: CacheStore {
     public func purge(_ url: CacheURLKey, on eventLoop: any EventLoop) -> EventLoopFuture<Int> {
         epoch.current(client: client, on: eventLoop).flatMap { epoch in
             self.client.evalsha(
-                Self.purgeScript, keys: [.string(self.indexKey(url, epoch)), .string(self.purgeMarkKey(url))],
+                Self.purgeScript,
+                keys: [.string(self.indexKey(url, epoch)), .string(self.purgeMarkKey(url)), .string(self.entryKey(url.sharedPrimary.value, epoch))],
                 arguments: [.integer(Int(CacheTime.now().secondsSince1970)), .integer(Self.purgeMarkSeconds)],
                 on: eventLoop
             )

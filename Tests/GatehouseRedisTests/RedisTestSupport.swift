@@ -91,11 +91,18 @@ enum RedisTest {
 
     /// Sends until a command succeeds (bounded), for waiting out a reconnect.
     static func eventuallyPing(_ client: RedisClient, within limit: Duration) async -> Bool {
+        await eventually(client, within: limit) { try await $0.ping().get() }
+    }
+
+    /// Tries `command` until it succeeds (bounded), waiting for a connection between tries.
+    static func eventually(
+        _ client: RedisClient, within limit: Duration, _ command: (RedisClient) async throws -> Void
+    ) async -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now + limit
         while clock.now < deadline {
             _ = await client.waitUntilConnected(timeout: deadline - clock.now)
-            if (try? await client.ping().get()) != nil { return true }
+            if (try? await command(client)) != nil { return true }
             // The connection that just failed may not have reported itself down yet.
             try? await Task.sleep(for: .milliseconds(20))
         }

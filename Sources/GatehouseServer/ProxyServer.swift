@@ -182,7 +182,7 @@ public final class ProxyServer: Sendable {
         reclaimer.stop()
         try? await state.runtime.pools.shutdown()?.get()
         try? await admin.close()
-        await state.runtime.redis?.close()
+        await state.runtime.redis?.close(within: max(deadline - ContinuousClock.now, .zero))
         // What is left of the timeout, but a moment at least for the last lines of a healthy
         // destination; a blocked one (a pipe nobody reads) must not hold the exit any longer.
         let logTimeout = max(deadline - ContinuousClock.now, Self.minimumLogFlush)

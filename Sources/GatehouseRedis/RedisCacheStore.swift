@@ -212,7 +212,7 @@ public final class RedisCacheStore: CacheStore {
             if case .success(.error(let message)) = result {
                 // A key of another type (another program's) or a Redis refusing reads: a miss,
                 // and a Redis error to count.
-                self.client.countErrorReply(message)
+                self.client.errorReplied(message)
             }
             guard case .success(.bulkString(let value)) = result,
                   let record = self.memo.record(under: key, decoding: value),

@@ -57,24 +57,24 @@ extension RedisClient {
         _ reply: EventLoopFuture<RedisValue>,
         _ transform: @escaping @Sendable (RedisValue) -> Result?
     ) -> EventLoopFuture<Result> {
-        let recorder = self.recorder
-        return reply.flatMapThrowing { value in
+        reply.flatMapThrowing { value in
             if case .error(let message) = value {
-                recorder.commandFailed(.server(message))
+                self.errorReplied(message)
                 throw RedisError.server(message)
             }
             guard let result = transform(value) else {
-                recorder.commandFailed(.unexpectedReply(value))
+                self.recorder.commandFailed(.unexpectedReply(value))
                 throw RedisError.unexpectedReply(value)
             }
             return result
         }
     }
 
-    /// Counts an error reply that a caller of ``send(_:on:)`` could not use (``expect(_:_:)``
-    /// counts its own).
-    func countErrorReply(_ message: String) {
+    /// Counts, and logs now and then, an error reply that failed a command (``expect(_:_:)``
+    /// calls it; so does a caller of ``send(_:on:)`` that could not use the reply).
+    func errorReplied(_ message: String) {
         recorder.commandFailed(.server(message))
+        errorReplies.note(message)
     }
 
     static func milliseconds(_ duration: Duration) -> Int {

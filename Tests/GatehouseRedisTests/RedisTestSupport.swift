@@ -60,10 +60,11 @@ enum RedisTest {
     /// Runs `body` with a connected client, closed afterwards.
     static func withClient<Result>(
         _ config: RedisConfig,
+        logger: Logger = quietLogger,
         onEvent: (@Sendable (RedisClientEvent) -> Void)? = nil,
         _ body: (RedisClient) async throws -> Result
     ) async throws -> Result {
-        let client = RedisClient.connect(config: config, group: group, logger: quietLogger, onEvent: onEvent)
+        let client = RedisClient.connect(config: config, group: group, logger: logger, onEvent: onEvent)
         do {
             try #require(await client.waitUntilConnected(timeout: .seconds(5)), "client never connected")
             let result = try await body(client)

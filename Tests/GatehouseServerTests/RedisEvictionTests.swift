@@ -32,15 +32,19 @@ import Testing
                 _ = try await commands.send([
                     "RESTORE", .string(index), .integer(ttl.integer ?? 0), .buffer(dump.buffer ?? ByteBuffer()), "REPLACE", "IDLETIME", 3600,
                 ]).get()
-                // Memory pressure: other keys until Redis evicts the index (the entry stays).
+                // Memory pressure: other keys until Redis evicts the index. They look idle for
+                // half an hour, so however many keys an eviction takes, the index goes first and
+                // the entry (just read) last.
+                _ = try await commands.send(["SET", "filler", .bytes(Array(repeating: 120, count: 2_000))]).get()
+                let filler = try await commands.send(["DUMP", "filler"]).get().buffer ?? ByteBuffer()
                 let info = try await commands.send(["INFO", "memory"]).get().string ?? ""
                 let used = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("used_memory:") }
                     .flatMap { Int($0.dropFirst("used_memory:".count)) } ?? 0
                 _ = try await commands.send(["CONFIG", "SET", "maxmemory", .integer(used + 200_000)]).get()
-                var filler = 0
-                while try await commands.send(["EXISTS", .string(index)]).get().integer == 1, filler < 2_000 {
-                    _ = try await commands.send(["SET", "filler:\(filler)", .bytes(Array(repeating: 120, count: 2_000))]).get()
-                    filler += 1
+                var fillers = 0
+                while try await commands.send(["EXISTS", .string(index)]).get().integer == 1, fillers < 2_000 {
+                    _ = try await commands.send(["RESTORE", "filler:\(fillers)", 0, .buffer(filler), "IDLETIME", 1_800]).get()
+                    fillers += 1
                 }
                 _ = try await commands.send(["CONFIG", "SET", "maxmemory", 0]).get()
                 #expect(try await commands.send(["EXISTS", .string(index)]).get().integer == 0)

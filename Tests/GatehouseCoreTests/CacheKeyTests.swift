@@ -99,6 +99,11 @@ import Testing
             let shared = Self.keys.primaryKey(for: Self.target("/a?b"), namespace: namespace, namespaceVersion: version, user: nil)
             #expect(shared.url.sharedPrimary == shared)
             #expect(shared.url.sharedPrimary.url == shared.url)
+            #expect(shared.isShared)
+            for user in ["alice", "s", ""] {
+                let personal = Self.keys.primaryKey(for: Self.target("/a?b"), namespace: namespace, namespaceVersion: version, user: user)
+                #expect(!personal.isShared, "user \(user)")
+            }
         }
     }
 

@@ -10,19 +10,25 @@ import Testing
 /// stored, while a hot entry is read on every hit: under memory pressure the index went first,
 /// and a write's purge then found nothing to drop, so the next read, through any instance, got
 /// what the write replaced until the entry's TTL ran out. A purge now also deletes the URL's
-/// shared entry by name.
+/// shared entry by name, and a user's entry (a `per_user` rule), which only the index lists,
+/// is served only while the index is there.
 @Suite struct RedisEvictionTests {
-    @Test func aWriteDropsItsURLAfterRedisEvictedItsIndex() async throws {
+    @Test(arguments: [false, true])
+    func aWriteDropsItsURLAfterRedisEvictedItsIndex(perUser: Bool) async throws {
+        let user = perUser ? [("X-User-Id", "alice")] : []
         try await RedisServerProcess.with(extraArguments: ["--maxmemory-policy", "allkeys-lru", "--maxmemory-samples", "64"]) { redis in
             let endpoint = RedisEndpoint(transport: .tcp(host: "127.0.0.1", port: redis.port), database: 0, password: nil)
             let (proxy, upstream) = try await ProxyHarness.start(behaviour: CacheEndToEndTests.versionedByWrites()) { config in
                 config.cache.store = .redis
                 config.redis.url = endpoint
+                var rule = CacheRuleConfig(pathPrefix: "/")
+                rule.perUser = perUser
+                config.cache.rules = [rule]
             }
             await RedisCommandClient.with(endpoint) { commands in
-                #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/doc").bodyString == "v1")
+                #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/doc", headers: user).bodyString == "v1")
                 #expect(try await proxy.waitForGauge("gatehouse_cache_stores_total", toRead: 1))
-                #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/doc").header("cache-status")?.hasPrefix("gatehouse; hit") == true)
+                #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/doc", headers: user).header("cache-status")?.hasPrefix("gatehouse; hit") == true)
 
                 let index = try #require(try await Self.onlyKey(matching: "gatehouse:i*", commands))
                 let entry = try #require(try await Self.onlyKey(matching: "gatehouse:e*", commands))
@@ -51,7 +57,7 @@ import Testing
                 #expect(try await commands.send(["EXISTS", .string(entry)]).get().integer == 1)
 
                 #expect(try await TestHTTPClient.request(port: proxy.port, "PUT", "/doc", body: [1]).status == 204)
-                let after = try await TestHTTPClient.request(port: proxy.port, "GET", "/doc")
+                let after = try await TestHTTPClient.request(port: proxy.port, "GET", "/doc", headers: user)
                 #expect(after.bodyString == "v2", "served what the write replaced: \(after.header("cache-status") ?? "")")
             }
             try await proxy.stop()

@@ -11,7 +11,7 @@ extension RedisCacheStore {
         _ primary: CachePrimaryKey, requestHeaders: @escaping () -> HTTPHeaders, now: CacheTime, on eventLoop: any EventLoop
     ) -> EventLoopFuture<CacheLookupResult> {
         let promise = eventLoop.makePromise(of: CacheLookupResult.self)
-        record(under: primary.value, now: now, on: eventLoop) { first in
+        record(under: primary, now: now, on: eventLoop) { first in
             switch first {
             case nil:
                 promise.succeed(.uriMiss)

@@ -90,10 +90,15 @@ extension RedisCacheStore {
     return 0
     """#)
 
-    /// KEYS: URL index, the URL's purge mark. ARGV: the second now, how long the mark lasts (s).
-    /// Drops every member and the index, and marks the URL purged at that second (keeping a
-    /// later mark), so a store of a fetch begun before it is refused; returns how many entries
-    /// existed.
+    /// KEYS: URL index, the URL's purge mark, the URL's shared primary key. ARGV: the second
+    /// now, how long the mark lasts (s). Drops every member and the index, and marks the URL
+    /// purged at that second (keeping a later mark), so a store of a fetch begun before it is
+    /// refused; returns how many entries existed.
+    ///
+    /// The shared primary goes by name as well: an index is touched only by stores while a hot
+    /// entry is read on every hit, so a Redis evicting least recently used keys drops the index
+    /// first, and the purge would find nothing. Without its primary (its entry, or the Vary
+    /// names its variants are found by) no shared response of the URL is found any more.
     static let purgeScript = RedisScript(#"""
     local now = tonumber(ARGV[1]) or 0
     local marked = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
@@ -107,6 +112,11 @@ extension RedisCacheStore {
       end
     end
     redis.call('DEL', KEYS[1])
+    local shared = redis.call('GET', KEYS[3])
+    if shared then
+      if string.sub(shared, 1, 1) == 'E' then removed = removed + 1 end
+      redis.call('DEL', KEYS[3])
+    end
     return removed
     """#)
 }

@@ -43,7 +43,7 @@ public final class RedisCacheStore: CacheStore {
     }
 
     public func lookup(_ primary: CachePrimaryKey, now: CacheTime, on eventLoop: any EventLoop) -> EventLoopFuture<CachePrimaryLookup> {
-        record(under: primary.value, now: now, on: eventLoop).map { record in
+        answer(on: eventLoop) { self.record(under: primary, now: now, on: eventLoop, $0) }.map { record in
             switch record {
             case .entry(let entry, _): .entry(entry)
             case .varies(let names, _): .varies(on: names)
@@ -53,7 +53,7 @@ public final class RedisCacheStore: CacheStore {
     }
 
     public func lookup(_ key: CacheKey, now: CacheTime, on eventLoop: any EventLoop) -> EventLoopFuture<CacheEntry?> {
-        record(under: key.value, now: now, on: eventLoop).map { record in
+        answer(on: eventLoop) { self.record(under: key.value, now: now, on: eventLoop, $0) }.map { record in
             guard case .entry(let entry, _) = record else { return nil }
             return entry
         }
@@ -137,7 +137,8 @@ public final class RedisCacheStore: CacheStore {
     public func purge(_ url: CacheURLKey, on eventLoop: any EventLoop) -> EventLoopFuture<Int> {
         epoch.current(client: client, on: eventLoop).flatMap { epoch in
             self.client.evalsha(
-                Self.purgeScript, keys: [.string(self.indexKey(url, epoch)), .string(self.purgeMarkKey(url))],
+                Self.purgeScript,
+                keys: [.string(self.indexKey(url, epoch)), .string(self.purgeMarkKey(url)), .string(self.entryKey(url.sharedPrimary.value, epoch))],
                 arguments: [.integer(Int(CacheTime.now().secondsSince1970)), .integer(Self.purgeMarkSeconds)],
                 on: eventLoop
             )
@@ -182,19 +183,35 @@ public final class RedisCacheStore: CacheStore {
         }
     }
 
-    /// The live record under `keyValue`, or nil: missing, malformed, expired at `now`, or Redis failing.
-    private func record(under keyValue: String, now: CacheTime, on eventLoop: any EventLoop) -> EventLoopFuture<Record?> {
+    /// What a `record(under:…)` call hands its callback, as a future.
+    private func answer(on eventLoop: any EventLoop, _ lookup: (@escaping (Record?) -> Void) -> Void) -> EventLoopFuture<Record?> {
         let promise = eventLoop.makePromise(of: Record?.self)
-        record(under: keyValue, now: now, on: eventLoop) { promise.succeed($0) }
+        lookup { promise.succeed($0) }
         return promise.futureResult
     }
 
-    /// `record(under:now:on:)` through a callback, called on `eventLoop`: a lookup is a chain of
+    /// The live record under `keyValue`, or nil (missing, malformed, expired at `now`, or Redis
+    /// failing), through a callback, called on `eventLoop`: a lookup is a chain of
     /// steps, and as futures each step allocated one and looked up its generic metadata at run
     /// time (about a fifth of a Redis hit's CPU).
     func record(under keyValue: String, now: CacheTime, on eventLoop: any EventLoop, _ done: @escaping (Record?) -> Void) {
+        record(under: keyValue, requiringIndexOf: nil, now: now, on: eventLoop, done)
+    }
+
+    /// The record under a primary key. One user's (a `per_user` rule) only while its URL's
+    /// index is there: a purge finds a user's entries through the index alone, and a Redis
+    /// evicting least recently used keys may have dropped the index (touched only by stores)
+    /// before the entry, so the purge missed it. Asking also keeps the index as recent as the
+    /// entry. (A shared primary is deleted by name by every purge.)
+    func record(under primary: CachePrimaryKey, now: CacheTime, on eventLoop: any EventLoop, _ done: @escaping (Record?) -> Void) {
+        record(under: primary.value, requiringIndexOf: primary.isShared ? nil : primary.url, now: now, on: eventLoop, done)
+    }
+
+    private func record(
+        under keyValue: String, requiringIndexOf url: CacheURLKey?, now: CacheTime, on eventLoop: any EventLoop, _ done: @escaping (Record?) -> Void
+    ) {
         if let epoch = epoch.fresh() {
-            fetchRecord(under: entryKey(keyValue, epoch), now: now, on: eventLoop, done)
+            fetchRecord(under: entryKey(keyValue, epoch), index: url.map { indexKey($0, epoch) }, now: now, on: eventLoop, done)
             return
         }
         epoch.current(client: client, on: eventLoop).whenComplete { result in
@@ -202,12 +219,40 @@ public final class RedisCacheStore: CacheStore {
                 done(nil)
                 return
             }
-            self.fetchRecord(under: self.entryKey(keyValue, epoch), now: now, on: eventLoop, done)
+            self.fetchRecord(under: self.entryKey(keyValue, epoch), index: url.map { self.indexKey($0, epoch) }, now: now, on: eventLoop, done)
+        }
+    }
+
+    /// The live record under `key`; with an `index`, only while that index exists (asked at once,
+    /// in parallel with the record).
+    private func fetchRecord(under key: String, index: String?, now: CacheTime, on eventLoop: any EventLoop, _ done: @escaping (Record?) -> Void) {
+        guard let index else {
+            fetchRecord(under: key, now: now, on: eventLoop, done)
+            return
+        }
+        let indexed = client.send(["EXISTS", .string(index)], on: eventLoop)
+        fetchRecord(under: key, now: now, on: eventLoop) { record in
+            guard let record else {
+                done(nil)
+                return
+            }
+            indexed.whenComplete { result in
+                guard case .success(.integer(1)) = result else {
+                    done(nil)
+                    return
+                }
+                done(record)
+            }
         }
     }
 
     private func fetchRecord(under key: String, now: CacheTime, on eventLoop: any EventLoop, _ done: @escaping (Record?) -> Void) {
         client.send(["GET", .string(key)], on: eventLoop).whenComplete { result in
+            if case .success(.error(let message)) = result {
+                // A key of another type (another program's) or a Redis refusing reads: a miss,
+                // and a Redis error to count.
+                self.client.errorReplied(message)
+            }
             guard case .success(.bulkString(let value)) = result,
                   let record = self.memo.record(under: key, decoding: value),
                   record.expires > now.secondsSince1970

@@ -50,20 +50,31 @@ extension RedisClient {
     }
 
     /// Checks a reply: an error reply throws ``RedisError/server(_:)``, a reply `transform` rejects
-    /// (returns nil for) throws ``RedisError/unexpectedReply(_:)``.
+    /// (returns nil for) throws ``RedisError/unexpectedReply(_:)``. Either counts as a failed
+    /// command: a Redis out of memory or turned read-only answers every write so, and the
+    /// operator must see that in `gatehouse_redis_errors_total`, not only timeouts and drops.
     func expect<Result>(
         _ reply: EventLoopFuture<RedisValue>,
         _ transform: @escaping @Sendable (RedisValue) -> Result?
     ) -> EventLoopFuture<Result> {
         reply.flatMapThrowing { value in
             if case .error(let message) = value {
+                self.errorReplied(message)
                 throw RedisError.server(message)
             }
             guard let result = transform(value) else {
+                self.recorder.commandFailed(.unexpectedReply(value))
                 throw RedisError.unexpectedReply(value)
             }
             return result
         }
+    }
+
+    /// Counts, and logs now and then, an error reply that failed a command (``expect(_:_:)``
+    /// calls it; so does a caller of ``send(_:on:)`` that could not use the reply).
+    func errorReplied(_ message: String) {
+        recorder.commandFailed(.server(message))
+        errorReplies.note(message)
     }
 
     static func milliseconds(_ duration: Duration) -> Int {

@@ -19,7 +19,8 @@ public final class RedisClient: Sendable {
     private let slotsByLoop: [ObjectIdentifier: [RedisConnectionSlot]]
     private let cursor = ManagedAtomic<Int>(0)
     private let closed = ManagedAtomic<Bool>(false)
-    private let recorder: RedisEventRecorder
+    let recorder: RedisEventRecorder
+    let errorReplies: RedisErrorReplyLog
     /// How long one connection attempt may take.
     public let connectTimeout: TimeAmount
 
@@ -28,7 +29,8 @@ public final class RedisClient: Sendable {
     /// - Parameters:
     ///   - config: the `redis:` section (endpoint, pool size, command timeout).
     ///   - group: the event loops the connections live on, `pool_size` spread round robin.
-    ///   - logger: connection state changes are logged here (not individual commands).
+    ///   - logger: connection state changes are logged here, and error replies at most once per
+    ///     ``RedisErrorReplyLog/interval`` (not individual commands).
     ///   - onEvent: optional; called on an event loop for every connection and error event.
     public static func connect(
         config: RedisConfig,
@@ -70,6 +72,7 @@ public final class RedisClient: Sendable {
         self.slots = slots
         self.slotsByLoop = Dictionary(grouping: slots) { ObjectIdentifier($0.eventLoop) }
         self.recorder = recorder
+        self.errorReplies = RedisErrorReplyLog(logger: logger)
         self.connectTimeout = connectTimeout
     }
 

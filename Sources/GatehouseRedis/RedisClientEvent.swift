@@ -10,6 +10,8 @@ public enum RedisClientEvent: Sendable, Hashable {
     case disconnected(slot: Int)
     /// A connection attempt of pool slot `slot` failed.
     case connectFailed(slot: Int, error: RedisError)
-    /// A command failed without a reply (timeout, unavailable, connection lost, protocol error).
+    /// A command failed: without a reply (timeout, unavailable, connection lost, protocol error),
+    /// or with an error reply (OOM, READONLY, WRONGTYPE...) or a reply of the wrong kind where a
+    /// result was needed (``RedisError/server(_:)``, ``RedisError/unexpectedReply(_:)``).
     case commandFailed(RedisError)
 }

@@ -6,8 +6,8 @@ public struct RedisClientStats: Sendable, Hashable {
     public var connectionsUp: Int
     /// Connections the pool keeps (`redis.pool_size`).
     public var poolSize: Int
-    /// Commands that failed without a reply plus failed connection attempts, since start
-    /// (`gatehouse_redis_errors_total`).
+    /// Failed commands (no reply, or an error reply where a result was needed) plus failed
+    /// connection attempts, since start (`gatehouse_redis_errors_total`).
     public var errorsTotal: Int
     /// Connections established since start, including the first ones.
     public var connectsTotal: Int

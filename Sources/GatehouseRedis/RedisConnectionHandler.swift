@@ -83,6 +83,12 @@ extension RedisConnectionHandler {
                     throw RedisError.protocolError("reply without a pending command")
                 }
                 command.promise.succeed(value)
+                if value.isReadOnlyRefusal {
+                    // A failover made this Redis a replica: every write here fails from now on,
+                    // and the new primary (where the URL's name points now, or a restarted
+                    // primary) is reached only by connecting again.
+                    shutDown(first: .connectionClosed, rest: .connectionClosed, context: context)
+                }
             }
         } catch {
             shutDown(first: error, rest: .connectionClosed, context: context)

@@ -141,6 +141,7 @@ extension RedisConnectionSlot {
         connection.closeFuture.whenComplete { _ in
             self.connectionClosed(connection)
         }
+        connection.startHeartbeat()
     }
 
     private func connectFailed(_ error: RedisError) {

@@ -41,6 +41,13 @@ extension RedisValue {
         return message
     }
 
+    /// True for the error a replica answers a write with (`READONLY You can't write against a
+    /// read only replica.`; Redis 6 wraps it in the error of a script that wrote).
+    var isReadOnlyRefusal: Bool {
+        guard case .error(let message) = self else { return false }
+        return message.hasPrefix("READONLY") || message.contains("-READONLY ")
+    }
+
     /// True for a nil bulk string or nil array.
     public var isNull: Bool {
         if case .null = self { return true }

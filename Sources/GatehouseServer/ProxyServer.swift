@@ -43,6 +43,12 @@ public final class ProxyServer: Sendable {
         metrics: GatehouseMetrics = GatehouseMetrics()
     ) async throws -> ProxyServer {
         let runtime = try await ProxyRuntime.build(config: config, group: group, metrics: metrics, logger: logger)
+        if let redis = runtime.redis, !(await redis.waitUntilConnected()) {
+            // As a reload does before its swap: a request that came while the first connection
+            // was being made would find no connection (503 under `on_store_error: deny`, a
+            // miss) from a Redis that is fine. A Redis that is down holds the start no longer.
+            logger.warning("Redis is not reachable yet; serving per on_store_error until it is")
+        }
         let state = ServerState(group: group, metrics: metrics, runtime: runtime, logger: logger)
         let reloader = ConfigReloader(path: configPath, state: state)
         let sampler = CacheMetricsSampler(metrics: metrics)
@@ -176,7 +182,7 @@ public final class ProxyServer: Sendable {
         reclaimer.stop()
         try? await state.runtime.pools.shutdown()?.get()
         try? await admin.close()
-        await state.runtime.redis?.close()
+        await state.runtime.redis?.close(within: max(deadline - ContinuousClock.now, .zero))
         // What is left of the timeout, but a moment at least for the last lines of a healthy
         // destination; a blocked one (a pipe nobody reads) must not hold the exit any longer.
         let logTimeout = max(deadline - ContinuousClock.now, Self.minimumLogFlush)

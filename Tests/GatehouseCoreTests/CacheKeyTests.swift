@@ -93,6 +93,20 @@ import Testing
         #expect(CacheKey.varyNames(of: ["Vary": "Accept, *"]) == nil)
     }
 
+    /// A Redis purge deletes the shared primary by this name, whatever its URL's index says.
+    @Test func theURLKeyNamesItsSharedPrimaryKey() {
+        for (namespace, version) in [(nil, UInt64(0)), ("users", 7)] {
+            let shared = Self.keys.primaryKey(for: Self.target("/a?b"), namespace: namespace, namespaceVersion: version, user: nil)
+            #expect(shared.url.sharedPrimary == shared)
+            #expect(shared.url.sharedPrimary.url == shared.url)
+            #expect(shared.isShared)
+            for user in ["alice", "s", ""] {
+                let personal = Self.keys.primaryKey(for: Self.target("/a?b"), namespace: namespace, namespaceVersion: version, user: user)
+                #expect(!personal.isShared, "user \(user)")
+            }
+        }
+    }
+
     @Test func perUserKeysDifferPerUserAndNeverMeetSharedKeys() {
         let target = Self.target("/api/me")
         let shared = Self.keys.primaryKey(for: target, namespace: "me", namespaceVersion: 0, user: nil)

@@ -1,5 +1,9 @@
 // RedisFailureTests: slow, dead, restarted and babbling servers; the client never hangs.
+import GatehouseCore
 import GatehouseRedis
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import Testing
 
@@ -20,6 +24,60 @@ import Testing
             #expect(await RedisTest.eventuallyPing(client, within: .seconds(5)))
             #expect(client.stats.errorsTotal >= 2)
             #expect(client.stats.connectsTotal >= 2)
+        }
+    }
+
+    /// A Redis that stops answering while no command is in flight: the pool used to read up for
+    /// as long as nothing was sent (so /health said connected), and each next command paid the
+    /// timeout to find out. Idle connections are PINGed, so the pool goes down on its own.
+    @Test func aHungRedisIsNoticedWithoutTraffic() async throws {
+        try await RedisTest.withServer(extraArguments: ["--enable-debug-command", "yes"]) { server in
+            let down = RedisTest.group.any().makePromise(of: Void.self)
+            let config = RedisTest.config(for: server, timeout: .milliseconds(200), poolSize: 2)
+            try await RedisTest.withClient(config, onEvent: { event in
+                if case .disconnected = event { down.succeed() }
+            }) { client in
+                let other = RedisTest.config(for: server, timeout: .seconds(20), poolSize: 1)
+                try await RedisTest.withClient(other) { other in
+                    // Blocks the whole server, this client's idle connections included.
+                    let sleeping = other.send(["DEBUG", "SLEEP", "4"])
+                    // A heartbeat comes within a second and fails 200 ms later; the rest is margin.
+                    let timer = down.futureResult.eventLoop.scheduleTask(in: .milliseconds(3500)) { down.fail(RedisError.timeout) }
+                    await #expect(throws: Never.self) { try await down.futureResult.get() }
+                    timer.cancel()
+                    _ = try? await sleeping.get()
+                }
+                #expect(await RedisTest.eventuallyPing(client, within: .seconds(5)))
+            }
+        }
+    }
+
+    /// A failover demotes the primary to a replica and points the name clients use at the new
+    /// primary (DNS, here a symlinked unix socket). The connection to the old primary stayed up
+    /// (Redis keeps its clients when it becomes a replica), so every write failed READONLY until
+    /// a restart. A READONLY reply now replaces the connection.
+    @Test func aPrimaryDemotedToReplicaIsLeftForWhereItsNamePointsNow() async throws {
+        try await RedisTest.withServer(unixSocket: true) { old in
+            // A primary with a replica waits for it on SIGTERM (`shutdown-timeout`): not here.
+            try await RedisTest.withServer(unixSocket: true, extraArguments: ["--shutdown-timeout", "0"]) { new in
+                let link = "/tmp/gatehouse-redis-link-\(getpid())-\(old.port).sock"
+                try #require(symlink(try #require(old.unixSocketPath), link) == 0)
+                defer { unlink(link) }
+                var config = RedisConfig()
+                config.url = RedisEndpoint(transport: .unix(path: link), database: 0, password: nil)
+                config.poolSize = 1
+                try await RedisTest.withClient(config) { client in
+                    try await client.set("k", to: "before").get()
+                    try await RedisTest.withClient(RedisTest.config(for: old, poolSize: 1)) { admin in
+                        _ = try await admin.send(["REPLICAOF", "127.0.0.1", .integer(new.port)]).get()
+                    }
+                    unlink(link)
+                    try #require(symlink(try #require(new.unixSocketPath), link) == 0)
+                    await #expect(throws: RedisError.self) { try await client.set("k", to: "after").get() }
+                    #expect(await RedisTest.eventually(client, within: .seconds(5)) { try await $0.set("k", to: "after").get() })
+                    #expect(try await client.get("k").get().map { String(buffer: $0) } == "after")
+                }
+            }
         }
     }
 

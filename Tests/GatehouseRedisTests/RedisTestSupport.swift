@@ -60,10 +60,11 @@ enum RedisTest {
     /// Runs `body` with a connected client, closed afterwards.
     static func withClient<Result>(
         _ config: RedisConfig,
+        logger: Logger = quietLogger,
         onEvent: (@Sendable (RedisClientEvent) -> Void)? = nil,
         _ body: (RedisClient) async throws -> Result
     ) async throws -> Result {
-        let client = RedisClient.connect(config: config, group: group, logger: quietLogger, onEvent: onEvent)
+        let client = RedisClient.connect(config: config, group: group, logger: logger, onEvent: onEvent)
         do {
             try #require(await client.waitUntilConnected(timeout: .seconds(5)), "client never connected")
             let result = try await body(client)
@@ -91,11 +92,18 @@ enum RedisTest {
 
     /// Sends until a command succeeds (bounded), for waiting out a reconnect.
     static func eventuallyPing(_ client: RedisClient, within limit: Duration) async -> Bool {
+        await eventually(client, within: limit) { try await $0.ping().get() }
+    }
+
+    /// Tries `command` until it succeeds (bounded), waiting for a connection between tries.
+    static func eventually(
+        _ client: RedisClient, within limit: Duration, _ command: (RedisClient) async throws -> Void
+    ) async -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now + limit
         while clock.now < deadline {
             _ = await client.waitUntilConnected(timeout: deadline - clock.now)
-            if (try? await client.ping().get()) != nil { return true }
+            if (try? await command(client)) != nil { return true }
             // The connection that just failed may not have reported itself down yet.
             try? await Task.sleep(for: .milliseconds(20))
         }

@@ -4,7 +4,6 @@ import GatehouseCore
 import GatehouseRedis
 import GatehouseTesting
 import NIOCore
-import NIOPosix
 import Testing
 
 @Suite struct CacheInvalidationFailureTests {
@@ -30,17 +29,9 @@ import Testing
         }
         let first = try await ProxyHarness.start(upstreamPorts: [upstream.port], configure: shared)
         let second = try await ProxyHarness.start(upstreamPorts: [upstream.port], configure: shared)
-        var redisConfig = RedisConfig()
-        redisConfig.url = endpoint
-        redisConfig.poolSize = 1
-        let commands = RedisClient.connect(config: redisConfig, group: MultiThreadedEventLoopGroup.singleton)
-        do {
-            #expect(await commands.waitUntilConnected(timeout: .seconds(10)))
+        await RedisCommandClient.with(endpoint) { commands in
             try await body(first, second, commands)
-        } catch {
-            Issue.record(error)
         }
-        try? await commands.close().get()
         try await first.stop()
         try await second.stop()
         try await upstream.shutdown()

@@ -9,6 +9,9 @@ public struct CacheKeyBuilder: Sendable, Equatable {
     /// `cache.version`: changing it makes every existing key unreachable.
     public let version: String
 
+    /// What follows the URL key in the primary key of an entry shared by every user.
+    static let sharedMarker = UInt8(ascii: "s")
+
     public init(version: String) {
         self.version = version
     }
@@ -32,7 +35,7 @@ public struct CacheKeyBuilder: Sendable, Equatable {
                 index += 1
                 Self.writeField(user, into: bytes, at: &index)
             } else {
-                bytes[index] = UInt8(ascii: "s")
+                bytes[index] = Self.sharedMarker
                 index += 1
             }
         }

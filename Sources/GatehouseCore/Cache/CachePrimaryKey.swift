@@ -14,6 +14,15 @@ public struct CachePrimaryKey: Hashable, Sendable, CustomStringConvertible {
         self.urlLength = urlLength
     }
 
+    /// False for the key of one user's entries (a `per_user` rule).
+    public var isShared: Bool {
+        let utf8 = value.utf8
+        guard let marker = utf8.index(utf8.startIndex, offsetBy: urlLength, limitedBy: utf8.endIndex), marker < utf8.endIndex else {
+            return false
+        }
+        return utf8[marker] == CacheKeyBuilder.sharedMarker
+    }
+
     /// The key of every entry of this URL, whoever it was stored for.
     public var url: CacheURLKey {
         CacheURLKey(value: String(decoding: value.utf8.prefix(urlLength), as: UTF8.self))

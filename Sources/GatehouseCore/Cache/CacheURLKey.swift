@@ -16,5 +16,11 @@ public struct CacheURLKey: Hashable, Sendable, CustomStringConvertible {
         value.prefix(18)
     }
 
+    /// The primary key of the URL's shared entries (those not stored per user), as
+    /// `CacheKeyBuilder` builds it: a purge can name it without reading anything that lists it.
+    public var sharedPrimary: CachePrimaryKey {
+        CachePrimaryKey(value: value + String(UnicodeScalar(CacheKeyBuilder.sharedMarker)), urlLength: value.utf8.count)
+    }
+
     public var description: String { value }
 }

@@ -6,6 +6,12 @@ import NIOPosix
 
 /// The admin HTTP listener; never shares a port with the proxy.
 final class AdminListener: Sendable {
+    /// Admin connections open at once; the next is answered 503 and closed. Scrapers, health
+    /// checkers and an operator need a handful. A cap of its own, not a share of
+    /// `max_connections`: a flood on the public port must not lock out /health and /metrics,
+    /// and admin connections must not take the proxy's descriptors without bound either.
+    static let maxConnections = 128
+
     let channel: any Channel
 
     private init(channel: any Channel) {
@@ -19,10 +25,16 @@ final class AdminListener: Sendable {
     static func bind(
         host: String, port: Int, group: any EventLoopGroup, router: AdminRouter, server: @escaping @Sendable () -> ServerConfig
     ) async throws -> AdminListener {
+        let limiter = ConnectionLimiter(limit: maxConnections)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    guard limiter.tryAcquire() else {
+                        RawErrorResponse.refuse(channel, GatehouseError(.unavailable, "Too many admin connections"))
+                        return
+                    }
+                    channel.closeFuture.whenComplete { _ in limiter.release() }
                     let config = server()
                     try channel.pipeline.syncOperations.addHandler(AdminConnectionTimer(
                         idleTimeout: TimeAmount(config.idleTimeout), requestTimeout: TimeAmount(config.readHeaderTimeout)

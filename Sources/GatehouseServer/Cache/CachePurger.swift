@@ -28,7 +28,7 @@ struct CachePurger: Sendable {
                 )))
             }
             counter.increment()
-            return cache.invalidate(CacheInvalidation(targets: [target], namespaces: []), on: eventLoop).map { purged in
+            return Self.answer(cache.purge(target, on: eventLoop)) { purged in
                 .json(200, .object([("purged", .string(url)), ("entries", .int(purged))]))
             }
         }
@@ -43,16 +43,31 @@ struct CachePurger: Sendable {
                 )))
             }
             counter.increment()
-            return cache.bumpNamespace(namespace, on: eventLoop).map { version in
+            return Self.answer(cache.bumpNamespace(namespace, on: eventLoop)) { version in
                 .json(200, .object([("namespace", .string(namespace)), ("version", .int(Int(clamping: version)))]))
             }
         }
         if object["all"] as? Bool == true {
             counter.increment()
-            return cache.purgeAll(on: eventLoop).map { .json(200, .object([("purged", "all")])) }
+            return Self.answer(cache.purgeAll(on: eventLoop)) { .json(200, .object([("purged", "all")])) }
         }
         return eventLoop.makeSucceededFuture(.error(GatehouseError(
             .badRequest, #"Body must be {"url": ...}, {"namespace": ...} or {"all": true}"#
         )))
+    }
+
+    /// `done`'s answer once `purge` succeeded. A purge the store did not carry out (Redis down,
+    /// slow, out of memory, read-only) is kept and retried; answered 200 (or 500 "Internal
+    /// error"), an operator took it as done while other instances still served what it drops.
+    private static func answer<Value>(
+        _ purge: EventLoopFuture<Value>, _ done: @escaping @Sendable (Value) -> AdminResponse
+    ) -> EventLoopFuture<AdminResponse> {
+        purge.map(done).recover { error in
+            .error(GatehouseError(
+                .unavailable,
+                "The cache store did not carry out the purge; it is retried until it does, and this instance hides what it drops meanwhile",
+                source: .internalFailure, cause: error
+            ))
+        }
     }
 }

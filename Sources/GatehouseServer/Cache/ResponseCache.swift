@@ -203,23 +203,26 @@ final class ResponseCache: Sendable {
     /// writer's response goes out after its effect on the cache; what the store failed to do is
     /// buried in `tombstones` by then (hidden here, and retried).
     func invalidate(_ invalidation: CacheInvalidation, on eventLoop: any EventLoop) -> EventLoopFuture<Int> {
-        let store = self.store
-        let policy = self.policy
-        let invalidations = self.invalidations
-        let tombstones = self.tombstones
         let time = CacheTime.now()
         let purges = invalidation.targets.map { target -> EventLoopFuture<Int> in
-            // Looked up once per target: it normalises the target's path.
-            let namespace = policy.namespace(of: target)
-            return store.purge(target, namespace: namespace, keys: policy.keys, noting: invalidations, on: eventLoop)
-                .flatMapError { _ in
-                    tombstones.bury(.url(target, namespace: namespace, keys: policy.keys), at: time)
-                    return eventLoop.makeSucceededFuture(0)
-                }
+            purge(target, at: time, on: eventLoop).recover { _ in 0 }
         }
         return EventLoopFuture.whenAllSucceed(purges, on: eventLoop).flatMap { counts in
             let bumps = invalidation.namespaces.map { self.bumpNamespace($0, at: time, on: eventLoop).map { _ in () } }
             return EventLoopFuture.whenAllComplete(bumps, on: eventLoop).map { _ in counts.reduce(0, +) }
+        }
+    }
+
+    /// Purges every entry of `target` (`POST /admin/purge {"url": …}`, or a write); a failure is
+    /// buried in `tombstones` and then passed on.
+    func purge(_ target: CacheTarget, at time: CacheTime = .now(), on eventLoop: any EventLoop) -> EventLoopFuture<Int> {
+        let tombstones = self.tombstones
+        let keys = policy.keys
+        // Looked up once per target: it normalises the target's path.
+        let namespace = policy.namespace(of: target)
+        return store.purge(target, namespace: namespace, keys: keys, noting: invalidations, on: eventLoop).flatMapErrorThrowing { error in
+            tombstones.bury(.url(target, namespace: namespace, keys: keys), at: time)
+            throw error
         }
     }
 

@@ -57,13 +57,13 @@ final class ProxyListener: Sendable {
               let storeDeadlines = state.storeDeadlines.value(for: channel.eventLoop),
               let headBuffer = state.headBuffers.value(for: channel.eventLoop)
         else {
-            refuse(channel, GatehouseError(.internalError, "No per-loop state for this event loop"))
+            RawErrorResponse.refuse(channel, GatehouseError(.internalError, "No per-loop state for this event loop"))
             return
         }
         guard state.connectionLimiter.tryAcquire() else {
             let error = GatehouseError(.unavailable, "Too many connections")
             recorder.requestCompleted(method: "OTHER", code: error.status, cache: "bypass", duration: .zero)
-            refuse(channel, error)
+            RawErrorResponse.refuse(channel, error)
             return
         }
         let metrics = state.metrics
@@ -81,14 +81,6 @@ final class ProxyListener: Sendable {
             peer: channel.remoteAddress
         )
         try channel.pipeline.syncOperations.addHandler(handler)
-    }
-
-    /// Answers `error` and closes, before any request is read (the connection gets no handler).
-    private static func refuse(_ channel: any Channel, _ error: GatehouseError) {
-        let bytes = RawErrorResponse.bytes(for: error, requestID: nil, allocator: channel.allocator)
-        channel.writeAndFlush(bytes).whenComplete { _ in
-            channel.close(promise: nil)
-        }
     }
 
     /// Stops accepting, asks every connection to finish its current request and close (idle

@@ -59,4 +59,20 @@ final class RedisLink: Sendable {
     func close() async {
         try? await client.close().get()
     }
+
+    /// Closes the client, waiting at most `limit` for its connections to close. Each waits for
+    /// the replies in flight (QUIT), so a Redis that stopped answering held the caller for up to
+    /// `redis.timeout`; a drain has `drain_timeout` and no more. Connections still closing by
+    /// then are cut when the event loops shut down.
+    func close(within limit: Duration) async {
+        let closed = client.close()
+        let loop = closed.eventLoop
+        let waited = loop.makePromise(of: Void.self)
+        let timer = loop.scheduleTask(in: TimeAmount(limit)) { waited.succeed() }
+        closed.whenComplete { _ in
+            timer.cancel()
+            waited.succeed()
+        }
+        try? await waited.futureResult.get()
+    }
 }

@@ -25,6 +25,11 @@ final class ScriptedAddressResolver: UpstreamAddressResolver {
         state.withLockedValue { $0.answer = .success(addresses) }
     }
 
+    /// From now on, lookups answer no address at all (a resolver other than getaddrinfo may).
+    func answerNothing() {
+        state.withLockedValue { $0.answer = .success([]) }
+    }
+
     /// From now on, every lookup fails.
     func fail() {
         state.withLockedValue { $0.answer = .failure(UpstreamResolveError(host: "scripted", reason: "Name or service not known")) }

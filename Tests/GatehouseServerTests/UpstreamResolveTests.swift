@@ -115,6 +115,11 @@ import Testing
         #expect(try await Polling.until { try await failures() >= 3 })
         #expect(try await Self.answer(proxy) == "a")
         #expect(log.messages(at: .error).filter { $0.contains("origin.test") }.count == 1)
+        // An answer with no address at all is a failure too, not an empty server.
+        resolver.answerNothing()
+        let failed = try await failures()
+        #expect(try await Polling.until { try await failures() >= failed + 2 })
+        #expect(try await Self.answer(proxy) == "a")
         // A lookup that works ends the streak; the next failure is logged again.
         try resolver.answer(loopbackPorts: [a.port])
         #expect(try await Polling.until { log.messages(at: .info).contains { $0.contains("resolves again") } })

@@ -38,7 +38,7 @@ final class UpstreamAddressRefresher: Sendable {
         let task = eventLoop.scheduleRepeatedAsyncTask(initialDelay: interval, delay: interval) { _ in
             NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
                 servers.namedServers.map { index in
-                    Result { try servers.resolver.addresses(host: servers.servers[index].host, port: servers.servers[index].port) }
+                    Result { try UpstreamServerSet.addresses(of: servers.servers[index], resolver: servers.resolver) }
                 }
             }.map { results in
                 for (slot, result) in results.enumerated() {

@@ -36,12 +36,17 @@ final class UpstreamServerSet: Sendable {
     }
 
     /// `server`'s socket addresses, its host resolved (getaddrinfo: call off the event loops); an
-    /// IP address is taken as it is, never looked up.
+    /// IP address is taken as it is, never looked up. Never empty: a resolver answering no
+    /// address is a failed lookup (a connect needs one).
     static func addresses(of server: UpstreamServerAddress, resolver: any UpstreamAddressResolver) throws -> [SocketAddress] {
         if let literal = server.literalAddress {
             return [literal]
         }
-        return try resolver.addresses(host: server.host, port: server.port)
+        let addresses = try resolver.addresses(host: server.host, port: server.port)
+        guard !addresses.isEmpty else {
+            throw UpstreamResolveError(host: server.host, reason: "no address")
+        }
+        return addresses
     }
 
     var count: Int { servers.count }

@@ -34,22 +34,26 @@ public final class ProxyServer: Sendable {
     }
 
     /// Resolves the upstreams, binds both listeners and starts serving. `configPath` is the
-    /// file reloads re-read.
+    /// file reloads re-read; `resolver` looks up the upstream host names, then and every
+    /// `upstream.resolve_interval`.
     public static func start(
         config: GatehouseConfig,
         group: any EventLoopGroup,
         logger: Logger,
         configPath: String? = nil,
-        metrics: GatehouseMetrics = GatehouseMetrics()
+        metrics: GatehouseMetrics = GatehouseMetrics(),
+        resolver: any UpstreamAddressResolver = SystemAddressResolver()
     ) async throws -> ProxyServer {
-        let runtime = try await ProxyRuntime.build(config: config, group: group, metrics: metrics, logger: logger)
+        let runtime = try await ProxyRuntime.build(
+            config: config, group: group, metrics: metrics, logger: logger, resolver: resolver
+        )
         if let redis = runtime.redis, !(await redis.waitUntilConnected()) {
             // As a reload does before its swap: a request that came while the first connection
             // was being made would find no connection (503 under `on_store_error: deny`, a
             // miss) from a Redis that is fine. A Redis that is down holds the start no longer.
             logger.warning("Redis is not reachable yet; serving per on_store_error until it is")
         }
-        let state = ServerState(group: group, metrics: metrics, runtime: runtime, logger: logger)
+        let state = ServerState(group: group, metrics: metrics, runtime: runtime, logger: logger, resolver: resolver)
         let reloader = ConfigReloader(path: configPath, state: state)
         let sampler = CacheMetricsSampler(metrics: metrics)
         let purger = CachePurger(state: state)
@@ -108,6 +112,7 @@ public final class ProxyServer: Sendable {
         if let warning = config.server.unprotectedAdminWarning(environment: ProcessEnvironment.value(of:)) {
             logger.warning("\(warning)")
         }
+        runtime.pools.startResolving(logger: logger)
         let prober = UpstreamProber.start(state: state, on: group.next())
         let reclaimer = CacheReclaimer.start(state: state, on: group.next())
         return ProxyServer(

@@ -122,8 +122,12 @@ struct ConfigErrorCase: Sendable, CustomTestStringConvertible {
               [#"proxy.conf:3: upstream.keepalive_timeout: "-4s" must not be negative"#]),
         .init("keepalive timeout without a unit", whole: "upstream:\n  servers: [\"http://a:1\"]\n  keepalive_timeout: 4",
               [#"proxy.conf:3: upstream.keepalive_timeout: "4" needs a unit (ms, s, m, h), e.g. "4s""#]),
+        .init("resolve interval too short", whole: "upstream:\n  servers: [\"http://a:1\"]\n  resolve_interval: 10ms",
+              ["proxy.conf:3: upstream.resolve_interval: must be 0s (resolve only at start and reload) or at least 100ms, got 10ms"]),
+        .init("resolve interval without a unit", whole: "upstream:\n  servers: [\"http://a:1\"]\n  resolve_interval: 30",
+              [#"proxy.conf:3: upstream.resolve_interval: "30" needs a unit (ms, s, m, h), e.g. "30s""#]),
         .init("keepalive timeout misspelt", whole: "upstream:\n  servers: [\"http://a:1\"]\n  keepalive: 4s",
-              ["proxy.conf:3: upstream.keepalive: unknown key; expected one of servers, connect_timeout, response_timeout, max_idle_connections, keepalive_timeout"]),
+              ["proxy.conf:3: upstream.keepalive: unknown key; expected one of servers, connect_timeout, response_timeout, max_idle_connections, keepalive_timeout, resolve_interval"]),
     ]
 
     static let redisCases: [ConfigErrorCase] = [

@@ -68,6 +68,7 @@ import Testing
           response_timeout: 10s
           max_idle_connections: 8
           keepalive_timeout: 10s
+          resolve_interval: 5s
         redis:
           url: "redis://:p%40ss@redis.internal:6380/2"
           pool_size: 16
@@ -145,6 +146,7 @@ import Testing
         upstream.responseTimeout = .seconds(10)
         upstream.maxIdleConnections = 8
         upstream.keepaliveTimeout = .seconds(10)
+        upstream.resolveInterval = .seconds(5)
 
         var redis = RedisConfig()
         redis.url = RedisEndpoint(transport: .tcp(host: "redis.internal", port: 6380), database: 2, password: "p@ss")
@@ -232,6 +234,15 @@ import Testing
         let key = written.map { "\n  keepalive_timeout: \($0)" } ?? ""
         let yaml = "upstream:\n  servers: [\"http://127.0.0.1:3000\"]" + key
         #expect(try ConfigLoader.parse(yaml: yaml, file: "proxy.conf").upstream.keepaliveTimeout == expected)
+    }
+
+    @Test(arguments: [
+        (String?("100ms"), Duration.milliseconds(100)), ("5s", .seconds(5)), ("0", .zero), ("0s", .zero), (nil, .seconds(30)),
+    ])
+    func resolveIntervalIsADurationAndZeroMeansOnlyAtStartAndReload(_ written: String?, _ expected: Duration) throws {
+        let key = written.map { "\n  resolve_interval: \($0)" } ?? ""
+        let yaml = "upstream:\n  servers: [\"http://127.0.0.1:3000\"]" + key
+        #expect(try ConfigLoader.parse(yaml: yaml, file: "proxy.conf").upstream.resolveInterval == expected)
     }
 
     @Test(arguments: ["\"\"", "~", "", "null"])

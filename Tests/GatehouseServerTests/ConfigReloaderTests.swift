@@ -28,8 +28,12 @@ import Testing
             var logger = Logger(label: "gatehouse-test")
             logger.logLevel = .critical
             let metrics = GatehouseMetrics()
-            let runtime = try await ProxyRuntime.build(config: base, group: group, metrics: metrics, logger: logger)
-            let state = ServerState(group: group, metrics: metrics, runtime: runtime, logger: logger)
+            let runtime = try await ProxyRuntime.build(
+                config: base, group: group, metrics: metrics, logger: logger, resolver: SystemAddressResolver()
+            )
+            let state = ServerState(
+                group: group, metrics: metrics, runtime: runtime, logger: logger, resolver: SystemAddressResolver()
+            )
             let reloader = ConfigReloader(path: nil, state: state)
             for round in 0..<50 {
                 await withTaskGroup(of: Void.self) { reloads in

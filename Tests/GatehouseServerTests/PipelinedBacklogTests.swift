@@ -26,8 +26,12 @@ import Testing
             logger.logLevel = .critical
             let group = MultiThreadedEventLoopGroup.singleton
             let metrics = GatehouseMetrics()
-            let runtime = try await ProxyRuntime.build(config: config, group: group, metrics: metrics, logger: logger)
-            let state = ServerState(group: group, metrics: metrics, runtime: runtime, logger: logger)
+            let runtime = try await ProxyRuntime.build(
+                config: config, group: group, metrics: metrics, logger: logger, resolver: SystemAddressResolver()
+            )
+            let state = ServerState(
+                group: group, metrics: metrics, runtime: runtime, logger: logger, resolver: SystemAddressResolver()
+            )
             let handlers = NIOLockedValueBox<[NIOLoopBound<ProxyHandler>]>([])
             channel = try await ServerBootstrap(group: group)
                 .childChannelOption(.allowRemoteHalfClosure, value: true)

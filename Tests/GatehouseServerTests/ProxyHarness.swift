@@ -15,12 +15,16 @@ struct ProxyHarness {
     let port: Int
     var adminPort: Int { server.adminPort ?? 0 }
 
+    /// A proxy in front of `upstreamPorts` on 127.0.0.1. `logger`: where its log goes (by
+    /// default nowhere below critical); `resolver`: how it resolves upstream host names.
     /// `waitForRedis: false` returns as soon as `ProxyServer.start` does, as `gatehouse run`
     /// starts serving.
     static func start(
         upstreamPorts: [Int],
         configPath: String? = nil,
         waitForRedis: Bool = true,
+        logger: Logger? = nil,
+        resolver: any UpstreamAddressResolver = SystemAddressResolver(),
         configure: (inout GatehouseConfig) -> Void = { _ in }
     ) async throws -> ProxyHarness {
         var config = GatehouseConfig(upstream: UpstreamConfig(
@@ -30,10 +34,9 @@ struct ProxyHarness {
         config.server.adminListen = ListenAddress(host: "127.0.0.1", port: 0)
         config.server.accessLog = .off
         configure(&config)
-        var logger = Logger(label: "gatehouse-test")
-        logger.logLevel = .critical
         let server = try await ProxyServer.start(
-            config: config, group: MultiThreadedEventLoopGroup.singleton, logger: logger, configPath: configPath
+            config: config, group: MultiThreadedEventLoopGroup.singleton, logger: logger ?? Self.quietLogger,
+            configPath: configPath, resolver: resolver
         )
         guard let port = server.port else { throw HarnessError.notBound }
         // A test's first request must not find its store still connecting (and be bypassed).
@@ -49,6 +52,12 @@ struct ProxyHarness {
         let upstream = try await TestUpstreamServer.start(behaviour: behaviour)
         let proxy = try await start(upstreamPorts: [upstream.port], configure: configure)
         return (proxy, upstream)
+    }
+
+    private static var quietLogger: Logger {
+        var logger = Logger(label: "gatehouse-test")
+        logger.logLevel = .critical
+        return logger
     }
 
     func stop() async throws {

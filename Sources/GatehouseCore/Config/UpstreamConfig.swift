@@ -13,6 +13,10 @@ public struct UpstreamConfig: Sendable, Equatable {
     /// means no limit. Shorter than the idle timeouts origins commonly close on (Node.js and
     /// Apache 5 s), so a request is not written on a connection the origin is closing.
     public var keepaliveTimeout: Duration = .seconds(4)
+    /// How often the servers named by host name are resolved again (Envoy's `dns_refresh_rate`),
+    /// so an origin whose addresses change (a load balancer, a Kubernetes Service, a failover
+    /// record) is followed without a reload; zero resolves them only at start and reload.
+    public var resolveInterval: Duration = .seconds(30)
 
     public init(servers: [UpstreamServerAddress]) {
         self.servers = servers

@@ -12,11 +12,12 @@ public enum ConfigPreflight {
     /// missing access-log file, as starting would; resolves origin hosts (blocking: not on an
     /// event loop).
     public static func issues(of config: GatehouseConfig, file: String) async -> [ConfigIssue] {
-        await issues(of: config, file: file, environment: ProcessEnvironment.value(of:))
+        await issues(of: config, file: file, environment: ProcessEnvironment.value(of:), resolver: SystemAddressResolver())
     }
 
     static func issues(
-        of config: GatehouseConfig, file: String, environment: @escaping (String) -> String?
+        of config: GatehouseConfig, file: String, environment: @escaping (String) -> String?,
+        resolver: any UpstreamAddressResolver
     ) async -> [ConfigIssue] {
         var issues: [ConfigIssue] = []
         do {
@@ -34,13 +35,12 @@ public enum ConfigPreflight {
         }
         for (index, server) in config.upstream.servers.enumerated() {
             do {
-                _ = try UpstreamServerSet.address(of: server)
+                _ = try UpstreamServerSet.addresses(of: server, resolver: resolver)
             } catch {
-                let reason = (error as? SocketAddressError.UnknownHost)?.errorDescription ?? String(describing: error)
                 let path = "upstream.servers[\(index)]"
                 issues.append(ConfigIssue(
                     file: file, line: config.keyLines.line(of: path), path: path,
-                    message: "cannot resolve \(server.host): \(reason)"
+                    message: (error as? UpstreamResolveError)?.description ?? "cannot resolve \(server.host): \(error)"
                 ))
             }
         }

@@ -77,7 +77,9 @@ actor ConfigReloader {
         // What the file needs from the machine (a secret, a key file, the access log, origin
         // names), checked as `gatehouse check` and a start check it, so the log line says
         // `FILE:LINE: key: problem` here too and not the bare error of the runtime's build.
-        let unmet = await ConfigPreflight.issues(of: config, file: path)
+        let unmet = await ConfigPreflight.issues(
+            of: config, file: path, environment: ProcessEnvironment.value(of:), resolver: state.resolver
+        )
         guard unmet.isEmpty else { return reject(unmet.map(\.description)) }
         return await swapIn(config)
     }
@@ -111,7 +113,8 @@ actor ConfigReloader {
         let runtime: ProxyRuntime
         do {
             runtime = try await ProxyRuntime.build(
-                config: config, group: state.group, metrics: state.metrics, logger: state.logger, previous: previous
+                config: config, group: state.group, metrics: state.metrics, logger: state.logger,
+                resolver: state.resolver, previous: previous
             )
         } catch {
             return reject(["\(error)"])
@@ -139,6 +142,7 @@ actor ConfigReloader {
             await old.close()
         }
         if runtime.pools !== replaced.pools {
+            runtime.pools.startResolving(logger: state.logger)
             // Requests still on the old pools finish; their connections close when released.
             _ = replaced.pools.shutdown()
         }

@@ -16,6 +16,9 @@ public final class GatehouseMetrics: Sendable {
         public static let upstreamRequests = "gatehouse_upstream_requests_total"
         public static let upstreamErrors = "gatehouse_upstream_errors_total"
         public static let upstreamDuration = "gatehouse_upstream_duration_seconds"
+        /// Lookups of an `upstream.servers` host name that failed, by `server` (an extension of
+        /// DESIGN.md's list); the server keeps its last addresses meanwhile.
+        public static let upstreamResolveFailures = "gatehouse_upstream_resolve_failures_total"
         public static let cacheLookups = "gatehouse_cache_lookups_total"
         public static let cacheStores = "gatehouse_cache_stores_total"
         public static let cacheEvictions = "gatehouse_cache_evictions_total"

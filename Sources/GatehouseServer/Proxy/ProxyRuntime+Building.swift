@@ -12,6 +12,7 @@ extension ProxyRuntime {
         group: any EventLoopGroup,
         metrics: GatehouseMetrics,
         logger: Logger,
+        resolver: any UpstreamAddressResolver,
         previous: ProxyRuntime? = nil
     ) async throws -> ProxyRuntime {
         // Secrets and key files are read here, once per config, never per request.
@@ -20,7 +21,7 @@ extension ProxyRuntime {
         if let previous, previous.config.upstream == config.upstream {
             pools = previous.pools
         } else {
-            let servers = try UpstreamServerSet(servers: config.upstream.servers)
+            let servers = try UpstreamServerSet(servers: config.upstream.servers, resolver: resolver)
             pools = UpstreamPools(group: group, servers: servers, config: config.upstream, metrics: metrics)
         }
         let accessLog: AccessLogWriter

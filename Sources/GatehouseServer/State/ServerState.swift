@@ -17,9 +17,14 @@ final class ServerState: Sendable {
     let runtimeBox: RuntimeBox
     let connectionLimiter: ConnectionLimiter
     let logger: Logger
+    /// How upstream host names are resolved, at every reload and in between.
+    let resolver: any UpstreamAddressResolver
     private let drainingFlag = ManagedAtomic(false)
 
-    init(group: any EventLoopGroup, metrics: GatehouseMetrics, runtime: ProxyRuntime, logger: Logger) {
+    init(
+        group: any EventLoopGroup, metrics: GatehouseMetrics, runtime: ProxyRuntime, logger: Logger,
+        resolver: any UpstreamAddressResolver
+    ) {
         self.group = group
         self.metrics = metrics
         self.recorders = PerEventLoop(group: group) { _, _ in RequestMetricsRecorder(metrics: metrics) }
@@ -28,6 +33,7 @@ final class ServerState: Sendable {
         self.runtimeBox = RuntimeBox(runtime)
         self.connectionLimiter = ConnectionLimiter(limit: runtime.config.server.maxConnections)
         self.logger = logger
+        self.resolver = resolver
     }
 
     var runtime: ProxyRuntime { runtimeBox.runtime }

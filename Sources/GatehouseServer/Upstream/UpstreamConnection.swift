@@ -14,6 +14,11 @@ final class UpstreamConnection {
     let handler: UpstreamHandler
     /// Index into `UpstreamServerSet.servers`.
     let serverIndex: Int
+    /// The address of its server it is connected to.
+    let address: SocketAddress
+    /// Its pool's count of changes to the server's addresses when this connection was known to
+    /// be to one of them (see `UpstreamConnectionPool.addressesChanged`).
+    var addressGeneration = 0
     /// How many exchanges this connection has carried; > 0 means it came from the idle pool.
     var exchanges = 0
     /// While it waits in the pool: when it stops being reused (`UpstreamIdleLimit`).
@@ -26,10 +31,11 @@ final class UpstreamConnection {
     /// Request bytes written since the last flush (see `flushIfNeeded`).
     private var unflushed = false
 
-    init(channel: any Channel, handler: UpstreamHandler, serverIndex: Int, triedBefore: Set<Int>) {
+    init(channel: any Channel, handler: UpstreamHandler, serverIndex: Int, address: SocketAddress, triedBefore: Set<Int>) {
         self.channel = channel
         self.handler = handler
         self.serverIndex = serverIndex
+        self.address = address
         self.triedBefore = triedBefore
     }
 

@@ -22,6 +22,11 @@ final class UpstreamConnectionPool {
     private let metrics: GatehouseMetrics
     private var idle: [[UpstreamConnection]]
     private var nextServer: Int
+    /// Per server: the turn of the round robin over its addresses (a name can have several).
+    private var nextAddress: [Int]
+    /// Per server: how many times its addresses changed, as this loop was told. A connection
+    /// made before the latest change may be to an address that went (see `release`).
+    private var addressGeneration: [Int]
     private var isShutDown = false
     /// The next sweep for expired idle connections; scheduled only while some are idle, so a
     /// quiet loop is not woken, and once per interval, not per request.
@@ -40,6 +45,8 @@ final class UpstreamConnectionPool {
         self.metrics = metrics
         self.idle = Array(repeating: [], count: servers.count)
         self.nextServer = firstServer % max(servers.count, 1)
+        self.nextAddress = Array(repeating: firstServer, count: servers.count)
+        self.addressGeneration = Array(repeating: 0, count: servers.count)
     }
 
     /// What `acquire` hands out.
@@ -89,7 +96,7 @@ final class UpstreamConnectionPool {
         eventLoop.preconditionInEventLoop()
         connection.handler.endExchange()
         guard !isShutDown, connection.channel.isActive, connection.handler.lastResponseKeepAlive,
-              idle[connection.serverIndex].count < maxIdlePerServer,
+              idle[connection.serverIndex].count < maxIdlePerServer, isToCurrentAddress(connection),
               let reusableUntil = idleLimit.reusableUntil(announced: connection.handler.announcedIdleTimeout)
         else {
             connection.channel.close(promise: nil)
@@ -120,6 +127,34 @@ final class UpstreamConnectionPool {
     }
 
     var idleCount: Int { idle.reduce(0) { $0 + $1.count } }
+
+    /// `server`'s name now resolves to `addresses`: idle connections to an address it no longer
+    /// has are closed, as Envoy drains the pool of a host DNS dropped. An origin moved off an
+    /// address (a blue/green switch, a failover) may keep serving there for a while, and a
+    /// pooled connection would otherwise carry requests to it for as long as it stays busy.
+    /// Connections in use finish their exchange, and are closed when released (`release`).
+    func addressesChanged(server: Int, to addresses: [SocketAddress]) {
+        eventLoop.preconditionInEventLoop()
+        addressGeneration[server] += 1
+        idle[server].removeAll { connection in
+            guard !addresses.contains(connection.address) else {
+                connection.addressGeneration = addressGeneration[server]
+                return false
+            }
+            connection.channel.close(promise: nil)
+            return true
+        }
+    }
+
+    /// Whether `connection` is to an address its server still has. Only a connection made before
+    /// its server's addresses last changed needs the (locked) look at them, which is rare.
+    private func isToCurrentAddress(_ connection: UpstreamConnection) -> Bool {
+        let server = connection.serverIndex
+        guard connection.addressGeneration != addressGeneration[server] else { return true }
+        guard servers.addresses(of: server).contains(connection.address) else { return false }
+        connection.addressGeneration = addressGeneration[server]
+        return true
+    }
 
     /// The next server in round robin order that is not in `tried`: one not cooling down if
     /// there is one, else one that is; nil once every server was tried. A mark is only what
@@ -184,7 +219,14 @@ final class UpstreamConnectionPool {
         }
     }
 
-    private func connect(server: Int, tried: Set<Int>) -> EventLoopFuture<UpstreamConnection> {
+    /// Connects to `server`, at the next of its addresses in round robin order; `addressesTried`:
+    /// the attempts at its other addresses this acquisition made before.
+    private func connect(server: Int, tried: Set<Int>, addressesTried: Int = 0) -> EventLoopFuture<UpstreamConnection> {
+        // Read once per connect, not per request: a pooled connection never looks.
+        let addresses = servers.addresses(of: server)
+        let address = addresses[nextAddress[server] % addresses.count]
+        nextAddress[server] &+= 1
+        let generation = addressGeneration[server]
         let handler = UpstreamHandler(responseTimeout: responseTimeout)
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
@@ -200,30 +242,43 @@ final class UpstreamConnectionPool {
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
-        return bootstrap.connect(to: servers.addresses[server]).map { channel in
+        return bootstrap.connect(to: address).map { channel in
             self.servers.markHealthy(server)
             let connection = UpstreamConnection(
-                channel: channel, handler: handler, serverIndex: server, triedBefore: tried
+                channel: channel, handler: handler, serverIndex: server, address: address, triedBefore: tried
             )
+            connection.addressGeneration = generation
             connection.exchanges = 1
             return connection
         }.flatMapError { error in
-            self.servers.markFailed(server)
             let failure: UpstreamFailure
             if case .connectTimeout = error as? ChannelError {
                 failure = .connectTimeout
             } else {
                 failure = .connectFailed("\(self.servers.servers[server]): \(error)")
             }
+            if addressesTried + 1 < addresses.count {
+                // A name with several addresses is one server whose other addresses may be up
+                // (one instance of a load balancer gone): they are tried before the server is
+                // marked and the request moves on.
+                self.countMovedOn(failure)
+                return self.connect(server: server, tried: tried, addressesTried: addressesTried + 1)
+            }
+            self.servers.markFailed(server)
             // Like nginx's proxy_next_upstream error/timeout: try the next server before failing.
             // Nothing was sent, so this holds for any request, a POST's included.
             let tried = tried.union([server])
             guard let next = self.pickServer(skipping: tried, now: .now()) else {
                 return self.eventLoop.makeFailedFuture(failure)  // counted by whoever asked
             }
-            // The client never sees this failure, but a server refusing must show in the metrics.
-            self.metrics.counter(GatehouseMetrics.Name.upstreamErrors, ["kind": failure.metricKind]).increment()
+            self.countMovedOn(failure)
             return self.connect(server: next, tried: tried)
         }
+    }
+
+    /// Counts a failed connect the request moved on from: the client never sees it, but a server
+    /// (or one of its addresses) refusing must show in the metrics.
+    private func countMovedOn(_ failure: UpstreamFailure) {
+        metrics.counter(GatehouseMetrics.Name.upstreamErrors, ["kind": failure.metricKind]).increment()
     }
 }

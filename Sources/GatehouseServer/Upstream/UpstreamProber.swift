@@ -22,17 +22,25 @@ final class UpstreamProber: Sendable {
             let runtime = state.runtime
             let servers = runtime.pools.servers
             let timeout = TimeAmount(runtime.config.upstream.connectTimeout)
-            let probes = servers.addresses.indices.map { index in
-                ClientBootstrap(group: eventLoop)
-                    .connectTimeout(timeout)
-                    .connect(to: servers.addresses[index])
-                    .flatMap { channel in
+            let probes = servers.servers.indices.map { index in
+                // A server whose name has several addresses is up while any of them accepts.
+                let connects = servers.addresses(of: index).map { address in
+                    ClientBootstrap(group: eventLoop)
+                        .connectTimeout(timeout)
+                        .connect(to: address)
+                        .map { channel in
+                            channel.close(promise: nil)
+                            return true
+                        }
+                        .recover { _ in false }
+                }
+                return EventLoopFuture.whenAllSucceed(connects, on: eventLoop).map { accepted in
+                    if accepted.contains(true) {
                         servers.markHealthy(index)
-                        return channel.close()
-                    }
-                    .recover { _ in
+                    } else {
                         servers.markFailed(index)
                     }
+                }
             }
             return EventLoopFuture.andAllComplete(probes, on: eventLoop)
         }

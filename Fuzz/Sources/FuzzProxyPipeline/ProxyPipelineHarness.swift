@@ -80,7 +80,9 @@ final class ProxyPipelineHarness {
                 rateLimiter: RateLimiter(config: config, previous: nil, redis: nil),
                 cache: nil, redis: nil, logger: logger
             )
-            state = ServerState(group: loop, metrics: metrics, runtime: runtime, logger: logger)
+            state = ServerState(
+                group: loop, metrics: metrics, runtime: runtime, logger: logger, resolver: SystemAddressResolver()
+            )
         } catch {
             fatalError("harness setup: runtime: \(error)")
         }

@@ -98,11 +98,12 @@ extension ProxyHandler {
             }
         }
         record(request)
-        if sentFile != nil {
-            headBeforeFile.write(buffer, context: context)
-            headBuffer.recycle(buffer)
-        } else if tail != nil {
-            context.write(wrapOutboundOut(buffer), promise: nil)
+        if tail != nil {
+            if sentFile != nil {
+                headBeforeFile.write(buffer, context: context)
+            } else {
+                context.write(wrapOutboundOut(buffer), promise: nil)
+            }
             headBuffer.recycle(buffer)
         }
         let last = tail ?? .byteBuffer(buffer)

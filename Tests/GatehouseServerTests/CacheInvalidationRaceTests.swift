@@ -82,6 +82,8 @@ import Testing
 
         #expect(try await first.bodyString == "v1")  // read before the write: right for A
         #expect(try await followers == Array(repeating: "v2", count: 10))
+        // The ten are answered as the body arrives; a shared store's write of it may land after.
+        #expect(try await proxy.waitForCounter("gatehouse_cache_stores_total", toReach: 1))
         let after = try await TestHTTPClient.request(port: proxy.port, "GET", "/item")
         #expect(after.bodyString == "v2", "\(after.header("cache-status") ?? "")")
         #expect(after.header("cache-status")?.contains("hit") == true)

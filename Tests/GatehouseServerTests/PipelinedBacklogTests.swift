@@ -39,13 +39,8 @@ import Testing
                 .childChannelInitializer { child in
                     child.eventLoop.makeCompletedFuture {
                         let loop = child.eventLoop
-                        guard let recorder = state.recorders.value(for: loop), let deadlines = state.storeDeadlines.value(for: loop),
-                              let headBuffer = state.headBuffers.value(for: loop)
-                        else { throw ChannelError.ioOnClosedChannel }
-                        let handler = ProxyHandler(
-                            serverState: state, recorder: recorder, storeDeadlines: deadlines, headBuffer: headBuffer,
-                            peer: child.remoteAddress
-                        )
+                        guard let loopState = state.loops.value(for: loop) else { throw ChannelError.ioOnClosedChannel }
+                        let handler = ProxyHandler(serverState: state, loop: loopState, peer: child.remoteAddress)
                         try child.pipeline.syncOperations.addHandler(handler)
                         handlers.withLockedValue { $0.append(NIOLoopBound(handler, eventLoop: loop)) }
                     }

@@ -146,7 +146,7 @@ final class ProxyPipelineHarness {
     /// consumes nothing, so asking when already spent changes nothing).
     private func spendQuota() {
         let request = RateLimitRequest(method: "GET", path: NormalizedPath("/"), clientIP: peerIP, user: nil, headers: HTTPHeaders())
-        guard let deadlines = state.storeDeadlines.value(for: loop) else { fatalError("no store deadlines for the loop") }
+        guard let deadlines = state.loops.value(for: loop)?.storeDeadlines else { fatalError("no store deadlines for the loop") }
         var workspace = RateLimitWorkspace()
         _ = state.runtime.rateLimiter.evaluate(request, on: loop, deadlines: deadlines, workspace: &workspace)
         loop.run()
@@ -155,12 +155,8 @@ final class ProxyPipelineHarness {
     /// The pipeline ProxyListener.configure builds for an accepted connection under the limit
     /// (kept in step with it by hand: that function is private to the listener).
     private func configure(_ channel: EmbeddedChannel) throws {
-        guard let recorder = state.recorders.value(for: loop) else { fatalError("no recorder for the loop") }
-        guard let deadlines = state.storeDeadlines.value(for: loop) else { fatalError("no store deadlines for the loop") }
-        guard let headBuffer = state.headBuffers.value(for: loop) else { fatalError("no head buffer for the loop") }
-        let handler = ProxyHandler(
-            serverState: state, recorder: recorder, storeDeadlines: deadlines, headBuffer: headBuffer, peer: channel.remoteAddress
-        )
+        guard let loopState = state.loops.value(for: loop) else { fatalError("no per-loop state for the loop") }
+        let handler = ProxyHandler(serverState: state, loop: loopState, peer: channel.remoteAddress)
         try channel.pipeline.syncOperations.addHandler(handler)
     }
 

@@ -53,16 +53,13 @@ final class ProxyListener: Sendable {
     }
 
     private static func configure(channel: any Channel, state: ServerState, connections: ConnectionRegistry) throws {
-        guard let recorder = state.recorders.value(for: channel.eventLoop),
-              let storeDeadlines = state.storeDeadlines.value(for: channel.eventLoop),
-              let headBuffer = state.headBuffers.value(for: channel.eventLoop)
-        else {
+        guard let loop = state.loops.value(for: channel.eventLoop) else {
             RawErrorResponse.refuse(channel, GatehouseError(.internalError, "No per-loop state for this event loop"))
             return
         }
         guard state.connectionLimiter.tryAcquire() else {
             let error = GatehouseError(.unavailable, "Too many connections")
-            recorder.requestCompleted(method: "OTHER", code: error.status, cache: "bypass", duration: .zero)
+            loop.recorder.requestCompleted(method: "OTHER", code: error.status, cache: "bypass", duration: .zero)
             RawErrorResponse.refuse(channel, error)
             return
         }
@@ -76,10 +73,7 @@ final class ProxyListener: Sendable {
         // No HTTP codec: ProxyHandler reads requests off the bytes, frames responses itself (a
         // hit is one pre-encoded buffer) and holds pipelined requests back until the one before
         // is answered.
-        let handler = ProxyHandler(
-            serverState: state, recorder: recorder, storeDeadlines: storeDeadlines, headBuffer: headBuffer,
-            peer: channel.remoteAddress
-        )
+        let handler = ProxyHandler(serverState: state, loop: loop, peer: channel.remoteAddress)
         try channel.pipeline.syncOperations.addHandler(handler)
     }
 

@@ -25,6 +25,7 @@ extension ProxyHandler {
         let request = InFlightRequest(
             runtime: runtime, head: head, id: id, keepAlive: head.isKeepAlive, wallClock: WallClock.now()
         )
+        loopTurn.requestStarting(now: request.startedAt.uptimeNanoseconds)
 
         if let problem = RequestHeadValidator.problem(with: head) {
             respondLocally(problem, request: request, closeAfter: true)

@@ -41,6 +41,8 @@ final class ProxyHandler {
     let storeDeadlines: StoreDeadlines
     /// This loop's buffer for response heads.
     let headBuffer: HeadBuffer
+    /// This loop's turn-taking with the other threads of its core.
+    let loopTurn: LoopTurn
     /// Sends a large hit's head in one segment with its body.
     var headBeforeFile = HeadBeforeFile()
     var context: ChannelHandlerContext?
@@ -91,10 +93,7 @@ final class ProxyHandler {
         case parseError(HTTPSyntaxError)
     }
 
-    init(
-        serverState: ServerState, recorder: RequestMetricsRecorder, storeDeadlines: StoreDeadlines,
-        headBuffer: HeadBuffer, peer: SocketAddress?
-    ) {
+    init(serverState: ServerState, loop: LoopState, peer: SocketAddress?) {
         let server = serverState.runtime.config.server
         self.serverState = serverState
         self.connectionGuard = ConnectionGuard(
@@ -102,9 +101,10 @@ final class ProxyHandler {
             minBodyRate: server.minBodyRate
         )
         self.stallWatch = ResponseStallWatch(interval: TimeAmount(server.idleTimeout))
-        self.recorder = recorder
-        self.storeDeadlines = storeDeadlines
-        self.headBuffer = headBuffer
+        self.recorder = loop.recorder
+        self.storeDeadlines = loop.storeDeadlines
+        self.headBuffer = loop.headBuffer
+        self.loopTurn = loop.turn
         self.peerIP = peer.flatMap { IPAddress($0) }
         self.peerAddress = peerIP?.description ?? "unknown"
         self.requestParser = ClientRequestParser(maxHeadBytes: server.maxHeaderBytes)

@@ -9,11 +9,8 @@ import NIOCore
 final class ServerState: Sendable {
     let group: any EventLoopGroup
     let metrics: GatehouseMetrics
-    let recorders: PerEventLoop<RequestMetricsRecorder>
-    /// The backstop on remote store calls, one queue and timer per loop.
-    let storeDeadlines: PerEventLoop<StoreDeadlines>
-    /// The buffer each loop encodes its response heads into.
-    let headBuffers: PerEventLoop<HeadBuffer>
+    /// Each loop's metric recorder, store deadlines, head buffer and turn-taking.
+    let loops: PerEventLoop<LoopState>
     let runtimeBox: RuntimeBox
     let connectionLimiter: ConnectionLimiter
     let logger: Logger
@@ -27,9 +24,12 @@ final class ServerState: Sendable {
     ) {
         self.group = group
         self.metrics = metrics
-        self.recorders = PerEventLoop(group: group) { _, _ in RequestMetricsRecorder(metrics: metrics) }
-        self.storeDeadlines = PerEventLoop(group: group) { _, loop in StoreDeadlines(eventLoop: loop) }
-        self.headBuffers = PerEventLoop(group: group) { _, _ in HeadBuffer(allocator: ByteBufferAllocator()) }
+        self.loops = PerEventLoop(group: group) { _, loop in
+            LoopState(
+                recorder: RequestMetricsRecorder(metrics: metrics), storeDeadlines: StoreDeadlines(eventLoop: loop),
+                headBuffer: HeadBuffer(allocator: ByteBufferAllocator()), turn: LoopTurn()
+            )
+        }
         self.runtimeBox = RuntimeBox(runtime)
         self.connectionLimiter = ConnectionLimiter(limit: runtime.config.server.maxConnections)
         self.logger = logger
@@ -43,8 +43,8 @@ final class ServerState: Sendable {
     /// Has every loop add what its recorder counted to the registry, on the recorder's own loop;
     /// completes when all have, so a scrape after it sees every request answered before it.
     func publishRecordedMetrics(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
-        let published = recorders.all.map { loop, recorder in
-            loop.submit { recorder.publish() }
+        let published = loops.all.map { loop, state in
+            loop.submit { state.recorder.publish() }
         }
         return EventLoopFuture.andAllComplete(published, on: eventLoop)
     }

@@ -1,4 +1,4 @@
-// BusyWindowTests: a window is judged only once half a millisecond long, and busy only when its thread ran for 3/4 of it.
+// BusyWindowTests: a window is judged only once a millisecond long, and busy only when its thread ran for 3/4 of it.
 import Testing
 import GatehouseCore
 
@@ -6,7 +6,7 @@ import GatehouseCore
     let start: UInt64 = 7_000_000_000
     let cpuStart: UInt64 = 3_000_000
 
-    @Test func aWindowIsNotJudgedBeforeItIsHalfAMillisecondLong() {
+    @Test func aWindowIsNotJudgedBeforeItIsAMillisecondLong() {
         let window = BusyWindow(now: start, cpu: cpuStart)
         #expect(!window.isDue(now: start))
         #expect(!window.isDue(now: start + BusyWindow.length - 1))
@@ -38,13 +38,13 @@ import GatehouseCore
 
     @Test func closingOpensTheNextWindowWhereTheLastEnded() {
         var window = BusyWindow(now: start, cpu: cpuStart)
-        let closed = start + 600_000
-        let busy6 = window.close(now: closed, cpu: cpuStart + 600_000)
+        let closed = start + BusyWindow.length
+        let busy6 = window.close(now: closed, cpu: cpuStart + BusyWindow.length)
         #expect(busy6)
         #expect(!window.isDue(now: closed + BusyWindow.length - 1))
         #expect(window.isDue(now: closed + BusyWindow.length))
-        // Judged on its own CPU time only: the 600 µs before it do not count.
-        let busy7 = window.close(now: closed + 1_000_000, cpu: cpuStart + 600_000 + 100_000)
+        // Judged on its own CPU time only: the millisecond before it does not count.
+        let busy7 = window.close(now: closed + 1_000_000, cpu: cpuStart + BusyWindow.length + 100_000)
         #expect(!busy7)
     }
 

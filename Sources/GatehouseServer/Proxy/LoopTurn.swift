@@ -1,4 +1,4 @@
-// LoopTurn: an event loop that has served for half a millisecond without a break lets whatever else waits for its core run first.
+// LoopTurn: an event loop that has served for a millisecond without a break lets whatever else waits for its core run first.
 import GatehouseCore
 import Glibc
 
@@ -10,10 +10,10 @@ import Glibc
 /// loops, one core taken by other work) then waits, with all its connections, for up to a tick:
 /// on this machine, in the 100 KiB-hit benchmark, that was the loops' pattern (runs of 2.5–6 ms,
 /// the other loop's p99 wait 1 ms, max 5 ms) and Gatehouse's p99 sat a tick above its p50.
-/// Like Seastar's task quota (0.5 ms), a loop that was on its CPU for most of the last
-/// half millisecond calls `sched_yield`, which under EEVDF moves its deadline back one slice:
+/// Like Seastar's task quota, a loop that was on its CPU for most of the last millisecond
+/// (`BusyWindow`) calls `sched_yield`, which under EEVDF moves its deadline back one slice:
 /// whatever is runnable on the core runs next, and the loop resumes after. With nothing
-/// waiting the call returns at once; it costs a CPU-clock read per half millisecond of serving.
+/// waiting the call returns at once; it costs a CPU-clock read per millisecond of serving.
 final class LoopTurn {
     /// Opened at the loop's first request: the CPU clock read must be the loop thread's own.
     private var window: BusyWindow?

@@ -64,6 +64,33 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// A connection over `max_connections` is answered 503 before any request is read. It was
+    /// counted in `gatehouse_requests_total` but got no access-log line: an operator reading the
+    /// log saw none of the clients turned away under overload.
+    @Test func aConnectionOverTheCapIsLogged() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("access-cap-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
+            config.server.accessLog = .file(path: file.path)
+            config.server.maxConnections = 1
+        }
+        let first = try await TestHTTPClient.connect(port: proxy.port)
+        #expect(try await first.send("GET", "/").status == 200)
+        let second = try await RawHTTPConnection.connect(port: proxy.port)
+        let refused = try #require(try await second.readResponse())
+        #expect(refused.status == 503)
+        try await first.close()
+        #expect(await proxy.server.drain(timeout: .seconds(5)))
+
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+        let line = try #require(try lines.last.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        #expect(line["status"] as? Int == 503)
+        #expect(line["client"] as? String == "127.0.0.1")
+        #expect(line["bytes"] as? Int == refused.body.count)
+        try await upstream.shutdown()
+    }
+
     /// logrotate renames the file, then sends SIGHUP: as nginx does, the reload opens the path
     /// again, so lines from then on go to a new file there, not on into the renamed one. It sends
     /// it whatever state the config file is in: a reload rejected for a mistake there still opens

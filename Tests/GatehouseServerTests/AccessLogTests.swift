@@ -82,13 +82,43 @@ import Testing
         try await first.close()
         #expect(await proxy.server.drain(timeout: .seconds(5)))
 
-        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+        let lines = try Self.loggedLines(in: file)
         #expect(lines.count == 2)
-        let line = try #require(try lines.last.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        let line = try #require(lines.last)
         #expect(line["status"] as? Int == 503)
         #expect(line["client"] as? String == "127.0.0.1")
         #expect(line["bytes"] as? Int == refused.body.count)
         try await upstream.shutdown()
+    }
+
+    /// A client that vanishes with a TCP reset before its response (a killed browser tab, a
+    /// load balancer giving up) is logged 499, as one that closes with a FIN is. The reset's I/O
+    /// error closed the connection on a path that left the status unset: logged and counted 0.
+    @Test func aClientResetBeforeItsResponseIsLogged499() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("access-reset-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .hang }) { config in
+            config.server.accessLog = .file(path: file.path)
+        }
+        let leaving = try await TestHTTPClient.connect(port: proxy.port)
+        async let abandoned = leaving.send("GET", "/slow")
+        #expect(await upstream.waitForRequests(1))
+        try await leaving.reset()
+        _ = try? await abandoned
+        #expect(await proxy.server.drain(timeout: .seconds(5)))
+
+        let lines = try Self.loggedLines(in: file)
+        #expect(lines.count == 1)
+        #expect(lines.first?["status"] as? Int == 499)
+        #expect(lines.first?["path"] as? String == "/slow")
+        try await upstream.shutdown()
+    }
+
+    /// The file's lines, each parsed as the JSON object it must be.
+    private static func loggedLines(in file: URL) throws -> [[String: Any]] {
+        try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
     }
 
     /// logrotate renames the file, then sends SIGHUP: as nginx does, the reload opens the path

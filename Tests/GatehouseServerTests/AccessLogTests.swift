@@ -64,6 +64,63 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// A connection over `max_connections` is answered 503 before any request is read. It was
+    /// counted in `gatehouse_requests_total` but got no access-log line: an operator reading the
+    /// log saw none of the clients turned away under overload.
+    @Test func aConnectionOverTheCapIsLogged() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("access-cap-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
+            config.server.accessLog = .file(path: file.path)
+            config.server.maxConnections = 1
+        }
+        let first = try await TestHTTPClient.connect(port: proxy.port)
+        #expect(try await first.send("GET", "/").status == 200)
+        let second = try await RawHTTPConnection.connect(port: proxy.port)
+        let refused = try #require(try await second.readResponse())
+        #expect(refused.status == 503)
+        try await first.close()
+        #expect(await proxy.server.drain(timeout: .seconds(5)))
+
+        let lines = try Self.loggedLines(in: file)
+        #expect(lines.count == 2)
+        let line = try #require(lines.last)
+        #expect(line["status"] as? Int == 503)
+        #expect(line["client"] as? String == "127.0.0.1")
+        #expect(line["bytes"] as? Int == refused.body.count)
+        try await upstream.shutdown()
+    }
+
+    /// A client that vanishes with a TCP reset before its response (a killed browser tab, a
+    /// load balancer giving up) is logged 499, as one that closes with a FIN is. The reset's I/O
+    /// error closed the connection on a path that left the status unset: logged and counted 0.
+    @Test func aClientResetBeforeItsResponseIsLogged499() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("access-reset-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .hang }) { config in
+            config.server.accessLog = .file(path: file.path)
+        }
+        let leaving = try await TestHTTPClient.connect(port: proxy.port)
+        async let abandoned = leaving.send("GET", "/slow")
+        #expect(await upstream.waitForRequests(1))
+        try await leaving.reset()
+        _ = try? await abandoned
+        #expect(await proxy.server.drain(timeout: .seconds(5)))
+
+        let lines = try Self.loggedLines(in: file)
+        #expect(lines.count == 1)
+        #expect(lines.first?["status"] as? Int == 499)
+        #expect(lines.first?["path"] as? String == "/slow")
+        try await upstream.shutdown()
+    }
+
+    /// The file's lines, each parsed as the JSON object it must be.
+    private static func loggedLines(in file: URL) throws -> [[String: Any]] {
+        try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+    }
+
     /// logrotate renames the file, then sends SIGHUP: as nginx does, the reload opens the path
     /// again, so lines from then on go to a new file there, not on into the renamed one. It sends
     /// it whatever state the config file is in: a reload rejected for a mistake there still opens

@@ -59,7 +59,11 @@ final class ProxyListener: Sendable {
         }
         guard state.connectionLimiter.tryAcquire() else {
             let error = GatehouseError(.unavailable, "Too many connections")
-            loop.recorder.requestCompleted(method: "OTHER", code: error.status, cache: "bypass", duration: .zero)
+            var requestIDs = RequestIDGenerator()
+            RefusalRecord.record(
+                error, client: channel.remoteAddress.flatMap { IPAddress($0) }?.description ?? "unknown",
+                requestID: requestIDs.generate(), recorder: loop.recorder, accessLog: state.runtime.accessLog
+            )
             RawErrorResponse.refuse(channel, error)
             return
         }

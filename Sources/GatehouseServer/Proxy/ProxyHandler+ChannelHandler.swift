@@ -187,8 +187,9 @@ extension ProxyHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // I/O errors (reset by peer and such): nothing useful can be written any more.
-        closeConnection()
+        // I/O errors (reset by peer and such): nothing useful can be written any more, and the
+        // client is gone as surely as after a FIN (channelInactive), so it is logged alike.
+        closeConnection(clientClosed: true)
     }
 
     var shouldPauseClientReads: Bool {

@@ -40,12 +40,9 @@ extension ProxyHandler {
     /// A refusal before any request head could be parsed (malformed bytes, header timeout). Its
     /// `bytes` are the JSON body `ConnectionGuard.refuse` sends (they were logged as 0).
     func recordRefusal(_ error: GatehouseError) {
-        recorder.requestCompleted(method: "OTHER", code: error.status, cache: "bypass", duration: .zero)
-        let accessLog = serverState.runtime.accessLog
-        guard accessLog.isEnabled else { return }
-        accessLog.log(AccessLogEntry(
-            time: WallClock.now(), client: peerAddress, method: "-", path: "-", status: error.status,
-            bytes: error.jsonBody.utf8.count, durationSeconds: 0, cache: "bypass", requestID: requestIDs.generate()
-        ))
+        RefusalRecord.record(
+            error, client: peerAddress, requestID: requestIDs.generate(),
+            recorder: recorder, accessLog: serverState.runtime.accessLog
+        )
     }
 }

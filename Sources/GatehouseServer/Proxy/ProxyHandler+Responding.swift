@@ -166,16 +166,18 @@ extension ProxyHandler {
         context.writeAndFlush(wrapOutboundOut(ByteBuffer())).whenComplete { _ in context.close(promise: nil) }
     }
 
-    func closeConnection() {
+    /// Closes now, dropping unsent writes, and ends the exchange under way. `clientClosed`: the
+    /// client is gone (its socket failed), so an unanswered request is logged 499.
+    func closeConnection(clientClosed: Bool = false) {
         switch state {
         case .forwarding(let request, let upstream):
             abandon(request, upstream: upstream)
-            record(request)
+            record(request, clientClosed: clientClosed)
         case .connecting(let request):
             abandon(request, upstream: nil)
-            record(request)
+            record(request, clientClosed: clientClosed)
         case .respondingLocally(let request):
-            record(request)
+            record(request, clientClosed: clientClosed)
         case .idle, .closed:
             break
         }

@@ -1,4 +1,4 @@
-// ConfigReloaderTests: reloads that arrive together run one after the other, never interleaved.
+// ConfigReloaderTests: reloads that arrive together run one after the other, and keep what only a restart can change.
 import GatehouseCore
 import GatehouseRedis
 import GatehouseTesting
@@ -54,5 +54,40 @@ import Testing
             await state.runtime.redis?.close()
             try? await state.runtime.pools.shutdown()?.get()
         }
+    }
+
+    /// A reload cannot move the listeners (bound at start): the running config keeps the
+    /// address listened on, so the summary tells the truth and the next reload compares with
+    /// it. Kept from the file, a file put back warned of a change from the address not listened
+    /// on, and the same change made again went unmentioned.
+    @Test func aListenerChangeIsKeptForARestartAndSaidOnEveryReloadThatAsksForIt() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        var base = GatehouseConfig(upstream: UpstreamConfig(servers: [UpstreamServerAddress(host: "127.0.0.1", port: try closedPort())]))
+        base.server.accessLog = .off
+        base.server.listen = ListenAddress(host: "127.0.0.1", port: 18_180)
+        var moved = base
+        moved.server.listen = ListenAddress(host: "127.0.0.1", port: 18_181)
+        let (logger, record) = RecordingLogHandler.logger()
+        let metrics = GatehouseMetrics()
+        let runtime = try await ProxyRuntime.build(
+            config: base, group: group, metrics: metrics, logger: logger, resolver: SystemAddressResolver()
+        )
+        let state = ServerState(group: group, metrics: metrics, runtime: runtime, logger: logger, resolver: SystemAddressResolver())
+        let reloader = ConfigReloader(path: nil, state: state)
+        let warnings = { record.messages(at: .warning).filter { $0.contains("until a restart") } }
+
+        guard case .reloaded(let summary) = await reloader.apply(moved) else {
+            Issue.record("the reload was rejected")
+            return
+        }
+        #expect(state.runtime.config.server.listen == base.server.listen)
+        #expect(summary.contains("listen 127.0.0.1:18180"))
+        #expect(warnings() == ["reload: kept until a restart: server.listen: 127.0.0.1:18180 -> 127.0.0.1:18181"])
+
+        _ = await reloader.apply(moved)  // asked again: said again
+        #expect(warnings().count == 2)
+        _ = await reloader.apply(base)  // the file put back: nothing to say
+        #expect(warnings().count == 2)
+        try? await state.runtime.pools.shutdown()?.get()
     }
 }

@@ -106,10 +106,15 @@ actor ConfigReloader {
         }
     }
 
-    /// Builds the runtime for `config` from the current one, swaps it in and closes what the
+    /// Builds the runtime for `file` from the current one, swaps it in and closes what the
     /// swap replaced and the new runtime does not reuse. Runs only within a turn.
-    private func swapIn(_ config: GatehouseConfig) async -> Outcome {
+    private func swapIn(_ file: GatehouseConfig) async -> Outcome {
         let previous = state.runtime
+        // What cannot change without a restart keeps its running value: were the file's kept,
+        // the summary would show an address not listened on, and the next reload would compare
+        // with it (warning on a file put back, silent on the same change made again).
+        let restartOnly = file.restartOnlyChanges(from: previous.config)
+        let config = file.applyingReload(over: previous.config)
         let runtime: ProxyRuntime
         do {
             runtime = try await ProxyRuntime.build(
@@ -146,17 +151,9 @@ actor ConfigReloader {
             // Requests still on the old pools finish; their connections close when released.
             _ = replaced.pools.shutdown()
         }
-        if config.server.listen != replaced.config.server.listen
-            || config.server.adminListen != replaced.config.server.adminListen
-        {
-            state.logger.warning("listener addresses changed; they take effect after a restart", metadata: [
-                "listen": "\(replaced.config.server.listen) -> \(config.server.listen)",
-                "admin_listen": "\(replaced.config.server.adminListen) -> \(config.server.adminListen)",
-            ])
-        }
-        if config.server.threads != replaced.config.server.threads {
-            // The event loops are made once, at start.
-            state.logger.warning("server.threads changed; it takes effect after a restart")
+        if !restartOnly.isEmpty {
+            // The listeners are bound and the event loops made once, at start.
+            state.logger.warning("reload: kept until a restart: \(restartOnly.joined(separator: "; "))")
         }
         state.metrics.counter(GatehouseMetrics.Name.configReloads, ["result": "success"]).increment()
         state.logger.info("config reloaded")

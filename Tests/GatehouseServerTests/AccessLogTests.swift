@@ -64,6 +64,37 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// A head refused after its request line was read (here `Content-Length` with
+    /// `Transfer-Encoding`, a smuggling attempt, and a field line too long) is logged with that
+    /// method and target, as nginx logs a 400 whose request line it read; bytes that are no
+    /// request line still log `-`. Both were `-`, leaving an operator nothing to search by.
+    @Test func aHeadRefusedAfterItsRequestLineIsLoggedWithIt() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("access-line-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
+            config.server.accessLog = .file(path: file.path)
+            config.server.maxHeaderBytes = 1024
+        }
+        for (request, status) in [
+            ("POST /smuggle?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            ("GET /big HTTP/1.1\r\nHost: a\r\nX-Pad: \(String(repeating: "p", count: 2048))\r\n\r\n", 431),
+            ("GARBAGE\r\n\r\n", 400),
+        ] {
+            let connection = try await RawHTTPConnection.connect(port: proxy.port)
+            try await connection.write(request)
+            #expect(try await connection.readResponse()?.status == status)
+            try await connection.close()
+        }
+        #expect(await proxy.server.drain(timeout: .seconds(5)))
+
+        let lines = try Self.loggedLines(in: file)
+        #expect(lines.map { $0["status"] as? Int } == [400, 431, 400])
+        #expect(lines.map { $0["method"] as? String } == ["POST", "GET", "-"])
+        #expect(lines.map { $0["path"] as? String } == ["/smuggle?x=1", "/big", "-"])
+        #expect(upstream.receivedRequests.isEmpty)
+        try await upstream.shutdown()
+    }
+
     /// A connection over `max_connections` is answered 503 before any request is read. It was
     /// counted in `gatehouse_requests_total` but got no access-log line: an operator reading the
     /// log saw none of the clients turned away under overload.

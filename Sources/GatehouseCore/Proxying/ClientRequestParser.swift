@@ -36,6 +36,10 @@ public struct ClientRequestParser {
     var fields = HTTPFieldCollector()
     /// What the head may still take of `maxHeadBytes`.
     var headBudget: Int
+    /// The method and target of the request whose head was refused after its request line was
+    /// read (a bad field, `Content-Length` with `Transfer-Encoding`, a head too large): the
+    /// access log names them, as nginx's does for a 400 whose request line it read.
+    public private(set) var refusedRequestLine: (method: String, target: String)?
     var lines = HTTPLineReader(requiringCRLF: true)
     var body = HTTPBodyReader()
     let maxHeadBytes: Int
@@ -60,6 +64,9 @@ public struct ClientRequestParser {
         do {
             return try parse(&buffer)
         } catch {
+            if state == .fields {
+                refusedRequestLine = (method.rawValue, uri)
+            }
             state = .failed
             throw error
         }

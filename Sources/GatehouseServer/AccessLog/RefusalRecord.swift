@@ -6,15 +6,18 @@ import GatehouseCore
 /// one line of the access log, whichever code path refused it.
 enum RefusalRecord {
     /// Counts `error` on the loop's recorder and logs it; runs on that loop. `bytes` in the line
-    /// is the JSON body the refusal sends.
+    /// is the JSON body the refusal sends; `requestLine`, the refused request's method and
+    /// target when its request line was read.
     static func record(
         _ error: GatehouseError, client: String, requestID: @autoclosure () -> String,
-        recorder: RequestMetricsRecorder, accessLog: AccessLogWriter
+        recorder: RequestMetricsRecorder, accessLog: AccessLogWriter,
+        requestLine: (method: String, target: String)? = nil
     ) {
-        recorder.requestCompleted(method: "OTHER", code: error.status, cache: "bypass", duration: .zero)
+        recorder.requestCompleted(method: requestLine?.method ?? "OTHER", code: error.status, cache: "bypass", duration: .zero)
         guard accessLog.isEnabled else { return }
         accessLog.log(AccessLogEntry(
-            time: WallClock.now(), client: client, method: "-", path: "-", status: error.status,
+            time: WallClock.now(), client: client, method: requestLine?.method ?? "-", path: requestLine?.target ?? "-",
+            status: error.status,
             bytes: error.jsonBody.utf8.count, durationSeconds: 0, cache: "bypass", requestID: requestID()
         ))
     }

@@ -37,12 +37,13 @@ extension ProxyHandler {
         ))
     }
 
-    /// A refusal before any request head could be parsed (malformed bytes, header timeout). Its
-    /// `bytes` are the JSON body `ConnectionGuard.refuse` sends (they were logged as 0).
+    /// A refusal before a request head was complete (malformed bytes, header timeout). Its
+    /// `bytes` are the JSON body `ConnectionGuard.refuse` sends (they were logged as 0); its
+    /// method and target are logged when the parser had read the request line.
     func recordRefusal(_ error: GatehouseError) {
         RefusalRecord.record(
             error, client: peerAddress, requestID: requestIDs.generate(),
-            recorder: recorder, accessLog: serverState.runtime.accessLog
+            recorder: recorder, accessLog: serverState.runtime.accessLog, requestLine: requestParser.refusedRequestLine
         )
     }
 }

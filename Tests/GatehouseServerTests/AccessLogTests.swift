@@ -10,12 +10,10 @@ import Testing
 
 @Suite struct AccessLogTests {
     @Test func writesOneJSONLinePerRequest() async throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("access-\(UUID().uuidString).log")
-        defer { try? FileManager.default.removeItem(at: file) }
-        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond(body: Array("12345".utf8)) }) { config in
-            config.server.accessLog = .file(path: file.path)
+        let (proxy, upstream, file) = try await Self.startLogging(behaviour: { _ in .respond(body: Array("12345".utf8)) }) { config in
             config.server.maxBodyBytes = 10
         }
+        defer { try? FileManager.default.removeItem(at: file) }
         #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/a?b=1", headers: [("X-Request-Id", "req-1")]).status == 200)
         let refused = try await TestHTTPClient.request(port: proxy.port, "POST", "/big", body: Array(repeating: 1, count: 100))
         #expect(refused.status == 413)
@@ -44,11 +42,8 @@ import Testing
     /// Bytes that are no request get a JSON 400 before any head is read; its line counted the
     /// body it sent as 0 bytes.
     @Test func aRefusalOfBytesThatAreNoRequestLogsTheBytesItSent() async throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("access-refusal-\(UUID().uuidString).log")
+        let (proxy, upstream, file) = try await Self.startLogging(behaviour: { _ in .respond() })
         defer { try? FileManager.default.removeItem(at: file) }
-        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
-            config.server.accessLog = .file(path: file.path)
-        }
         let connection = try await RawHTTPConnection.connect(port: proxy.port)
         try await connection.write("GARBAGE\r\n\r\n")
         let refused = try #require(try await connection.readResponse())
@@ -69,12 +64,10 @@ import Testing
     /// method and target, as nginx logs a 400 whose request line it read; bytes that are no
     /// request line still log `-`. Both were `-`, leaving an operator nothing to search by.
     @Test func aHeadRefusedAfterItsRequestLineIsLoggedWithIt() async throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("access-line-\(UUID().uuidString).log")
-        defer { try? FileManager.default.removeItem(at: file) }
-        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
-            config.server.accessLog = .file(path: file.path)
+        let (proxy, upstream, file) = try await Self.startLogging(behaviour: { _ in .respond() }) { config in
             config.server.maxHeaderBytes = 1024
         }
+        defer { try? FileManager.default.removeItem(at: file) }
         for (request, status) in [
             ("POST /smuggle?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
             ("GET /big HTTP/1.1\r\nHost: a\r\nX-Pad: \(String(repeating: "p", count: 2048))\r\n\r\n", 431),
@@ -99,12 +92,10 @@ import Testing
     /// counted in `gatehouse_requests_total` but got no access-log line: an operator reading the
     /// log saw none of the clients turned away under overload.
     @Test func aConnectionOverTheCapIsLogged() async throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("access-cap-\(UUID().uuidString).log")
-        defer { try? FileManager.default.removeItem(at: file) }
-        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond() }) { config in
-            config.server.accessLog = .file(path: file.path)
+        let (proxy, upstream, file) = try await Self.startLogging(behaviour: { _ in .respond() }) { config in
             config.server.maxConnections = 1
         }
+        defer { try? FileManager.default.removeItem(at: file) }
         let first = try await TestHTTPClient.connect(port: proxy.port)
         #expect(try await first.send("GET", "/").status == 200)
         let second = try await RawHTTPConnection.connect(port: proxy.port)
@@ -126,11 +117,8 @@ import Testing
     /// load balancer giving up) is logged 499, as one that closes with a FIN is. The reset's I/O
     /// error closed the connection on a path that left the status unset: logged and counted 0.
     @Test func aClientResetBeforeItsResponseIsLogged499() async throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("access-reset-\(UUID().uuidString).log")
+        let (proxy, upstream, file) = try await Self.startLogging(behaviour: { _ in .hang })
         defer { try? FileManager.default.removeItem(at: file) }
-        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .hang }) { config in
-            config.server.accessLog = .file(path: file.path)
-        }
         let leaving = try await TestHTTPClient.connect(port: proxy.port)
         async let abandoned = leaving.send("GET", "/slow")
         #expect(await upstream.waitForRequests(1))
@@ -143,6 +131,20 @@ import Testing
         #expect(lines.first?["status"] as? Int == 499)
         #expect(lines.first?["path"] as? String == "/slow")
         try await upstream.shutdown()
+    }
+
+    /// A proxy logging to a file of its own (the caller removes it) in front of an origin
+    /// behaving as `behaviour`.
+    private static func startLogging(
+        behaviour: @escaping @Sendable (TestUpstreamRequest) -> TestUpstreamBehaviour,
+        configure: (inout GatehouseConfig) -> Void = { _ in }
+    ) async throws -> (ProxyHarness, TestUpstreamServer, URL) {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("access-\(UUID().uuidString).log")
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: behaviour) { config in
+            config.server.accessLog = .file(path: file.path)
+            configure(&config)
+        }
+        return (proxy, upstream, file)
     }
 
     /// The file's lines, each parsed as the JSON object it must be.

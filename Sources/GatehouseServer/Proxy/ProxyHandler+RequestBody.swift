@@ -71,13 +71,18 @@ extension ProxyHandler {
             }
         case .respondingLocally(let request):
             request.requestEnded = true
-            finishExchange()
+            if request.keepAlive {
+                finishExchange()
+            } else {
+                closeAfterPendingWrites()  // its answer said `Connection: close`; the body is in
+            }
         case .idle, .closed:
             break
         }
     }
 
-    /// Reads and drops the rest of a request body once its response is out; the next request follows.
+    /// Reads and drops the rest of a request body once its response is out; the next request
+    /// follows, or, when that response closes the connection, the close.
     func discardRestOfBody(of request: InFlightRequest) {
         state = .respondingLocally(request)
         connectionGuard.discardingRequestBody()

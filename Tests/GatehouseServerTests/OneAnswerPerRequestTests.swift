@@ -58,6 +58,18 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// A 429 to an upload whose connection it closes: the rest of the body is read and dropped
+    /// before the close, which used to come at once and reset the client's next writes.
+    @Test func a429ThatClosesReadsTheBodyFirst() async throws {
+        let (proxy, upstream) = try await Self.startLimited()
+        #expect(try await TestHTTPClient.request(port: proxy.port, "GET", "/").status == 200)
+        try await UpstreamFailureTests.expectBodyReadBeforeTheClose(
+            port: proxy.port, requestLine: "POST /limited HTTP/1.1\r\nHost: t\r\nConnection: close", status: 429
+        )
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     /// The origin refuses the upload from its head (413); the body after that, dropped, has a bad chunk.
     @Test func aBadChunkAfterAnEarlyOriginAnswerCloses() async throws {
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in

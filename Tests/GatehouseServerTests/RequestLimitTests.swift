@@ -24,6 +24,20 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// The 413 for a declared length over the limit closed the connection at once, with the
+    /// upload still coming: its next bytes met a reset, and a client that writes its whole body
+    /// before reading (Python's http.client, under requests) got ConnectionResetError instead
+    /// of the 413. The body is now read and dropped before the close, as nginx's lingering close does.
+    @Test func aDeclaredBodyOverLimitIsReadBeforeThe413Closes() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .drainRequestThenRespond() }) { config in
+            config.server.maxBodyBytes = 1_000
+        }
+        try await UpstreamFailureTests.expectBodyReadBeforeTheClose(port: proxy.port, requestLine: "POST /upload HTTP/1.1\r\nHost: t", status: 413)
+        #expect(upstream.requestCount == 0)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     @Test func chunkedBodyOverLimitIs413() async throws {
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .drainRequestThenRespond() }) { config in
             config.server.maxBodyBytes = 1_000

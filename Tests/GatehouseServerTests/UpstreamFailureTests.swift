@@ -178,6 +178,40 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// The same early answer to a request whose connection it closes (`Connection: close`, or
+    /// HTTP/1.0): the connection used to close right after the answer, with the body still
+    /// coming, so the body's next bytes met a reset and the client's writes failed; Python's
+    /// http.client (requests, urllib3) then raised ConnectionResetError and never read the 413.
+    /// The body is now read and dropped first, and then the connection closes (RFC 9112 §9.6).
+    @Test(arguments: ["HTTP/1.1\r\nHost: t\r\nConnection: close", "HTTP/1.0"])
+    func anAnswerBeforeTheBodyEndsThatClosesReadsTheBodyFirst(requestLineEnd: String) async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in
+            .respondBeforeBody(status: 413, body: Array("too big".utf8))
+        })
+        try await Self.expectBodyReadBeforeTheClose(port: proxy.port, requestLine: "POST /upload \(requestLineEnd)", status: 413)
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
+    /// Sends a 4 MiB upload starting with `requestLine` (and its fields), expects it answered
+    /// `status` with `Connection: close` after its first 64 KiB and the answer's FIN, then sends
+    /// the rest: every write must go through (a connection closed with the body unread resets at
+    /// its next bytes), with nothing more said.
+    static func expectBodyReadBeforeTheClose(port: Int, requestLine: String, status: Int) async throws {
+        let connection = try await RawHTTPConnection.connect(port: port, keepsWritingAfterFIN: true)
+        let piece = String(repeating: "x", count: 64 * 1024)
+        let pieces = 64
+        try await connection.write("\(requestLine)\r\nContent-Length: \(piece.utf8.count * pieces)\r\n\r\n" + piece)
+        let answer = try #require(try await connection.readResponse())
+        #expect(answer.status == status)
+        #expect(answer.header("connection")?.lowercased() == "close")
+        #expect(try await connection.readResponse() == nil, "the answer's FIN, and nothing after it")
+        for _ in 1..<pieces {
+            try await connection.write(piece)  // threw once the reset came back
+        }
+        try await connection.close()
+    }
+
     @Test func slowUpstreamIs504() async throws {
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .hang }) { config in
             config.upstream.responseTimeout = .milliseconds(300)

@@ -19,10 +19,13 @@ public final class RawHTTPConnection: Sendable {
         self.inbox = inbox
     }
 
-    /// Opens a connection to `host:port`.
-    public static func connect(host: String = "127.0.0.1", port: Int) async throws -> RawHTTPConnection {
+    /// Opens a connection to `host:port`. With `keepsWritingAfterFIN` the peer's FIN ends only
+    /// what is read (a response then ends there too): writes go on, as a client still sending a
+    /// body to a server that half-closed after its answer.
+    public static func connect(host: String = "127.0.0.1", port: Int, keepsWritingAfterFIN: Bool = false) async throws -> RawHTTPConnection {
         let inbox = NIOLockedValueBox(RawHTTPInbox())
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.allowRemoteHalfClosure, value: keepsWritingAfterFIN)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(RawHTTPConnectionHandler(inbox: inbox))

@@ -24,12 +24,24 @@ extension RawHTTPConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        self.peerClosed()
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // The peer's FIN on a connection that keeps writing after it: nothing more to read.
+        if case ChannelEvent.inputClosed = event {
+            self.peerClosed()
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private func peerClosed() {
         let waiter = self.inbox.withLockedValue { inbox in
             inbox.closed = true
             return inbox.takeWaiter()
         }
         waiter?.succeed(())
-        context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -88,6 +88,9 @@ final class InFlightRequest {
     /// reads are paused meanwhile).
     var pendingBody: [ByteBuffer] = []
     var bodyBytesReceived = 0
+    /// Refused (413) for the length its head declared: the answer closes the connection, but
+    /// only once the body, read and dropped however long, is in (or `idle_timeout` passed).
+    var readsBodyBeforeClose = false
     var requestEnded = false
     var responseStarted = false
     var upstreamAttempts = 0

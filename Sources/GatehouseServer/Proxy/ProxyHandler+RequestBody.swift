@@ -19,7 +19,7 @@ extension ProxyHandler {
         case .respondingLocally(let request):
             // The body of a request answered locally is read and dropped, within the same limit.
             request.bodyBytesReceived += buffer.readableBytes
-            if request.bodyBytesReceived > request.runtime.maxBodyBytes {
+            if request.bodyBytesReceived > request.runtime.maxBodyBytes && !request.readsBodyBeforeClose {
                 closeAfterPendingWrites()  // its answer is written: it goes out first
             }
         case .idle, .closed:
@@ -71,16 +71,29 @@ extension ProxyHandler {
             }
         case .respondingLocally(let request):
             request.requestEnded = true
-            finishExchange()
+            if request.keepAlive {
+                finishExchange()
+            } else {
+                closeAfterPendingWrites()  // its answer said `Connection: close`; the body is in
+            }
         case .idle, .closed:
             break
         }
     }
 
-    /// Reads and drops the rest of a request body once its response is out; the next request follows.
+    /// Reads and drops the rest of a request body once its response is out; the next request
+    /// follows, or, when that response closes the connection, the close.
     func discardRestOfBody(of request: InFlightRequest) {
         state = .respondingLocally(request)
         connectionGuard.discardingRequestBody()
+        if !request.keepAlive, let context {
+            // The answer closes the connection: its end (FIN) follows it at once, as in nginx's
+            // lingering close, while the body is still read. Once the answer is out: a half-close
+            // drops what is not yet written.
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer())).whenComplete { _ in
+                context.close(mode: .output, promise: nil)
+            }
+        }
         // Reads may have been held while the request waited (for a connection, a verdict, a
         // full upstream socket); the rest of the body must be read now, or the connection would
         // never move on.

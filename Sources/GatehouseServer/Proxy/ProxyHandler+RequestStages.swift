@@ -35,6 +35,11 @@ extension ProxyHandler {
         case .success(let framing):
             request.framing = framing
         case .failure(let error):
+            // A body too large to forward is still framed by its length: the 413 waits for it
+            // (nginx's lingering close), where a close at once reset an upload still under way
+            // and clients that write the whole body before reading (Python's http.client) never
+            // saw the 413. Any other refusal here means framing that is not to be trusted.
+            request.readsBodyBeforeClose = error.kind == .payloadTooLarge
             respondLocally(error, request: request, closeAfter: true)
             return
         }

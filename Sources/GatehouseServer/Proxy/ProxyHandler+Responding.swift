@@ -113,7 +113,12 @@ extension ProxyHandler {
             written?.futureResult.whenComplete { _ in sentFile.file.written(sentFile.region) }
         }
         context.writeAndFlush(NIOAny(last), promise: written)
-        if close {
+        request.keepAlive = !close
+        // A close that is not a refusal waits for the rest of the body, read and dropped: a close
+        // with the client's bytes unread resets the connection, and the client can lose this
+        // answer (RFC 9112 §9.6). A refusal's body may be unreadable, except a 413's for the
+        // length its head declared (`readsBodyBeforeClose`).
+        if close && (request.requestEnded || (closeAfter && !request.readsBodyBeforeClose)) {
             state = .closed
             written?.futureResult.whenComplete { _ in context.close(promise: nil) }
             return

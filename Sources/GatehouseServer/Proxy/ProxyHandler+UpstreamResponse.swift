@@ -113,7 +113,12 @@ extension ProxyHandler: UpstreamResponseDelegate {
         releaseOrClose(upstream, request: request, context: context)
         writeHeldHead(context: context)
         let end = encoder.encodeEnd()
-        if request.keepAlive {
+        // The origin answered before the body ended (a 413 or 401 to an upload). Closing now,
+        // with the client's bytes unread, would reset the connection, and the client could lose
+        // the answer (RFC 9112 §9.6): the rest is read and dropped, as after a local answer, also
+        // when this response closes the connection (`Connection: close`, HTTP/1.0, a drain),
+        // which then closes once the body is in.
+        if request.keepAlive || !request.requestEnded {
             if let end {
                 context.write(wrapOutboundOut(end), promise: nil)
             }
@@ -122,9 +127,6 @@ extension ProxyHandler: UpstreamResponseDelegate {
             if request.requestEnded {
                 finishExchange()
             } else {
-                // The origin answered before the body ended (a 413 or 401 to an upload). Closing
-                // now, with the client's bytes unread, would reset the connection, and the client
-                // could lose the answer: the rest is read and dropped, as after a local answer.
                 discardRestOfBody(of: request)
             }
         } else {

@@ -1,6 +1,7 @@
 // LoopTurn: an event loop that has served for a millisecond without a break lets whatever else waits for its core run first.
 import GatehouseCore
 import Glibc
+import NIOCore
 
 /// One per event loop, used only on it; asked at the start of each request.
 ///
@@ -36,17 +37,15 @@ final class LoopTurn {
         return busy
     }
 
+    /// The clock requests' start times are read on (`InFlightRequest.startedAt`), so a window's
+    /// ends compare with them by construction.
     static func wallNanos() -> UInt64 {
-        read(CLOCK_MONOTONIC)
+        NIODeadline.now().uptimeNanoseconds
     }
 
     static func threadCPUNanos() -> UInt64 {
-        read(CLOCK_THREAD_CPUTIME_ID)
-    }
-
-    private static func read(_ clock: clockid_t) -> UInt64 {
         var spec = timespec()
-        clock_gettime(clock, &spec)
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
         return UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec)
     }
 }

@@ -97,6 +97,19 @@ import Testing
         #expect(store.trackedKeyCount >= bound / 2)
     }
 
+    /// Two policies counting one client keep both its keys in one shard (one lock per request);
+    /// other clients' keys still spread over the shards.
+    @Test func aClientsPoliciesShareOneShard() {
+        let store = MemoryRateLimitStore(maxTrackedKeys: 10_000)
+        for client in 0..<64 {
+            let address = "198.51.100.\(client)"
+            _ = store.evaluate([Self.check("per-ip", address, limit: 10), Self.check("per-ip-api", address, limit: 10)], now: Self.start)
+        }
+        let counts = store.shards.map(\.count)
+        #expect(counts.allSatisfy { $0.isMultiple(of: 2) }, "\(counts)")
+        #expect(counts.filter { $0 > 0 }.count > 8, "\(counts)")
+    }
+
     @Test func evictsTheLeastRecentlySeenKey() {
         // One shard so the LRU order is global.
         let store = MemoryRateLimitStore(maxTrackedKeys: 2, shardCount: 1)

@@ -1,4 +1,4 @@
-// TrackedKeyTests: a key's shard and its bucket in the shard's map come from independent bits of its hash.
+// TrackedKeyTests: a key's shard comes from its value (one per client), its bucket in the shard's map from independent bits.
 import Testing
 @testable import GatehouseCore
 
@@ -28,5 +28,15 @@ import Testing
         }
         let even = Self.keys.count / count
         #expect(sizes.allSatisfy { abs($0 - even) < even / 10 + 1 }, "\(sizes)")
+    }
+
+    /// A request that several policies count under one value (an address group, a user) takes
+    /// one shard's lock: every policy's key of one value is in the same shard, IPv6 groups (whose
+    /// text holds colons after the policy name's) included.
+    @Test func everyPolicysKeyOfOneValueIsInOneShard() {
+        for value in ["203.0.113.7", "2001:db8:0:100::/56", "alice", "key:with:colons"] {
+            let shards = Set(["per-ip", "per-ip-api", "burst", "a.b-c_1"].map { TrackedKey("\($0):\(value)").shard(among: 16) })
+            #expect(shards.count == 1, "\(value): shards \(shards.sorted())")
+        }
     }
 }

@@ -7,10 +7,23 @@ struct TrackedKey: Hashable, Sendable {
     let text: String
     /// `text.hashValue`: seeded per process, which is all an in-memory table needs.
     let hash: Int
+    /// The hash of the key's value (what follows `policy:`), which picks the shard: every
+    /// policy's key of one client (one address group, one user) lies in the same shard, so a
+    /// request that several policies count under one value takes one lock rather than one per
+    /// policy, and the event loops serving that client meet on one lock, not several.
+    private let shardHash: Int
 
     init(_ text: String) {
         self.text = text
         hash = text.hashValue
+        shardHash = Self.value(of: text).hashValue
+    }
+
+    /// What the key counts by: the text after the policy name's `:` (config-validated policy
+    /// names never hold one), or all of it when there is none.
+    private static func value(of text: String) -> Substring {
+        guard let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) else { return text[...] }
+        return text[text.utf8.index(after: colon)...]
     }
 
     static func == (lhs: TrackedKey, rhs: TrackedKey) -> Bool {
@@ -21,11 +34,11 @@ struct TrackedKey: Hashable, Sendable {
         hasher.combine(hash)
     }
 
-    /// Which of `count` shards holds this key, from the hash's high bits: a shard's map picks
-    /// buckets from the low bits, and had the shard come from them too (`hash % 16`) every key
-    /// of a shard would share its low four bits, crowding into a sixteenth of the buckets.
+    /// Which of `count` shards holds this key, from its value's hash: from the high bits, as a
+    /// shard's map picks buckets from the low bits of a hash (one of the text's, not this one,
+    /// but low bits shared by all of a shard's keys would crowd them wherever they came from).
     func shard(among count: Int) -> Int {
-        Int(UInt(bitPattern: hash).multipliedFullWidth(by: UInt(max(count, 1))).high)
+        Int(UInt(bitPattern: shardHash).multipliedFullWidth(by: UInt(max(count, 1))).high)
     }
 
     /// The stored hash as the dictionary's bucket hash: it already is a seeded SipHash of the text,

@@ -167,4 +167,35 @@ import Testing
         try await proxy.stop()
         try await origin.shutdown()
     }
+
+    /// The origin's head, its first bytes of body and then a malformed chunk come in one read.
+    /// The head waited for the end of that read, so nothing had reached the client; it got a
+    /// cut connection all the same, and the request was counted and logged as the origin's 200.
+    /// Now it gets a 502 on a connection that goes on, and the 502 is what is counted. (A close
+    /// short of a declared length is seen after the read's end: the client has the head by
+    /// then, and a cut connection is all that can tell it, as `UpstreamFailureTests` checks.)
+    @Test(arguments: [
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nZZ\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n",
+    ])
+    func aResponseBrokenInItsFirstReadIsAnswered502(answer: String) async throws {
+        let origin = try await RawTestOrigin.start { line, _ in
+            line.hasPrefix("GET /broken ") ? [.write(answer), .close] : [Self.ok(line)]
+        }
+        let proxy = try await ProxyHarness.start(upstreamPorts: [origin.port])
+        let connection = try await RawHTTPConnection.connect(port: proxy.port)
+        try await connection.write("GET /broken HTTP/1.1\r\nHost: t\r\n\r\n")
+        let refused = try #require(try await connection.readResponse(timeout: .seconds(3)))
+        #expect(refused.status == 502)
+        #expect(refused.header("content-type") == "application/json")
+        #expect(refused.bodyString.contains("BAD_GATEWAY"))
+        try await connection.write("GET /after HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try await connection.readResponse(timeout: .seconds(3))?.bodyString == "ok /after")
+        let metrics = PrometheusText(try await TestHTTPClient.request(port: proxy.adminPort, "GET", "/metrics").bodyString)
+        #expect(metrics.value("gatehouse_requests_total", ["method": "GET", "code": "502"]) == 1)
+        #expect(metrics.value("gatehouse_requests_total", ["method": "GET", "code": "200"]) == 1)
+        try await connection.close()
+        try await proxy.stop()
+        try await origin.shutdown()
+    }
 }

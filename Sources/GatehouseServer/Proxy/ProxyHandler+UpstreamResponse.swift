@@ -44,6 +44,7 @@ extension ProxyHandler: UpstreamResponseDelegate {
         // Held until the first body part (or the end of this read): a small body usually
         // arrives with the head and then goes out in the same buffer, one write less.
         heldHead = encoded
+        heldHeadCarriesBody = false
         clientWritesUnflushed = true
     }
 
@@ -51,6 +52,7 @@ extension ProxyHandler: UpstreamResponseDelegate {
     func writeHeldHead(context: ChannelHandlerContext) {
         guard let head = heldHead else { return }
         heldHead = nil
+        heldHeadCarriesBody = false
         context.write(wrapOutboundOut(head), promise: nil)
         headBuffer.recycle(head)
     }
@@ -68,12 +70,17 @@ extension ProxyHandler: UpstreamResponseDelegate {
             }
         }
         request.responseBytes += buffer.readableBytes
-        if var head = heldHead, encoder.framing == .identity, buffer.readableBytes <= Self.inlineBodyLimit {
-            heldHead = nil
-            var part = buffer
-            head.writeBuffer(&part)
-            context.write(wrapOutboundOut(head), promise: nil)
-            headBuffer.recycle(head)
+        if var head = heldHead, !heldHeadCarriesBody, buffer.readableBytes <= Self.inlineBodyLimit {
+            // The first part joins the held head (one buffer, one write), and both stay held to
+            // the end of the read: if the origin's response turns out malformed or cut within
+            // it, nothing has left and the client gets a 502 instead of a cut connection.
+            heldHead = nil  // one reference, so the head's storage grows in place
+            encoder.encodeBody(buffer, allocator: context.channel.allocator) { bytes in
+                var bytes = bytes
+                head.writeBuffer(&bytes)
+            }
+            heldHead = head
+            heldHeadCarriesBody = true
         } else {
             writeHeldHead(context: context)
             encoder.encodeBody(buffer, allocator: context.channel.allocator) { bytes in

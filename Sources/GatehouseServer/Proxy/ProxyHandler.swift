@@ -84,6 +84,8 @@ final class ProxyHandler {
     var clientWritesUnflushed = false
     /// A relayed response's head, not yet written: see `upstreamReceivedHead`.
     var heldHead: ByteBuffer?
+    /// Whether `heldHead` also holds the response's first body part (`upstreamReceivedBody`).
+    var heldHeadCarriesBody = false
     /// The write whose response waits, written but unflushed, for its cache invalidation (see
     /// `holdResponse(until:request:)`), and whether its end came meanwhile.
     var heldForInvalidation: (request: InFlightRequest, ended: Bool)?
@@ -191,6 +193,16 @@ extension ProxyHandler {
         recorder.upstreamFailed(kind: failure.metricKind)
         if failure.mayHaveReachedOrigin {
             invalidateUnansweredWrite(request)
+        }
+        if request.responseStarted, let held = heldHead {
+            // Nothing of the response has left: its head (and first part) waited for the end of
+            // the read it came in, where the origin's framing broke. The client gets a whole
+            // answer (stale or 502) rather than a cut connection, and it is counted as such.
+            heldHead = nil
+            heldHeadCarriesBody = false
+            headBuffer.recycle(held)
+            request.responseStarted = false
+            request.responseBytes = 0
         }
         if let exchange = request.cache {
             // Stale first: serving it ends a revalidation's flight with `.failed`, so its followers serve theirs.

@@ -153,6 +153,22 @@ import Testing
         #expect(Self.read(longExtension).refusal == HTTPSyntaxError("chunk size line too long"))
     }
 
+    /// Leading zeros pad a chunk size without making it larger (nginx reads them so): 0x5
+    /// written with 20 digits is 5 bytes, where 16 digits or more were refused as too large.
+    /// A size past 15 significant digits is still refused.
+    @Test func zerosPaddingAChunkSizeDoNotCount() {
+        let padded = String(repeating: "0", count: 19) + "5"
+        let (requests, refusal) = Self.readEverySplit(
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n\(padded)\r\nhello\r\n"
+                + String(repeating: "0", count: 30) + "\r\n\r\n"
+        )
+        #expect(refusal == nil)
+        #expect(requests.first?.body == "hello")
+        #expect(requests.first?.ended == true)
+        let huge = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n00" + String(repeating: "f", count: 16) + "\r\n"
+        #expect(Self.read(huge).refusal == HTTPSyntaxError("chunk size too large"))
+    }
+
     @Test func insideRequestTellsAnEndOfInputThatCutsARequest() throws {
         var parser = ClientRequestParser(maxHeadBytes: 1024)
         #expect(!parser.isInsideRequest)

@@ -22,9 +22,14 @@ public enum ChunkedEncoding {
         try line.withUnsafeReadableBytes { bytes in
             var size = 0
             var index = 0
+            var significant = 0
             while index < bytes.count, let digit = HexDigits.value(of: bytes[index]).map(Int.init) {
                 // 15 digits fit an Int with room; a larger chunk is nonsense, not a big body.
-                guard index < 15 else { throw HTTPSyntaxError("chunk size too large") }
+                // Leading zeros are padding (nginx reads them so): only the digits after them count.
+                if size != 0 || digit != 0 {
+                    guard significant < 15 else { throw HTTPSyntaxError("chunk size too large") }
+                    significant += 1
+                }
                 size = size << 4 | digit
                 index += 1
             }

@@ -180,6 +180,8 @@ import Testing
         let failed = try #require(try await connection.readResponse())
         #expect(failed.status == 502)
         #expect(failed.header("content-type") == "application/json")
+        // It did respond: the message says where it stopped (it said "before responding").
+        #expect(failed.bodyString.contains("Upstream closed the connection before its response ended"))
         let part = try #require(try await connection.readResponse())
         #expect(part.status == 206)
         #expect(part.body == Array(body[10...19]))

@@ -27,8 +27,11 @@ enum UpstreamFailure: Error, Equatable {
             GatehouseError(.badGateway, "Upstream connection failed", source: .upstream, cause: StringCause(reason))
         case .connectTimeout:
             GatehouseError(.gatewayTimeout, "Upstream did not accept the connection in time", source: .upstream)
-        case .connectionClosed:
+        case .connectionClosed(beforeResponseHead: true):
             GatehouseError(.badGateway, "Upstream closed the connection before responding", source: .upstream)
+        case .connectionClosed(beforeResponseHead: false):
+            // A response withheld from the client (a range fill) and cut short: it did respond.
+            GatehouseError(.badGateway, "Upstream closed the connection before its response ended", source: .upstream)
         case .responseTimeout:
             GatehouseError(.gatewayTimeout, "Upstream did not respond in time", source: .upstream)
         case .sendTimeout:

@@ -40,6 +40,10 @@ public final class GatehouseMetrics: Sendable {
         public static let configReloads = "gatehouse_config_reloads_total"
         public static let draining = "gatehouse_draining"
         public static let accessLogDropped = "gatehouse_access_log_dropped_total"
+        /// Times an event loop busy for most of a millisecond gave its core to whatever waited
+        /// for it (`LoopTurn`; an extension of DESIGN.md's list): a saturation signal, as Envoy's
+        /// dispatcher loop duration is.
+        public static let loopYields = "gatehouse_event_loop_yields_total"
     }
 
     public let registry: PrometheusCollectorRegistry
@@ -94,6 +98,7 @@ public final class GatehouseMetrics: Sendable {
         counter(Name.cacheStores, [:]).increment(by: 0)
         counter(Name.cacheEvictions, [:]).increment(by: 0)
         counter(Name.accessLogDropped, [:]).increment(by: 0)
+        counter(Name.loopYields, [:]).increment(by: 0)
         for op in Self.invalidationFailureOps {
             counter(Name.cacheInvalidationFailures, ["op": op]).increment(by: 0)
         }

@@ -27,6 +27,8 @@ final class RequestMetricsRecorder {
     private var upstreamLatencies = LatencyHistogram(bounds: GatehouseMetrics.latencyBuckets)
     /// Requests started minus requests ended since the last publish.
     private var inFlightChange = 0
+    /// This loop's `LoopTurn` yields since the last publish.
+    private var loopYields: Tally
 
     /// The method labels; anything else is `OTHER`, so a client cannot mint label values.
     private static let methodLabels = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "OTHER"]
@@ -54,6 +56,7 @@ final class RequestMetricsRecorder {
 
     init(metrics: GatehouseMetrics) {
         self.metrics = metrics
+        loopYields = Tally(counter: metrics.counter(GatehouseMetrics.Name.loopYields, [:]))
     }
 
     private func counter(_ key: LabelKey, labels: @autoclosure () -> [String: String]) -> Metrics.Counter {
@@ -80,6 +83,11 @@ final class RequestMetricsRecorder {
             "method": Self.methodLabels[methodIndex], "code": String(code), "cache": cache,
         ]))].pending += 1
         requestLatencies.record(nanoseconds: duration.nanoseconds)
+    }
+
+    /// The loop gave its core away before a request (`gatehouse_event_loop_yields_total`).
+    func loopYielded() {
+        loopYields.pending += 1
     }
 
     /// A request that `requestStarted` counted is over.
@@ -162,6 +170,7 @@ final class RequestMetricsRecorder {
         for index in decisionTallies.indices {
             decisionTallies[index]?.publish()
         }
+        loopYields.publish()
         metrics.merge(requests: requestLatencies, upstream: upstreamLatencies)
         requestLatencies.reset()
         upstreamLatencies.reset()

@@ -25,7 +25,9 @@ extension ProxyHandler {
         let request = InFlightRequest(
             runtime: runtime, head: head, id: id, keepAlive: head.isKeepAlive, wallClock: WallClock.now()
         )
-        loopTurn.requestStarting(now: request.startedAt.uptimeNanoseconds)
+        if loopTurn.requestStarting(now: request.startedAt.uptimeNanoseconds) {
+            recorder.loopYielded()
+        }
 
         if let problem = RequestHeadValidator.problem(with: head) {
             respondLocally(problem, request: request, closeAfter: true)

@@ -165,36 +165,50 @@ public final class ProxyServer: Sendable {
     /// Returns false when the timeout cut connections.
     @discardableResult
     public func drain(timeout: Duration) async -> Bool {
+        await drain(timeout: timeout, cutShortBy: nil) == .drained
+    }
+
+    /// The same drain; when `cutShortBy` returns first (an operator's second signal), the
+    /// connections left are closed at once, as at the timeout. It must return when cancelled.
+    public func drain(timeout: Duration, cutShortBy interrupt: (@Sendable () async -> Void)?) async -> DrainOutcome {
         let deadline = ContinuousClock.now + timeout
         let quiesced = beginDrain()
         let listener = self.listener
-        let drained = await withTaskGroup(of: Bool.self) { group in
+        let outcome = await withTaskGroup(of: DrainOutcome.self) { group in
             group.addTask {
-                (try? await quiesced.get()) != nil
+                (try? await quiesced.get()) != nil ? .drained : .timedOut
             }
             group.addTask {
                 try? await Task.sleep(for: timeout)
-                return false
+                return .timedOut
             }
-            let first = await group.next() ?? false
-            if !first {
+            if let interrupt {
+                group.addTask {
+                    await interrupt()
+                    return .cutShort
+                }
+            }
+            let first = await group.next() ?? .timedOut
+            if first != .drained {
                 listener.closeAllConnections()
             }
             group.cancelAll()
             return first
         }
+        // Cut short, the rest gets no more than the access log's moment: the operator asked for now.
+        let finishBy = outcome == .cutShort ? ContinuousClock.now : deadline
         await prober.stop()
         reclaimer.stop()
         try? await state.runtime.pools.shutdown()?.get()
         try? await admin.close()
-        await state.runtime.redis?.close(within: max(deadline - ContinuousClock.now, .zero))
+        await state.runtime.redis?.close(within: max(finishBy - ContinuousClock.now, .zero))
         // What is left of the timeout, but a moment at least for the last lines of a healthy
         // destination; a blocked one (a pipe nobody reads) must not hold the exit any longer.
-        let logTimeout = max(deadline - ContinuousClock.now, Self.minimumLogFlush)
+        let logTimeout = max(finishBy - ContinuousClock.now, Self.minimumLogFlush)
         if !(await state.runtime.accessLog.close(within: logTimeout)) {
             state.logger.warning("access log: gave up writing the last lines (the destination is not taking them)")
         }
-        return drained
+        return outcome
     }
 
     /// The least a drain waits for the access log's last lines, even when the connections took

@@ -121,10 +121,7 @@ import Testing
     }
 
     @Test func runServesTheDemoAPIAndDrainsOnSIGTERM() async throws {
-        let demoPort = try freeTCPPort()
-        let demo = ChildProcess(BuiltProducts.demoAPI, ["--host", "127.0.0.1", "--port", "\(demoPort)"])
-        try demo.start()
-        #expect(await demo.waitForOutput(containing: "demo-api listening"))
+        let (demo, demoPort) = try await Self.startDemoAPI()
 
         let gatehouse = try await GatehouseInstance.start(upstreamPort: demoPort)
         let proxyPort = gatehouse.port
@@ -148,10 +145,7 @@ import Testing
     /// `server.drain_timeout` is read when the drain starts, so a reload can change it: here
     /// from 60 s to 1 s, with a request that would take 20 s in flight at SIGTERM.
     @Test func aReloadedDrainTimeoutBoundsTheDrain() async throws {
-        let demoPort = try freeTCPPort()
-        let demo = ChildProcess(BuiltProducts.demoAPI, ["--host", "127.0.0.1", "--port", "\(demoPort)"])
-        try demo.start()
-        #expect(await demo.waitForOutput(containing: "demo-api listening"))
+        let (demo, demoPort) = try await Self.startDemoAPI()
         let gatehouse = try await GatehouseInstance.start(upstreamPort: demoPort, serverConfig: "  drain_timeout: 60s")
         let config = try String(contentsOf: gatehouse.configFile, encoding: .utf8)
         try config.replacingOccurrences(of: "drain_timeout: 60s", with: "drain_timeout: 1s")
@@ -161,19 +155,53 @@ import Testing
 
         let connection = try await RawHTTPConnection.connect(port: gatehouse.port)
         try await connection.write("GET /delay/20000 HTTP/1.1\r\nHost: t\r\n\r\n")
-        // Bounded polling: the request's arrival raises a gauge, and there is no event to wait on.
-        var inFlight = false
-        for _ in 0..<200 where !inFlight {
-            let metrics = try await TestHTTPClient.request(port: gatehouse.adminPort, "GET", "/metrics").bodyString
-            inFlight = metrics.contains("\ngatehouse_requests_in_flight 1")
-            if !inFlight { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        #expect(inFlight)
+        #expect(try await Self.waitForOneRequestInFlight(adminPort: gatehouse.adminPort))
         let stopping = ContinuousClock.now
         #expect(await gatehouse.stop() == 0)
         #expect(ContinuousClock.now - stopping < .seconds(15), "the drain waited for the 20 s request")
         #expect(gatehouse.process.capturedOutput.contains("drain timeout reached"))
         demo.signal(SIGTERM)
         #expect(await demo.waitForExit(timeout: .seconds(30)) == 0)
+    }
+
+    /// A second SIGTERM during a drain stops at once: an operator pressing Ctrl-C twice, or a
+    /// supervisor that will not wait out a 60 s `drain_timeout` for a 20 s request. The first
+    /// one was ignored until the timeout.
+    @Test func aSecondSignalDuringTheDrainStopsAtOnce() async throws {
+        let (demo, demoPort) = try await Self.startDemoAPI()
+        let gatehouse = try await GatehouseInstance.start(upstreamPort: demoPort, serverConfig: "  drain_timeout: 60s")
+        let connection = try await RawHTTPConnection.connect(port: gatehouse.port)
+        try await connection.write("GET /delay/20000 HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try await Self.waitForOneRequestInFlight(adminPort: gatehouse.adminPort))
+        gatehouse.process.signal(SIGTERM)
+        #expect(await gatehouse.process.waitForOutput(containing: "draining", timeout: .seconds(10)))
+        let stopping = ContinuousClock.now
+        gatehouse.process.signal(SIGTERM)
+        #expect(await gatehouse.process.waitForExit(timeout: .seconds(30)) == 0)
+        try? FileManager.default.removeItem(at: gatehouse.configFile)
+        #expect(ContinuousClock.now - stopping < .seconds(15), "the drain waited for the 20 s request")
+        #expect(gatehouse.process.capturedOutput.contains("drain cut short"))
+        #expect(try await connection.waitForClose(timeout: .seconds(5)))
+        demo.signal(SIGTERM)
+        #expect(await demo.waitForExit(timeout: .seconds(30)) == 0)
+    }
+
+    /// Bounded polling: a request's arrival raises a gauge, and there is no event to wait on.
+    static func waitForOneRequestInFlight(adminPort: Int) async throws -> Bool {
+        for _ in 0..<200 {
+            let metrics = try await TestHTTPClient.request(port: adminPort, "GET", "/metrics").bodyString
+            if metrics.contains("\ngatehouse_requests_in_flight 1") { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    /// The demo API on a free port, listening.
+    static func startDemoAPI() async throws -> (ChildProcess, Int) {
+        let port = try freeTCPPort()
+        let demo = ChildProcess(BuiltProducts.demoAPI, ["--host", "127.0.0.1", "--port", "\(port)"])
+        try demo.start()
+        #expect(await demo.waitForOutput(containing: "demo-api listening"))
+        return (demo, port)
     }
 }

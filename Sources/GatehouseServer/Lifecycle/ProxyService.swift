@@ -6,7 +6,8 @@ import ServiceLifecycle
 import UnixSignals
 
 /// Gatehouse's lifetime: start serving, wait for SIGTERM/SIGINT (graceful shutdown), drain the
-/// connections for at most `server.drain_timeout` (the last config reloaded's), return.
+/// connections for at most `server.drain_timeout` (the last config reloaded's) or until a
+/// second SIGTERM/SIGINT, return.
 public struct ProxyService: Service {
     private let config: GatehouseConfig
     private let configPath: String?
@@ -35,10 +36,22 @@ public struct ProxyService: Service {
             try? await gracefulShutdown()
             group.cancelAll()
         }
-        if await server.drain(timeout: server.drainTimeout) {
+        // Trapped before the drain starts (its "draining" line tells an operator it has): a
+        // second SIGTERM or SIGINT stops now, as a Ctrl-C pressed twice is meant to.
+        let stopNow = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        let outcome = await server.drain(timeout: server.drainTimeout, cutShortBy: {
+            for await signal in stopNow {
+                logger.warning("\(signal) during the drain: closing the connections that are left now")
+                return
+            }
+        })
+        switch outcome {
+        case .drained:
             logger.info("drained")
-        } else {
+        case .timedOut:
             logger.warning("drain timeout reached; closed the connections that were left")
+        case .cutShort:
+            logger.warning("drain cut short; closed the connections that were left")
         }
     }
 }

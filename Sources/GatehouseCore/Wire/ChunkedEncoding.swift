@@ -22,14 +22,11 @@ public enum ChunkedEncoding {
         try line.withUnsafeReadableBytes { bytes in
             var size = 0
             var index = 0
-            var significant = 0
             while index < bytes.count, let digit = HexDigits.value(of: bytes[index]).map(Int.init) {
-                // 15 digits fit an Int with room; a larger chunk is nonsense, not a big body.
-                // Leading zeros are padding (nginx reads them so): only the digits after them count.
-                if size != 0 || digit != 0 {
-                    guard significant < 15 else { throw HTTPSyntaxError("chunk size too large") }
-                    significant += 1
-                }
+                // 15 significant digits fit an Int with room; a larger chunk is nonsense, not a
+                // big body. A size of 15 digits already is at least 16^14 = 2^56. Leading zeros
+                // are padding (nginx reads them so): they leave the size at 0.
+                guard size < 1 << 56 else { throw HTTPSyntaxError("chunk size too large") }
                 size = size << 4 | digit
                 index += 1
             }

@@ -160,7 +160,7 @@ public final class ProxyServer: Sendable {
 
     /// Graceful: /health turns `draining`, the listener stops accepting, idle connections
     /// close, busy ones finish their response (with `Connection: close`); at `timeout` whatever
-    /// is left is closed. Then upstream connections and the admin listener close, and the access
+    /// is left is closed, a request still waiting for its response answered 503 first (`DrainDeadline`). Then upstream connections and the admin listener close, and the access
     /// log writes its last lines, within what is left of `timeout` (see `minimumLogFlush`).
     /// Returns false when the timeout cut connections.
     @discardableResult
@@ -190,7 +190,7 @@ public final class ProxyServer: Sendable {
             }
             let first = await group.next() ?? .timedOut
             if first != .drained {
-                listener.closeAllConnections()
+                await listener.closeAllConnections()
             }
             group.cancelAll()
             return first
@@ -234,7 +234,7 @@ public final class ProxyServer: Sendable {
         await prober.stop()
         reclaimer.stop()
         try? await listener.close()
-        listener.closeAllConnections()
+        await listener.closeAllConnections()
         try await state.runtime.pools.shutdown()?.get()
         try? await admin.close()
         await state.runtime.redis?.close()

@@ -133,6 +133,31 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// At the drain's deadline a request still waiting for the origin is answered 503
+    /// `UNAVAILABLE` with `Connection: close`, its connection closed after it, and it is logged
+    /// 503: the proxy gave up on it. It used to be cut unanswered and logged 499, as if its
+    /// client had left.
+    @Test func theDrainDeadlineAnswersAWaitingRequest503() async throws {
+        let (proxy, upstream, file) = try await Self.startLogging(behaviour: { _ in .hang })
+        defer { try? FileManager.default.removeItem(at: file) }
+        let waiting = try await RawHTTPConnection.connect(port: proxy.port)
+        try await waiting.write("GET /waiting HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(await upstream.waitForRequests(1))
+        #expect(!(await proxy.server.drain(timeout: .milliseconds(300))))
+
+        let answer = try #require(try await waiting.readResponse())
+        #expect(answer.status == 503)
+        #expect(answer.header("connection") == "close")
+        #expect((answer.jsonObject()?["error"] as? [String: Any])?["code"] as? String == "UNAVAILABLE")
+        #expect(try await waiting.waitForClose(timeout: .seconds(5)))
+        let lines = try Self.loggedLines(in: file)
+        #expect(lines.count == 1)
+        #expect(lines.first?["status"] as? Int == 503)
+        #expect(lines.first?["path"] as? String == "/waiting")
+        #expect(lines.first?["bytes"] as? Int == answer.body.count)
+        try await upstream.shutdown()
+    }
+
     /// A proxy logging to a file of its own (the caller removes it) in front of an origin
     /// behaving as `behaviour`.
     private static func startLogging(

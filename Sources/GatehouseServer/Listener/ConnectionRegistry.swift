@@ -1,4 +1,4 @@
-// ConnectionRegistry: the open client connections, so a drain that times out can close them.
+// ConnectionRegistry: the open client connections, so a drain that times out can end them.
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -16,11 +16,24 @@ final class ConnectionRegistry: Sendable {
 
     var count: Int { channels.withLockedValue { $0.count } }
 
-    /// Closes every connection still open (the drain timeout's last resort).
-    func closeAll() {
+    /// Ends every connection still open (the drain timeout's last resort): each is told
+    /// (`DrainDeadline`), answers a request still waiting for one and closes; one still open
+    /// `cutGrace` later (a client that takes nothing of that answer) is closed regardless.
+    /// Returns once every connection has been told, so what they answered is counted and
+    /// logged before the drain closes the access log.
+    func closeAll() async {
         let open = channels.withLockedValue { Array($0.values) }
-        for channel in open {
-            channel.close(promise: nil)
+        let told = open.map { channel in
+            channel.eventLoop.submit {
+                channel.pipeline.syncOperations.fireUserInboundEventTriggered(DrainDeadline())
+                channel.eventLoop.scheduleTask(in: Self.cutGrace) { channel.close(promise: nil) }
+            }
+        }
+        for future in told {
+            _ = try? await future.get()
         }
     }
+
+    /// How long a connection told of the drain's deadline has to write its last answer.
+    static let cutGrace = TimeAmount.seconds(1)
 }

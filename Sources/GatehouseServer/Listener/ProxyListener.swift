@@ -90,9 +90,9 @@ final class ProxyListener: Sendable {
         return promise.futureResult
     }
 
-    /// Closes whatever connections are left (the drain timeout's last resort).
-    func closeAllConnections() {
-        connections.closeAll()
+    /// Ends whatever connections are left (the drain timeout's last resort; see `ConnectionRegistry.closeAll`).
+    func closeAllConnections() async {
+        await connections.closeAll()
     }
 
     /// Stops accepting without waiting for open connections.

@@ -139,6 +139,10 @@ extension ProxyHandler: ChannelDuplexHandler {
             }
             return
         }
+        if event is DrainDeadline {
+            drainDeadlinePassed()
+            return
+        }
         guard event is ChannelShouldQuiesceEvent else {
             context.fireUserInboundEventTriggered(event)
             return
@@ -168,6 +172,25 @@ extension ProxyHandler: ChannelDuplexHandler {
                 closeAfterPendingWrites()
             }
         }
+    }
+
+    /// The drain ran out of time (`DrainDeadline`). A request still waiting for its response
+    /// (for a connection, a store, the origin's head) is answered 503 and the connection closes
+    /// once that is written, as nginx's and Envoy's drains close, but with an answer the client
+    /// can act on. A response under way is cut, and logged with the status it had; an idle
+    /// connection, or one dropping the body of a request already answered, closes.
+    func drainDeadlinePassed() {
+        let unanswered: (InFlightRequest, UpstreamConnection?)? = switch state {
+        case .connecting(let request): (request, nil)
+        case .forwarding(let request, let upstream): (request, upstream)
+        case .idle, .respondingLocally, .closed: nil
+        }
+        guard let (request, upstream) = unanswered, !request.responseStarted else {
+            closeConnection()
+            return
+        }
+        abandon(request, upstream: upstream)
+        respondLocally(GatehouseError(.unavailable, "Gatehouse is shutting down"), request: request, closeAfter: true)
     }
 
     /// The client sent FIN and every byte before it has been parsed.

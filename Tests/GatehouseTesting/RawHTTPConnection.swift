@@ -21,11 +21,15 @@ public final class RawHTTPConnection: Sendable {
 
     /// Opens a connection to `host:port`. With `keepsWritingAfterFIN` the peer's FIN ends only
     /// what is read (a response then ends there too): writes go on, as a client still sending a
-    /// body to a server that half-closed after its answer.
-    public static func connect(host: String = "127.0.0.1", port: Int, keepsWritingAfterFIN: Bool = false) async throws -> RawHTTPConnection {
+    /// body to a server that half-closed after its answer. With `holdsReads` nothing is read
+    /// off the socket until ``startReading()``: a client whose receive buffer fills.
+    public static func connect(
+        host: String = "127.0.0.1", port: Int, keepsWritingAfterFIN: Bool = false, holdsReads: Bool = false
+    ) async throws -> RawHTTPConnection {
         let inbox = NIOLockedValueBox(RawHTTPInbox())
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.allowRemoteHalfClosure, value: keepsWritingAfterFIN)
+            .channelOption(.autoRead, value: !holdsReads)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(RawHTTPConnectionHandler(inbox: inbox))
@@ -91,6 +95,11 @@ public final class RawHTTPConnection: Sendable {
     /// False once the connection is closed.
     public var isOpen: Bool {
         self.channel.isActive
+    }
+
+    /// Starts reading a connection opened with `holdsReads`.
+    public func startReading() async throws {
+        try await self.channel.setOption(.autoRead, value: true).get()
     }
 
     /// Shuts down the sending side only (a TCP half-close), keeping the connection readable.

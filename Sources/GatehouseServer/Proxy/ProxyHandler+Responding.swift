@@ -100,7 +100,9 @@ extension ProxyHandler {
         record(request)
         if tail != nil {
             if sentFile != nil {
-                headBeforeFile.write(buffer, context: context)
+                if let rest = directSend.send(buffer, moreFollows: true, context: context) {
+                    context.write(wrapOutboundOut(rest), promise: nil)
+                }
             } else {
                 context.write(wrapOutboundOut(buffer), promise: nil)
             }
@@ -112,7 +114,12 @@ extension ProxyHandler {
         if let sentFile {
             written?.futureResult.whenComplete { _ in sentFile.file.written(sentFile.region) }
         }
-        context.writeAndFlush(NIOAny(last), promise: written)
+        if tail == nil && written == nil {
+            // One buffer and no completion to wait for: the usual hit, or a local answer.
+            writeAndFlush(buffer, context: context)
+        } else {
+            context.writeAndFlush(NIOAny(last), promise: written)
+        }
         request.keepAlive = !close
         // A close that is not a refusal waits for the rest of the body, read and dropped: a close
         // with the client's bytes unread resets the connection, and the client can lose this
@@ -131,6 +138,15 @@ extension ProxyHandler {
         } else {
             // The rest of this request's body is read and dropped before the next request.
             discardRestOfBody(of: request)
+        }
+    }
+
+    /// Writes and flushes `bytes`, which need no completion: past NIO when it holds nothing
+    /// queued for the client (see `DirectSend`), else (and whatever the socket did not take)
+    /// through it.
+    func writeAndFlush(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
+        if let rest = directSend.send(bytes, moreFollows: false, context: context) {
+            context.writeAndFlush(wrapOutboundOut(rest), promise: nil)
         }
     }
 

@@ -118,7 +118,6 @@ extension ProxyHandler: UpstreamResponseDelegate {
         }
         record(request)
         releaseOrClose(upstream, request: request, context: context)
-        writeHeldHead(context: context)
         let end = encoder.encodeEnd()
         // The origin answered before the body ended (a 413 or 401 to an upload). Closing now,
         // with the client's bytes unread, would reset the connection, and the client could lose
@@ -126,11 +125,8 @@ extension ProxyHandler: UpstreamResponseDelegate {
         // when this response closes the connection (`Connection: close`, HTTP/1.0, a drain),
         // which then closes once the body is in.
         if request.keepAlive || !request.requestEnded {
-            if let end {
-                context.write(wrapOutboundOut(end), promise: nil)
-            }
             clientWritesUnflushed = false
-            context.flush()
+            sendLastBytes(end, context: context)
             if request.requestEnded {
                 finishExchange()
             } else {
@@ -139,9 +135,32 @@ extension ProxyHandler: UpstreamResponseDelegate {
         } else {
             state = .closed
             clientWritesUnflushed = false
+            writeHeldHead(context: context)
             // An empty write still completes after the body's, which the close waits for.
             context.writeAndFlush(wrapOutboundOut(end ?? ByteBuffer())).whenComplete { _ in context.close(promise: nil) }
         }
+    }
+
+    /// Writes and flushes what is left of a relayed response: the held head (with the first
+    /// body part) and `end`, the chunked framing's last chunk. When both are there they go as
+    /// one buffer, and in one `send` past NIO when it holds nothing of the response (a whole
+    /// small response, the usual case: see `DirectSend`).
+    private func sendLastBytes(_ end: ByteBuffer?, context: ChannelHandlerContext) {
+        guard var head = heldHead else {
+            if let end {
+                writeAndFlush(end, context: context)
+            } else {
+                context.flush()
+            }
+            return
+        }
+        heldHead = nil  // one reference, so the head's storage grows in place
+        heldHeadCarriesBody = false
+        if var end {
+            head.writeBuffer(&end)
+        }
+        writeAndFlush(head, context: context)
+        headBuffer.recycle(head)
     }
 
     /// A write's response goes out only once the cache entries it invalidates are gone: with a

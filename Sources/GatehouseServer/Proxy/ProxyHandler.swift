@@ -43,8 +43,8 @@ final class ProxyHandler {
     let headBuffer: HeadBuffer
     /// This loop's turn-taking with the other threads of its core.
     let loopTurn: LoopTurn
-    /// Sends a large hit's head in one segment with its body.
-    var headBeforeFile = HeadBeforeFile()
+    /// Sends whole responses, and a large hit's head (in one segment with its body), past NIO's write path.
+    var directSend = DirectSend()
     var context: ChannelHandlerContext?
     /// A `read` the channel asked for while forwarding was paused.
     var readPending = false

@@ -30,6 +30,10 @@ final class UpstreamConnection {
     private var encoder = UpstreamRequestEncoder()
     /// Request bytes written since the last flush (see `flushIfNeeded`).
     private var unflushed = false
+    /// The request head, kept from NIO until a body part follows it or the flush: a request
+    /// without a body (the usual GET) then goes to the socket in one `send` past NIO's write
+    /// path (`DirectSend`). With the loop's `HeadBuffer` it came from, to go back to.
+    private var heldHead: (bytes: ByteBuffer, from: HeadBuffer?)?
 
     init(channel: any Channel, handler: UpstreamHandler, serverIndex: Int, address: SocketAddress, triedBefore: Set<Int>) {
         self.channel = channel
@@ -64,9 +68,16 @@ final class UpstreamConnection {
         handler.requestSent(isHEAD: head.method == .HEAD)
         var buffer = headBuffer?.take(capacity: Self.headCapacity) ?? channel.allocator.buffer(capacity: Self.headCapacity)
         encode(&encoder, &buffer)
-        handler.write(buffer)
-        headBuffer?.recycle(buffer)
+        heldHead = (buffer, headBuffer)
         unflushed = true
+    }
+
+    /// Hands the held head to NIO, ahead of the body part about to be written.
+    private func writeHeldHead() {
+        guard let (bytes, headBuffer) = heldHead else { return }
+        heldHead = nil
+        handler.write(bytes)
+        headBuffer?.recycle(bytes)
     }
 
     /// A client head plus the forwarding fields Gatehouse adds overflowed 256 bytes (a
@@ -79,6 +90,7 @@ final class UpstreamConnection {
     func writeBody(_ part: ByteBuffer) throws(UpstreamFailure) {
         do {
             try encoder.encodeBody(part, allocator: channel.allocator) { bytes in
+                writeHeldHead()
                 handler.write(bytes)
             }
         } catch {
@@ -98,6 +110,7 @@ final class UpstreamConnection {
             throw refuse(error)
         }
         if let end {
+            writeHeldHead()
             handler.write(end)
         }
         flush()
@@ -113,7 +126,13 @@ final class UpstreamConnection {
 
     func flush() {
         unflushed = false
-        handler.flush()
+        guard let (bytes, headBuffer) = heldHead else {
+            handler.flush()
+            return
+        }
+        heldHead = nil
+        handler.writeAndFlush(bytes)
+        headBuffer?.recycle(bytes)
     }
 
     /// Flushes when something was written since the last flush: a flush with nothing to send
@@ -126,6 +145,7 @@ final class UpstreamConnection {
 
     /// Drops the connection, e.g. after an abandoned exchange whose framing is now unknown.
     func close() {
+        heldHead = nil
         handler.endExchange()
         channel.close(promise: nil)
     }

@@ -46,6 +46,8 @@ final class UpstreamHandler {
     var readsArePaused: Bool { readsPaused }
     private var readPending = false
     private var context: ChannelHandlerContext?
+    /// Sends a request that fits in one buffer past NIO's write path.
+    private var directSend = DirectSend()
     /// Whether the last response allows the connection to be reused.
     private(set) var lastResponseKeepAlive = true
     /// How long (seconds) the last response said the origin keeps the connection open idle.
@@ -210,6 +212,15 @@ final class UpstreamHandler {
 
     func flush() {
         context?.flush()
+    }
+
+    /// Writes and flushes `buffer`: past NIO when it holds nothing for the connection (see
+    /// `DirectSend`), else (and whatever the socket did not take) through it.
+    func writeAndFlush(_ buffer: ByteBuffer) {
+        guard let context else { return }
+        if let rest = directSend.send(buffer, moreFollows: false, context: context) {
+            context.writeAndFlush(wrapOutboundOut(rest), promise: nil)
+        }
     }
 
     private func fail(_ failure: UpstreamFailure) {

@@ -13,6 +13,9 @@ final class ScriptedAddressResolver: UpstreamAddressResolver {
     }
 
     private let state: NIOLockedValueBox<State>
+    /// While false, lookups block (a DNS server that does not answer); counts those waiting.
+    private let released = ConditionLock(value: true)
+    private let blocked = NIOLockedValueBox(0)
 
     /// Resolves every name to `ports` on 127.0.0.1, in that order.
     init(loopbackPorts ports: [Int]) throws {
@@ -35,11 +38,31 @@ final class ScriptedAddressResolver: UpstreamAddressResolver {
         state.withLockedValue { $0.answer = .failure(UpstreamResolveError(host: "scripted", reason: "Name or service not known")) }
     }
 
+    /// From now on, lookups block until `releaseLookups`, as getaddrinfo does for its timeout
+    /// times its attempts when the DNS server does not answer.
+    func holdLookups() {
+        released.lock()
+        released.unlock(withValue: false)
+    }
+
+    /// Lets the lookups held by `holdLookups` (and later ones) go on.
+    func releaseLookups() {
+        released.lock()
+        released.unlock(withValue: true)
+    }
+
+    /// How many lookups are blocked now.
+    var blockedLookups: Int { blocked.withLockedValue { $0 } }
+
     /// How many lookups were made so far.
     var lookups: Int { state.withLockedValue(\.lookups) }
 
     func addresses(host: String, port: Int) throws -> [SocketAddress] {
-        try state.withLockedValue { state in
+        blocked.withLockedValue { $0 += 1 }
+        released.lock(whenValue: true)
+        released.unlock()
+        blocked.withLockedValue { $0 -= 1 }
+        return try state.withLockedValue { state in
             state.lookups += 1
             return try state.answer.get()
         }

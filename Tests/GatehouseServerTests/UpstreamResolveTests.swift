@@ -54,6 +54,31 @@ import Testing
         }
     }
 
+    /// A drain does not wait for a lookup the DNS server leaves unanswered (getaddrinfo blocks
+    /// for its timeout times its attempts, 10 s and more): the exit must not be held past
+    /// `drain_timeout` by it. (The refresher's stop is final: the lookup's round, released
+    /// later, acts on nothing and schedules nothing on a loop that may have shut down.)
+    @Test func aDrainDoesNotWaitForALookupInProgress() async throws {
+        let (proxy, resolver, a, b) = try await Self.start()
+        #expect(try await Self.answer(proxy) == "a")
+        resolver.holdLookups()
+        try resolver.answer(loopbackPorts: [b.port])
+        #expect(try await Polling.until { resolver.blockedLookups > 0 })
+        // Bounds the old behaviour (a drain waiting for the lookup) so that it fails, not hangs.
+        let releaseAnyway = Task {
+            try await Task.sleep(for: .seconds(10))
+            resolver.releaseLookups()
+        }
+        let started = ContinuousClock.now
+        #expect(await proxy.server.drain(timeout: .seconds(30)))
+        #expect(ContinuousClock.now - started < .seconds(5))
+        releaseAnyway.cancel()
+        resolver.releaseLookups()
+        #expect(try await Polling.until { resolver.blockedLookups == 0 })
+        try await a.shutdown()
+        try await b.shutdown()
+    }
+
     /// A name that moves from A to B (a blue/green switch, a load balancer's new address) is
     /// followed within an interval, without a reload: new requests reach B, and A's pooled
     /// connections are closed rather than reused.

@@ -38,7 +38,7 @@ final class UpstreamPools: Sendable {
         ) { [weak self] server, addresses in
             self?.addressesChanged(server: server, to: addresses)
         }
-        _ = takeRefresher()?.stop()
+        takeRefresher()?.stop()
         refresher.withLockedValue { $0 = started }
     }
 
@@ -59,11 +59,10 @@ final class UpstreamPools: Sendable {
     /// Stops resolving, closes every idle connection on every loop; connections in use close
     /// when released.
     func shutdown() -> EventLoopFuture<Void>? {
-        var futures = pools.allValues.map { pool in
+        // Not waited for: a lookup in progress may be blocked on a DNS server that does not answer.
+        takeRefresher()?.stop()
+        let futures = pools.allValues.map { pool in
             pool.eventLoop.submit { pool.shutdown() }
-        }
-        if let stopped = takeRefresher()?.stop() {
-            futures.append(stopped)
         }
         guard let first = futures.first else { return nil }
         return EventLoopFuture.andAllSucceed(futures, on: first.eventLoop)

@@ -176,8 +176,9 @@ extension ProxyHandler: ChannelDuplexHandler {
 
     /// The drain ran out of time (`DrainDeadline`). A request still waiting for its response
     /// (for a connection, a store, the origin's head) is answered 503 and the connection closes
-    /// once that is written, as nginx's and Envoy's drains close, but with an answer the client
-    /// can act on. A response under way is cut, and logged with the status it had; an idle
+    /// once that is written: an answer the client can act on (retry elsewhere), where a bare
+    /// close leaves it guessing whether the request ran. A response under way is cut, and
+    /// logged with the status it had; an idle
     /// connection, or one dropping the body of a request already answered, closes.
     func drainDeadlinePassed() {
         let unanswered: (InFlightRequest, UpstreamConnection?)? = switch state {

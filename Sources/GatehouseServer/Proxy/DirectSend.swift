@@ -27,6 +27,22 @@ struct DirectSend {
     /// used while NIO still reports the channel open.
     private var descriptor: CInt??
 
+    /// Writes and flushes `bytes`, which need no completion: past NIO when it can, the rest
+    /// through it.
+    mutating func writeAndFlush(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
+        if let rest = send(bytes, moreFollows: false, context: context) {
+            context.writeAndFlush(NIOAny(rest), promise: nil)
+        }
+    }
+
+    /// Writes `head`, which a `FileRegion` written next follows at once, with `MSG_MORE` when it
+    /// can go past NIO; the rest through NIO, unflushed.
+    mutating func writeBeforeFile(_ head: ByteBuffer, context: ChannelHandlerContext) {
+        if let rest = send(head, moreFollows: true, context: context) {
+            context.write(NIOAny(rest), promise: nil)
+        }
+    }
+
     /// Sends what the socket takes of `bytes` now; returns the rest for NIO to write (nil when
     /// all of it went).
     mutating func send(_ bytes: ByteBuffer, moreFollows: Bool, context: ChannelHandlerContext) -> ByteBuffer? {

@@ -100,9 +100,7 @@ extension ProxyHandler {
         record(request)
         if tail != nil {
             if sentFile != nil {
-                if let rest = directSend.send(buffer, moreFollows: true, context: context) {
-                    context.write(wrapOutboundOut(rest), promise: nil)
-                }
+                directSend.writeBeforeFile(buffer, context: context)
             } else {
                 context.write(wrapOutboundOut(buffer), promise: nil)
             }
@@ -116,7 +114,7 @@ extension ProxyHandler {
         }
         if tail == nil && written == nil {
             // One buffer and no completion to wait for: the usual hit, or a local answer.
-            writeAndFlush(buffer, context: context)
+            directSend.writeAndFlush(buffer, context: context)
         } else {
             context.writeAndFlush(NIOAny(last), promise: written)
         }
@@ -138,15 +136,6 @@ extension ProxyHandler {
         } else {
             // The rest of this request's body is read and dropped before the next request.
             discardRestOfBody(of: request)
-        }
-    }
-
-    /// Writes and flushes `bytes`, which need no completion: past NIO when it holds nothing
-    /// queued for the client (see `DirectSend`), else (and whatever the socket did not take)
-    /// through it.
-    func writeAndFlush(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
-        if let rest = directSend.send(bytes, moreFollows: false, context: context) {
-            context.writeAndFlush(wrapOutboundOut(rest), promise: nil)
         }
     }
 

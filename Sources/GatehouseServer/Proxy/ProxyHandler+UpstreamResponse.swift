@@ -50,11 +50,18 @@ extension ProxyHandler: UpstreamResponseDelegate {
 
     /// Writes the held response head, if any, before whatever follows it.
     func writeHeldHead(context: ChannelHandlerContext) {
-        guard let head = heldHead else { return }
-        heldHead = nil
-        heldHeadCarriesBody = false
+        guard let head = takeHeldHead() else { return }
         context.write(wrapOutboundOut(head), promise: nil)
         headBuffer.recycle(head)
+    }
+
+    /// The held head, no longer held (one reference left, so its storage can grow in place).
+    func takeHeldHead() -> ByteBuffer? {
+        defer {
+            heldHead = nil
+            heldHeadCarriesBody = false
+        }
+        return heldHead
     }
 
     func upstreamReceivedBody(_ buffer: ByteBuffer) {
@@ -146,20 +153,18 @@ extension ProxyHandler: UpstreamResponseDelegate {
     /// one buffer, and in one `send` past NIO when it holds nothing of the response (a whole
     /// small response, the usual case: see `DirectSend`).
     private func sendLastBytes(_ end: ByteBuffer?, context: ChannelHandlerContext) {
-        guard var head = heldHead else {
+        guard var head = takeHeldHead() else {
             if let end {
-                writeAndFlush(end, context: context)
+                directSend.writeAndFlush(end, context: context)
             } else {
                 context.flush()
             }
             return
         }
-        heldHead = nil  // one reference, so the head's storage grows in place
-        heldHeadCarriesBody = false
         if var end {
             head.writeBuffer(&end)
         }
-        writeAndFlush(head, context: context)
+        directSend.writeAndFlush(head, context: context)
         headBuffer.recycle(head)
     }
 

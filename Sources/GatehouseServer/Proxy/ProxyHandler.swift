@@ -194,12 +194,10 @@ extension ProxyHandler {
         if failure.mayHaveReachedOrigin {
             invalidateUnansweredWrite(request)
         }
-        if request.responseStarted, let held = heldHead {
+        if request.responseStarted, let held = takeHeldHead() {
             // Nothing of the response has left: its head (and first part) waited for the end of
             // the read it came in, where the origin's framing broke. The client gets a whole
             // answer (stale or 502) rather than a cut connection, and it is counted as such.
-            heldHead = nil
-            heldHeadCarriesBody = false
             headBuffer.recycle(held)
             request.responseStarted = false
             request.responseBytes = 0

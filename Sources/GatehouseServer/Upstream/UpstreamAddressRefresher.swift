@@ -16,14 +16,16 @@ import NIOPosix
 ///
 /// `stop` does not wait for a lookup in progress: with a DNS server that does not answer,
 /// getaddrinfo blocks for its timeout times its attempts (10 s and more with glibc's defaults),
-/// and a drain waiting for it held the exit past `drain_timeout`. A round's results are acted on
-/// (and the next round scheduled) under the same lock `stop` takes, only when it has not
-/// stopped: once `stop` returns, nothing of the refresher touches an event loop, which may then
-/// shut down while a lookup is still blocked on a thread of the pool.
+/// and the exit must not wait for it. A round's results are acted on (and the next round
+/// scheduled) under the same lock `stop` takes, only when it has not stopped: once `stop`
+/// returns, nothing of the refresher touches an event loop, which may then shut down while a
+/// lookup is still blocked on a thread of the pool.
 final class UpstreamAddressRefresher: Sendable {
     private struct State {
         var stopped = false
         var nextRound: Scheduled<Void>?
+        /// The servers whose last lookup failed: their failure is logged once per streak.
+        var failing: Set<Int> = []
     }
 
     private let state = NIOLockedValueBox(State())
@@ -34,8 +36,6 @@ final class UpstreamAddressRefresher: Sendable {
     private let changed: @Sendable (_ server: Int, _ addresses: [SocketAddress]) -> Void
     /// Per named server: its `gatehouse_upstream_resolve_failures_total` series.
     private let failures: [Metrics.Counter]
-    /// The servers whose last lookup failed: their failure is logged once per streak.
-    private let failing = NIOLockedValueBox<Set<Int>>([])
 
     private init(
         servers: UpstreamServerSet, interval: TimeAmount, eventLoop: any EventLoop, metrics: GatehouseMetrics,
@@ -89,20 +89,21 @@ final class UpstreamAddressRefresher: Sendable {
                 }
                 self.state.withLockedValue { state in
                     guard !state.stopped else { return }
-                    apply(results)
+                    apply(results, failing: &state.failing)
                     scheduleRound(&state)
                 }
             }
         }
     }
 
-    private func apply(_ results: [Result<[SocketAddress], any Error>]) {
+    /// Called with the lock held.
+    private func apply(_ results: [Result<[SocketAddress], any Error>], failing: inout Set<Int>) {
         for (slot, result) in results.enumerated() {
             let index = servers.namedServers[slot]
             let name = servers.names[index]
             switch result {
             case .success(let addresses):
-                if failing.withLockedValue({ $0.remove(index) }) != nil {
+                if failing.remove(index) != nil {
                     logger.info("upstream \(name) resolves again")
                 }
                 let previous = servers.addresses(of: index)
@@ -114,7 +115,7 @@ final class UpstreamAddressRefresher: Sendable {
                 }
             case .failure(let error):
                 failures[slot].increment()
-                if failing.withLockedValue({ $0.insert(index).inserted }) {
+                if failing.insert(index).inserted {
                     logger.error("upstream \(name): \(error); keeping its last addresses until a lookup succeeds", metadata: [
                         "addresses": "\(servers.addresses(of: index).map(\.ipText))",
                     ])

@@ -218,9 +218,7 @@ final class UpstreamHandler {
     /// `DirectSend`), else (and whatever the socket did not take) through it.
     func writeAndFlush(_ buffer: ByteBuffer) {
         guard let context else { return }
-        if let rest = directSend.send(buffer, moreFollows: false, context: context) {
-            context.writeAndFlush(wrapOutboundOut(rest), promise: nil)
-        }
+        directSend.writeAndFlush(buffer, context: context)
     }
 
     private func fail(_ failure: UpstreamFailure) {

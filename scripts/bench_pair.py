@@ -2,6 +2,7 @@
 """bench_pair: two Gatehouse builds measured side by side, for deciding a change on a noisy machine.
 
     python3 scripts/bench_pair.py --a OLD/gatehouse --b NEW/gatehouse --demo-api BIN/demo-api [--scenario c] [--pairs 4]
+    python3 scripts/bench_pair.py --a BIN/gatehouse --b BIN/gatehouse --scenario a --scenario-b e ...
 
 Each pair starts both builds at once, each in front of its own demo-api, and runs one wrk against
 each at the same time, so both see the same machine noise; the order in which they start swaps
@@ -11,6 +12,11 @@ every pair. It prints, per pair and as a geometric mean, B's CPU per request (us
 scripts/bench for the comparison with nginx. Scenarios a, c, d, e and g of scripts/bench (their
 paths, configs and wrk settings, BENCH_* environment included). Loopback only; everything it
 starts is stopped by PID.
+
+With --scenario-b, B runs another scenario than A (one build or two): what a feature costs, measured
+under the same noise. A build that leaves out one stage of the data path against the unchanged
+build, both in that feature's scenario, says what that stage costs where it runs among the others;
+that is how session 24 found the memory store's share of (e)'s cost against (a).
 """
 import argparse
 import math
@@ -41,12 +47,13 @@ def start_pair(label, binary, demo_api, key, settings, tmpdir, procs):
     return gatehouse, listen
 
 
-def measure_together(wrk, scenario, targets, settings):
-    """One wrk per target at the same time; per target: (req/s, proxy CPU µs per request, wrk's)."""
+def measure_together(wrk, targets, settings):
+    """One wrk per (port, pid, scenario) target at the same time; per target: (req/s, proxy CPU µs
+    per request, wrk's)."""
     results = [None] * len(targets)
     errors = []
 
-    def run(index, port, pid):
+    def run(index, port, pid, scenario):
         try:
             before = cpu_seconds([pid])
             r = wrk.run(port, scenario, settings.duration, settings.duration_s)
@@ -55,7 +62,7 @@ def measure_together(wrk, scenario, targets, settings):
         except Exception as error:  # reported below, after both runs ended
             errors.append(error)
 
-    threads = [threading.Thread(target=run, args=(i, port, pid)) for i, (port, pid) in enumerate(targets)]
+    threads = [threading.Thread(target=run, args=(i, *target)) for i, target in enumerate(targets)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -75,13 +82,17 @@ def main():
     parser.add_argument("--b", required=True, help="the gatehouse binary measured against it")
     parser.add_argument("--demo-api", required=True, help="the demo-api binary (one origin per build)")
     parser.add_argument("--scenario", default="c", choices=PAIRED)
+    parser.add_argument("--scenario-b", choices=PAIRED, help="B's scenario, when not --scenario")
     parser.add_argument("--pairs", type=int, default=4)
     args = parser.parse_args()
     settings = read_settings()
-    scenario = SCENARIOS[args.scenario]
+    keys = {"A": args.scenario, "B": args.scenario_b or args.scenario}
+    scenario = SCENARIOS[keys["A"]]
     wrk = Wrk(settings, os.path.dirname(os.path.abspath(__file__)))
     print(f"{scenario['title']} {scenario['path']}: {args.pairs} pairs of {settings.duration}, wrk -t{settings.wrk_threads} "
           f"-c{settings.connections} each; B = {args.b}, A = {args.a}")
+    if keys["B"] != keys["A"]:
+        print(f"B runs {SCENARIOS[keys['B']]['title']} {SCENARIOS[keys['B']]['path']}")
     cpu_ratios, rps_ratios, total_ratios = [], [], []
     with tempfile.TemporaryDirectory(prefix="gatehouse-pair-") as tmpdir:
         procs = Processes(tmpdir)
@@ -91,12 +102,12 @@ def main():
                 order = [("A", args.a), ("B", args.b)] if pair % 2 == 0 else [("B", args.b), ("A", args.a)]
                 started = {}
                 for label, binary in order:
-                    started[label] = start_pair(label, binary, args.demo_api, args.scenario, settings, tmpdir, procs)
-                targets = [(started[label][1], started[label][0].pid) for label in ("A", "B")]
+                    started[label] = start_pair(label, binary, args.demo_api, keys[label], settings, tmpdir, procs)
+                targets = [(started[label][1], started[label][0].pid, SCENARIOS[keys[label]]) for label in ("A", "B")]
                 if settings.warmup_s > 0:
-                    for port, _ in targets:
-                        wrk.run(port, scenario, settings.warmup, settings.warmup_s)
-                (rps_a, cpu_a, wrk_a), (rps_b, cpu_b, wrk_b) = measure_together(wrk, scenario, targets, settings)
+                    for port, _, warmed in targets:
+                        wrk.run(port, warmed, settings.warmup, settings.warmup_s)
+                (rps_a, cpu_a, wrk_a), (rps_b, cpu_b, wrk_b) = measure_together(wrk, targets, settings)
                 cpu_ratios.append(cpu_b / cpu_a)
                 rps_ratios.append(rps_b / rps_a)
                 total_ratios.append((cpu_b + wrk_b) / (cpu_a + wrk_a))

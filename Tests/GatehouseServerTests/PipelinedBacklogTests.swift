@@ -17,7 +17,9 @@ import Testing
     final class InspectedListener: Sendable {
         let port: Int
         private let channel: any Channel
-        private let handlers: NIOLockedValueBox<[NIOLoopBound<ProxyHandler>]>
+        /// The first connection's handler, once the connection is set up: a client's connect
+        /// completes when the kernel accepts it, which can be before its handler is added.
+        private let firstHandler: EventLoopPromise<NIOLoopBound<ProxyHandler>>
 
         init(upstreamPort: Int) async throws {
             var config = GatehouseConfig(upstream: UpstreamConfig(servers: [UpstreamServerAddress(host: "127.0.0.1", port: upstreamPort)]))
@@ -32,7 +34,8 @@ import Testing
             let state = ServerState(
                 group: group, metrics: metrics, runtime: runtime, logger: logger, resolver: SystemAddressResolver()
             )
-            let handlers = NIOLockedValueBox<[NIOLoopBound<ProxyHandler>]>([])
+            let first = group.next().makePromise(of: NIOLoopBound<ProxyHandler>.self)
+            let accepted = NIOLockedValueBox(0)
             channel = try await ServerBootstrap(group: group)
                 .childChannelOption(.allowRemoteHalfClosure, value: true)
                 .childChannelOption(.maxMessagesPerRead, value: 4)  // as ProxyListener
@@ -42,23 +45,34 @@ import Testing
                         guard let loopState = state.loops.value(for: loop) else { throw ChannelError.ioOnClosedChannel }
                         let handler = ProxyHandler(serverState: state, loop: loopState, peer: child.remoteAddress)
                         try child.pipeline.syncOperations.addHandler(handler)
-                        handlers.withLockedValue { $0.append(NIOLoopBound(handler, eventLoop: loop)) }
+                        if accepted.withLockedValue({ count in
+                            count += 1
+                            return count == 1
+                        }) {
+                            first.succeed(NIOLoopBound(handler, eventLoop: loop))
+                        }
                     }
                 }
                 .bind(host: "127.0.0.1", port: 0)
                 .get()
             port = channel.localAddress?.port ?? 0
-            self.handlers = handlers
+            self.firstHandler = first
         }
 
         /// Reads `look` off the first connection's handler, on its event loop.
         func inspect<T: Sendable>(_ look: @escaping @Sendable (ProxyHandler) -> T) async throws -> T {
-            let bound = try #require(handlers.withLockedValue { $0.first })
+            let bound = try await firstHandler.futureResult.get()
             return try await bound.eventLoop.submit { look(bound.value) }.get()
         }
 
         func close() async throws {
             try await channel.close()
+        }
+
+        deinit {
+            // A promise must be completed (a leaked one stops the test process): with no
+            // connection made, it ends failed.
+            firstHandler.fail(ChannelError.ioOnClosedChannel)
         }
     }
 

@@ -1,4 +1,5 @@
 // DirectSendTests: responses sent straight to the client's socket, past NIO, stay whole and in order when that socket fills.
+import Foundation
 @testable import GatehouseServer
 import GatehouseTesting
 import NIOConcurrencyHelpers
@@ -13,44 +14,83 @@ import Testing
     /// room for both.
     @Test(arguments: [false, true]) func bytesGoPastNIOOnlyWhenItHoldsNone(nioHoldsBytes: Bool) async throws {
         let sentPastNIO = NIOLockedValueBox<Bool?>(nil)
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .childChannelInitializer { child in
-                child.eventLoop.makeCompletedFuture {
-                    try child.pipeline.syncOperations.addHandler(Sender(nioHoldsBytes: nioHoldsBytes, sentPastNIO: sentPastNIO))
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0)
-            .get()
-        let client = try await RawHTTPConnection.connect(port: try #require(server.localAddress?.port))
         let expected = Array((nioHoldsBytes ? "first, second" : "second").utf8)
-        #expect(try await Polling.until { client.receivedBytes.count >= expected.count })
-        #expect(client.receivedBytes == expected)
-        #expect(sentPastNIO.withLockedValue { $0 } == !nioHoldsBytes)
-        try await client.close()
-        try await server.close()
-    }
-
-    /// Writes "first, " through NIO without a flush (when told to), then "second" through `DirectSend`.
-    private final class Sender: ChannelInboundHandler {
-        typealias InboundIn = ByteBuffer
-        let nioHoldsBytes: Bool
-        let sentPastNIO: NIOLockedValueBox<Bool?>
-
-        init(nioHoldsBytes: Bool, sentPastNIO: NIOLockedValueBox<Bool?>) {
-            self.nioHoldsBytes = nioHoldsBytes
-            self.sentPastNIO = sentPastNIO
-        }
-
-        func channelActive(context: ChannelHandlerContext) {
-            if nioHoldsBytes {
-                context.write(NIOAny(ByteBuffer(string: "first, ")), promise: nil)
-            }
+        let received = try await Self.received(count: expected.count, nioHoldsBytes: nioHoldsBytes) { context in
             var direct = DirectSend()
             let rest = direct.send(ByteBuffer(string: "second"), moreFollows: false, context: context)
             sentPastNIO.withLockedValue { $0 = rest == nil }
             if let rest {
                 context.write(NIOAny(rest), promise: nil)
             }
+        }
+        #expect(received == expected)
+        #expect(sentPastNIO.withLockedValue { $0 } == !nioHoldsBytes)
+    }
+
+    /// A file body goes past NIO (a `sendfile` of ours) only behind a head that went whole: after
+    /// bytes NIO holds, the head is handed to NIO and the whole range comes back for NIO to write
+    /// next as a `FileRegion`. Either way the client reads the bytes in order, the body from the
+    /// range's offset.
+    @Test(arguments: [false, true]) func aFileBodyGoesPastNIOOnlyBehindAHeadThatDid(nioHoldsBytes: Bool) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-directsend-\(UUID()).txt").path
+        try Data("0123456789".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let file = open(path, O_RDONLY)
+        try #require(file >= 0)
+        defer { close(file) }
+        let left = NIOLockedValueBox<Range<Int>?>(nil)
+        let expected = Array(((nioHoldsBytes ? "first, " : "") + "head;234567").utf8)
+        let received = try await Self.received(count: expected.count, nioHoldsBytes: nioHoldsBytes) { context in
+            var direct = DirectSend()
+            let rest = direct.writeBeforeFile(ByteBuffer(string: "head;"), file: file, range: 2..<8, bodyPastNIO: true, context: context)
+            left.withLockedValue { $0 = rest }
+            guard !rest.isEmpty else { return }
+            let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: dup(file))
+            let written = context.eventLoop.makePromise(of: Void.self)
+            written.futureResult.whenComplete { _ in try? handle.close() }
+            let region = FileRegion(fileHandle: handle, readerIndex: rest.lowerBound, endIndex: rest.upperBound)
+            context.write(NIOAny(IOData.fileRegion(region)), promise: written)
+        }
+        #expect(received == expected)
+        #expect(left.withLockedValue { $0 } == (nioHoldsBytes ? 2..<8 : 8..<8))
+    }
+
+    /// The first `count` bytes a client reads from a server that, as the connection opens, writes
+    /// "first, " through NIO without a flush (when `nioHoldsBytes`), then calls `send` and flushes.
+    private static func received(
+        count: Int, nioHoldsBytes: Bool, send: @escaping @Sendable (ChannelHandlerContext) -> Void
+    ) async throws -> [UInt8] {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { child in
+                child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.addHandler(Sender(nioHoldsBytes: nioHoldsBytes, send: send))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        let client = try await RawHTTPConnection.connect(port: try #require(server.localAddress?.port))
+        #expect(try await Polling.until { client.receivedBytes.count >= count })
+        let received = client.receivedBytes
+        try await client.close()
+        try await server.close()
+        return received
+    }
+
+    private final class Sender: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        let nioHoldsBytes: Bool
+        let send: @Sendable (ChannelHandlerContext) -> Void
+
+        init(nioHoldsBytes: Bool, send: @escaping @Sendable (ChannelHandlerContext) -> Void) {
+            self.nioHoldsBytes = nioHoldsBytes
+            self.send = send
+        }
+
+        func channelActive(context: ChannelHandlerContext) {
+            if nioHoldsBytes {
+                context.write(NIOAny(ByteBuffer(string: "first, ")), promise: nil)
+            }
+            send(context)
             context.flush()
             context.fireChannelActive()
         }

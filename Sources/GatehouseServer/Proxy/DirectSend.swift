@@ -35,12 +35,23 @@ struct DirectSend {
         }
     }
 
-    /// Writes `head`, which a `FileRegion` written next follows at once, with `MSG_MORE` when it
-    /// can go past NIO; the rest through NIO, unflushed.
-    mutating func writeBeforeFile(_ head: ByteBuffer, context: ChannelHandlerContext) {
+    /// Writes `head`, which `range` of the memory file `file` follows at once: past NIO as far as
+    /// the socket takes them, the head with `MSG_MORE` (so both leave in one segment) and then,
+    /// when `bodyPastNIO` and the whole head went, the body with one `sendfile`. What is left goes
+    /// through NIO: the head's rest here, unflushed; the body's rest, returned (empty when all of
+    /// it went), as a `FileRegion` the caller writes next. Past NIO the body costs no
+    /// `FileRegion`, file handle or promise, nor NIO's write path (a tenth of a 100 KiB hit's
+    /// user CPU).
+    mutating func writeBeforeFile(
+        _ head: ByteBuffer, file: CInt, range: Range<Int>, bodyPastNIO: Bool, context: ChannelHandlerContext
+    ) -> Range<Int> {
         if let rest = send(head, moreFollows: true, context: context) {
             context.write(NIOAny(rest), promise: nil)
+            return range
         }
+        // The head went whole, so NIO holds nothing the body could overtake.
+        guard bodyPastNIO, let socket = descriptor ?? nil else { return range }
+        return range.lowerBound + Self.sendFile(range, of: file, on: socket)..<range.upperBound
     }
 
     /// Sends what the socket takes of `bytes` now; returns the rest for NIO to write (nil when
@@ -66,6 +77,18 @@ struct DirectSend {
     private static func channelQueuesNothing(_ context: ChannelHandlerContext) -> Bool {
         guard let bytes = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes) else { return false }
         return bytes == 0
+    }
+
+    /// Sends what the socket takes of `range` of `file` without blocking; returns how many bytes
+    /// went (0 on any failure, which NIO's write of them then meets and reports). The offset is
+    /// the call's own: the descriptor is shared by every loop sending the same body.
+    private static func sendFile(_ range: Range<Int>, of file: CInt, on socket: CInt) -> Int {
+        #if os(Linux)
+        var offset = off_t(range.lowerBound)
+        return max(Glibc.sendfile(socket, file, &offset, range.count), 0)
+        #else
+        return 0
+        #endif
     }
 
     /// Sends what it can of `bytes` without blocking; returns how many bytes went (0 on any

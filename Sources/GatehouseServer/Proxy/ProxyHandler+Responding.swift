@@ -80,7 +80,7 @@ extension ProxyHandler {
         buffer.writeStaticString(close ? "Connection: close\r\n\r\n" : "Connection: keep-alive\r\n\r\n")
         // A body too large to inline follows the head as a write of its own.
         var tail: IOData?
-        var sentFile: (file: CacheBodyFile, region: FileRegion)?
+        var fileBody: (file: CacheBodyFile, range: Range<Int>)?
         if bodyBytes > 0, let body {
             request.responseBytes = bodyBytes
             switch body {
@@ -92,18 +92,28 @@ extension ProxyHandler {
                     tail = .byteBuffer(sent)
                 }
             case .file(let file):
-                let region = file.makeRegion(part ?? 0..<file.count)
-                sentFile = (file, region)
-                tail = .fileRegion(region)
+                fileBody = (file, part ?? 0..<file.count)
             }
         }
         record(request)
-        if tail != nil {
-            if sentFile != nil {
-                directSend.writeBeforeFile(buffer, context: context)
+        var sentFile: (file: CacheBodyFile, region: FileRegion)?
+        // Set when the head and a file body all went past NIO: nothing is left to write.
+        var sentWhole = false
+        if let fileBody {
+            // A response that closes the connection waits for NIO to report its body written.
+            let left = directSend.writeBeforeFile(
+                buffer, file: fileBody.file.descriptor, range: fileBody.range, bodyPastNIO: !close, context: context
+            )
+            if left.isEmpty {
+                sentWhole = true
             } else {
-                context.write(wrapOutboundOut(buffer), promise: nil)
+                let region = fileBody.file.makeRegion(left)
+                sentFile = (fileBody.file, region)
+                tail = .fileRegion(region)
             }
+            headBuffer.recycle(buffer)
+        } else if tail != nil {
+            context.write(wrapOutboundOut(buffer), promise: nil)
             headBuffer.recycle(buffer)
         }
         let last = tail ?? .byteBuffer(buffer)
@@ -112,7 +122,9 @@ extension ProxyHandler {
         if let sentFile {
             written?.futureResult.whenComplete { _ in sentFile.file.written(sentFile.region) }
         }
-        if tail == nil && written == nil {
+        if sentWhole {
+            // Head and body are with the kernel already.
+        } else if tail == nil && written == nil {
             // One buffer and no completion to wait for: the usual hit, or a local answer.
             directSend.writeAndFlush(buffer, context: context)
         } else {
@@ -128,7 +140,7 @@ extension ProxyHandler {
             written?.futureResult.whenComplete { _ in context.close(promise: nil) }
             return
         }
-        if tail == nil {
+        if tail == nil && fileBody == nil {
             headBuffer.recycle(buffer)
         }
         if request.requestEnded {

@@ -55,6 +55,21 @@ import Testing
         #expect(left.withLockedValue { $0 } == (nioHoldsBytes ? 2..<8 : 8..<8))
     }
 
+    /// A head and a body too large to copy into it go past NIO in one gathered send only when NIO
+    /// holds nothing; what the socket does not take (an 8 MiB body is more than loopback buffers
+    /// hold), split anywhere in head or body, follows through NIO, and the client reads it all in order.
+    @Test(arguments: [(false, 6), (true, 6), (false, 8 << 20)])
+    func aHeadAndItsBodyGoPastNIOTogetherOnlyWhenItHoldsNone(nioHoldsBytes: Bool, bodySize: Int) async throws {
+        let body = patternedBytes(bodySize)
+        let expected = Array((nioHoldsBytes ? "first, " : "").utf8) + Array("head;".utf8) + body
+        let received = try await Self.received(count: expected.count, nioHoldsBytes: nioHoldsBytes) { context in
+            var direct = DirectSend()
+            direct.writeAndFlush(ByteBuffer(string: "head;"), ByteBuffer(bytes: body), context: context)
+        }
+        #expect(received.count == expected.count)
+        #expect(received == expected)
+    }
+
     /// The first `count` bytes a client reads from a server that, as the connection opens, writes
     /// "first, " through NIO without a flush (when `nioHoldsBytes`), then calls `send` and flushes.
     private static func received(

@@ -35,6 +35,29 @@ struct DirectSend {
         }
     }
 
+    /// Writes and flushes `head` and then `body` (too large to copy into the head's buffer), which
+    /// need no completion: past NIO with one gathered `sendmsg` when it can, what the socket does
+    /// not take through NIO.
+    mutating func writeAndFlush(_ head: ByteBuffer, _ body: ByteBuffer, context: ChannelHandlerContext) {
+        guard Self.channelQueuesNothing(context), let socket = socketDescriptor(context) else {
+            context.write(NIOAny(head), promise: nil)
+            context.writeAndFlush(NIOAny(body), promise: nil)
+            return
+        }
+        let sent = Self.send(head, body, on: socket)
+        var head = head
+        var body = body
+        let fromHead = min(sent, head.readableBytes)
+        head.moveReaderIndex(forwardBy: fromHead)
+        body.moveReaderIndex(forwardBy: sent - fromHead)
+        if head.readableBytes > 0 {
+            context.write(NIOAny(head), promise: nil)
+        }
+        if body.readableBytes > 0 {
+            context.writeAndFlush(NIOAny(body), promise: nil)
+        }
+    }
+
     /// Writes `head`, which `range` of the memory file `file` follows at once: past NIO as far as
     /// the socket takes them, the head with `MSG_MORE` (so both leave in one segment) and then,
     /// when `bodyPastNIO` and the whole head went, the body with one `sendfile`. What is left goes
@@ -77,6 +100,28 @@ struct DirectSend {
     private static func channelQueuesNothing(_ context: ChannelHandlerContext) -> Bool {
         guard let bytes = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes) else { return false }
         return bytes == 0
+    }
+
+    /// Sends what the socket takes of `head` and then `body` without blocking, in one call; returns
+    /// how many bytes went (0 on any failure, which NIO's write of them then meets and reports).
+    private static func send(_ head: ByteBuffer, _ body: ByteBuffer, on socket: CInt) -> Int {
+        #if os(Linux)
+        let sent = head.withUnsafeReadableBytes { headBytes in
+            body.withUnsafeReadableBytes { bodyBytes in
+                withUnsafeTemporaryAllocation(of: iovec.self, capacity: 2) { vectors in
+                    vectors[0] = iovec(iov_base: UnsafeMutableRawPointer(mutating: headBytes.baseAddress), iov_len: headBytes.count)
+                    vectors[1] = iovec(iov_base: UnsafeMutableRawPointer(mutating: bodyBytes.baseAddress), iov_len: bodyBytes.count)
+                    var message = msghdr()
+                    message.msg_iov = vectors.baseAddress
+                    message.msg_iovlen = 2
+                    return sendmsg(socket, &message, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
+                }
+            }
+        }
+        return max(sent, 0)
+        #else
+        return 0
+        #endif
     }
 
     /// Sends what the socket takes of `range` of `file` without blocking; returns how many bytes

@@ -97,21 +97,26 @@ extension ProxyHandler {
         }
         record(request)
         var sentFile: (file: CacheBodyFile, region: FileRegion)?
-        // Set when the head and a file body all went past NIO: nothing is left to write.
-        var sentWhole = false
+        // Set once head and body are written (past NIO, or through it): nothing is left below.
+        var allWritten = false
         if let fileBody {
             // A response that closes the connection waits for NIO to report its body written.
             let left = directSend.writeBeforeFile(
                 buffer, file: fileBody.file.descriptor, range: fileBody.range, bodyPastNIO: !close, context: context
             )
             if left.isEmpty {
-                sentWhole = true
+                allWritten = true
             } else {
                 let region = fileBody.file.makeRegion(left)
                 sentFile = (fileBody.file, region)
                 tail = .fileRegion(region)
             }
             headBuffer.recycle(buffer)
+        } else if case .byteBuffer(let bodyBuffer)? = tail, !close {
+            // A keep-alive response waits for no completion: head and body in one gathered send.
+            directSend.writeAndFlush(buffer, bodyBuffer, context: context)
+            headBuffer.recycle(buffer)
+            allWritten = true
         } else if tail != nil {
             context.write(wrapOutboundOut(buffer), promise: nil)
             headBuffer.recycle(buffer)
@@ -122,8 +127,8 @@ extension ProxyHandler {
         if let sentFile {
             written?.futureResult.whenComplete { _ in sentFile.file.written(sentFile.region) }
         }
-        if sentWhole {
-            // Head and body are with the kernel already.
+        if allWritten {
+            // Written above.
         } else if tail == nil && written == nil {
             // One buffer and no completion to wait for: the usual hit, or a local answer.
             directSend.writeAndFlush(buffer, context: context)

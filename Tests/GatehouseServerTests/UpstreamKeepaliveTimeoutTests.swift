@@ -98,6 +98,28 @@ import Testing
         try await upstream.shutdown()
     }
 
+    /// A connection used again shortly before a sweep was due closes when its own limit passes
+    /// after that use, not up to a whole `keepalive_timeout` later: the sweep is due at the first
+    /// idle connection's limit (it used to run every `keepalive_timeout`, and this one closed
+    /// 2.8 s after its use where the limit is 2 s).
+    @Test func anIdleConnectionClosesWhenItsLimitPasses() async throws {
+        let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond(body: Self.ok) }) { config in
+            config.upstream.keepaliveTimeout = .seconds(2)
+        }
+        let client = try await TestHTTPClient.connect(port: proxy.port)
+        #expect(try await client.send("GET", "/first").status == 200)
+        try await Task.sleep(for: .milliseconds(1_200))
+        #expect(try await client.send("GET", "/second").status == 200)
+        #expect(Self.connections(of: upstream) == [0, 0])
+        // Idle again from now: open 1.5 s on, closed by 2.5 s (its limit passes at 2 s; the old
+        // sweep, due 2 s after the first request, found it fit and came back 2 s later).
+        #expect(await !upstream.waitForOpenConnectionsToClose(timeout: .milliseconds(1_500)))
+        #expect(await upstream.waitForOpenConnectionsToClose(timeout: .milliseconds(1_000)))
+        try await client.close()
+        try await proxy.stop()
+        try await upstream.shutdown()
+    }
+
     /// A reload that changes `keepalive_timeout` applies it, like the other upstream keys: with
     /// 300 ms, the sweep closes the idle connection well before the 4 s default would.
     @Test func aReloadAppliesANewKeepaliveTimeout() async throws {

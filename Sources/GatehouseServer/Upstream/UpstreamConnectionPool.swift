@@ -8,7 +8,7 @@ import NIOPosix
 /// connecting round robin over the servers that are not cooling down after a failure; when
 /// every server is cooling down, round robin over all of them (see `pickServer(skipping:now:)`).
 /// An idle connection past its `UpstreamIdleLimit` is closed rather than reused: when it is
-/// found there, and by a sweep that runs while the pool holds idle connections.
+/// found there, and by a sweep due when the first idle connection's limit passes.
 ///
 /// Confined to its event loop: the downstream connections it serves live there too, so an
 /// exchange never crosses threads and the pool needs no lock.
@@ -28,9 +28,11 @@ final class UpstreamConnectionPool {
     /// made before the latest change may be to an address that went (see `release`).
     private var addressGeneration: [Int]
     private var isShutDown = false
-    /// The next sweep for expired idle connections; scheduled only while some are idle, so a
-    /// quiet loop is not woken, and once per interval, not per request.
-    private var sweep: Scheduled<Void>?
+    /// The next sweep for expired idle connections, and when it is due: the earliest limit of
+    /// the idle connections. Scheduled only while some are idle, so a quiet loop is not woken;
+    /// under steady traffic each connection released expires after those already idle, so
+    /// requests do not move it.
+    private var sweep: (task: Scheduled<Void>, due: NIODeadline)?
 
     init(
         eventLoop: any EventLoop, servers: UpstreamServerSet, config: UpstreamConfig, metrics: GatehouseMetrics,
@@ -104,8 +106,9 @@ final class UpstreamConnectionPool {
         }
         connection.reusableUntil = reusableUntil
         idle[connection.serverIndex].append(connection)
-        if sweep == nil {
-            scheduleSweep()
+        if idleLimit.sweeps, sweep.map({ reusableUntil < $0.due }) ?? true {
+            // The first to expire (an origin announced a shorter timeout): the sweep comes sooner.
+            scheduleSweep(at: reusableUntil)
         }
     }
 
@@ -116,7 +119,7 @@ final class UpstreamConnectionPool {
     func shutdown() {
         eventLoop.preconditionInEventLoop()
         isShutDown = true
-        sweep?.cancel()
+        sweep?.task.cancel()
         sweep = nil
         for connections in idle {
             for connection in connections {
@@ -199,16 +202,26 @@ final class UpstreamConnectionPool {
         return true
     }
 
-    private func scheduleSweep() {
-        guard let interval = idleLimit.sweepInterval else { return }
+    /// Sweeps at `due` (replacing a later sweep), and from then at each next earliest limit while
+    /// connections are idle. An idle connection closes when its limit passes, not up to a whole
+    /// `keepalive_timeout` later, as with a sweep every `keepalive_timeout` (nginx closes an idle
+    /// upstream connection on its own timer at `keepalive_timeout`).
+    private func scheduleSweep(at due: NIODeadline) {
+        sweep?.task.cancel()
         // Held strongly until it runs or `shutdown` cancels it.
-        sweep = eventLoop.scheduleTask(in: interval) { [self] in
+        let task = eventLoop.scheduleTask(deadline: due) { [self] in
             sweep = nil
             closeExpiredIdle(now: .now())
-            if !isShutDown, idleCount > 0 {
-                scheduleSweep()
+            if !isShutDown, let next = earliestLimit {
+                scheduleSweep(at: next)
             }
         }
+        sweep = (task, due)
+    }
+
+    /// When the first idle connection stops being reusable; nil when none is idle.
+    private var earliestLimit: NIODeadline? {
+        idle.lazy.flatMap { $0 }.map(\.reusableUntil).min()
     }
 
     /// Closes the idle connections past their limit and forgets those already closed, which

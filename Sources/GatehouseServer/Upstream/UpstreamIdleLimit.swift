@@ -14,9 +14,9 @@ struct UpstreamIdleLimit {
         configured = keepaliveTimeout > .zero ? TimeAmount(keepaliveTimeout) : nil
     }
 
-    /// How often idle connections past their limit are looked for and closed; nil when only
-    /// an origin's announcement limits them (that origin closes them itself).
-    var sweepInterval: TimeAmount? { configured }
+    /// Whether the pool closes idle connections when their limit passes: not when only an
+    /// origin's announcement limits them (that origin closes them itself).
+    var sweeps: Bool { configured != nil }
 
     /// When a connection going idle now stops being reused, given the timeout (seconds) its
     /// last response announced: nil when it should not be kept at all (an origin closing it

@@ -101,20 +101,20 @@ import Testing
     /// A connection used again shortly before a sweep was due closes when its own limit passes
     /// after that use, not up to a whole `keepalive_timeout` later: the sweep is due at the first
     /// idle connection's limit (it used to run every `keepalive_timeout`, and this one closed
-    /// 2.8 s after its use where the limit is 2 s).
+    /// 4.5 s after its use where the limit is 3 s).
     @Test func anIdleConnectionClosesWhenItsLimitPasses() async throws {
         let (proxy, upstream) = try await ProxyHarness.start(behaviour: { _ in .respond(body: Self.ok) }) { config in
-            config.upstream.keepaliveTimeout = .seconds(2)
+            config.upstream.keepaliveTimeout = .seconds(3)
         }
         let client = try await TestHTTPClient.connect(port: proxy.port)
         #expect(try await client.send("GET", "/first").status == 200)
-        try await Task.sleep(for: .milliseconds(1_200))
+        try await Task.sleep(for: .milliseconds(1_500))
         #expect(try await client.send("GET", "/second").status == 200)
         #expect(Self.connections(of: upstream) == [0, 0])
-        // Idle again from now: open 1.5 s on, closed by 2.5 s (its limit passes at 2 s; the old
-        // sweep, due 2 s after the first request, found it fit and came back 2 s later).
-        #expect(await !upstream.waitForOpenConnectionsToClose(timeout: .milliseconds(1_500)))
-        #expect(await upstream.waitForOpenConnectionsToClose(timeout: .milliseconds(1_000)))
+        // Idle again from now: open 2 s on, closed by 3.6 s (its limit passes at 3 s; the old
+        // sweep, due 3 s after the first request, found it fit and came back 3 s later).
+        #expect(await !upstream.waitForOpenConnectionsToClose(timeout: .milliseconds(2_000)))
+        #expect(await upstream.waitForOpenConnectionsToClose(timeout: .milliseconds(1_600)))
         try await client.close()
         try await proxy.stop()
         try await upstream.shutdown()

@@ -7,11 +7,11 @@ import NIOCore
 /// Sends a response (or a request to an origin) with one system call of our own — a `send`, a
 /// gathered `sendmsg` of a head and a large body, a `sendfile` of a memory-file body behind its
 /// head — instead of NIO's write and flush, when NIO holds no bytes of earlier writes for the
-/// channel (ours first would reorder the stream). NIO's path for a write and its flush costs about 2 µs of user CPU a
-/// message here (pending write queue, promises, channel state checks, `NIOAny` casts), as much
-/// as a cache hit's own work; the `send` is the same system call NIO would make. Whatever the socket does not take
-/// (a full send buffer, an error) is handed back for NIO to write, which also reports any error
-/// and waits for writability.
+/// channel (ours first would reorder the stream). NIO's path for a write and its flush costs
+/// about 2 µs of user CPU a message here (pending write queue, promises, channel state checks,
+/// `NIOAny` casts), as much as a cache hit's own work; the system call is the one NIO would
+/// make. Whatever the socket does not take (a full send buffer, an error) is handed back for NIO
+/// to write, which also reports any error and waits for writability.
 ///
 /// With `moreFollows` (a response head a file body follows at once) the bytes go with
 /// `MSG_MORE`, so they leave in one segment with the file body: NIO's own write of them would
